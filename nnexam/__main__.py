@@ -1,0 +1,3 @@
+from nnexam.cli import main
+
+main()

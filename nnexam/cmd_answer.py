@@ -1,0 +1,93 @@
+"""``nnexam list`` and ``nnexam answer``."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import click
+
+
+@click.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def list_cmd(as_json: bool) -> None:
+    """The question types, their parameters and parts."""
+    from questions import registry
+
+    fams = registry.families()
+    if as_json:
+        out = [
+            {
+                "type": f.type_id,
+                "summary": f.summary,
+                "params": [
+                    {"name": p.name, "expected": p.convert.expected, "required": p.required, "help": p.help}
+                    for p in f.params
+                ],
+                "parts": [{"name": s.name, "kind": s.kind, "help": s.help} for s in f.parts],
+                "mistakes": [m.id for m in f.mistakes],
+            }
+            for f in fams
+        ]
+        click.echo(json.dumps(out, indent=2))
+        return
+    for f in fams:
+        click.secho(f"{f.type_id}", bold=True, nl=False)
+        click.echo(f"  {f.summary}")
+        for p in f.params:
+            flag = "required" if p.required else f"default {json.dumps(_plain_default(p.default))}"
+            click.echo(f"    {p.name:<22} {p.help or p.convert.expected} ({flag})")
+        click.echo("    parts: " + ", ".join(s.name for s in f.parts))
+        if f.mistakes:
+            click.echo("    mistakes: " + ", ".join(m.id for m in f.mistakes))
+
+
+def _plain_default(value: object) -> object:
+    from questions.exact import params_json
+
+    return params_json(value)
+
+
+@click.command("answer")
+@click.argument("type_id", metavar="TYPE")
+@click.option("--set", "sets", multiple=True, metavar="NAME=VALUE", help="A parameter; VALUE is JSON or a plain string.")
+@click.option("--seed", type=int, default=None, help="Draw a random variant (parameters given with --set stay fixed).")
+@click.option("--json", "as_json", is_flag=True, help='Print {"type", "params", "parts": {PART: {"exact", "value"}}}.')
+def answer_cmd(type_id: str, sets: tuple[str, ...], seed: int | None, as_json: bool) -> None:
+    """Solve one instance of TYPE exactly, with worked steps.
+
+    \b
+    Examples:
+      nnexam answer training-steps --set samples=60000 --set batch_size=32 --set epochs=5
+      nnexam answer conv2d-output --set 'input=[[1,2,0],[0,1,3],[2,1,0]]' --set 'kernel=[[1,0],[0,-1]]'
+      nnexam answer dense-forward --seed 7
+    """
+    from questions import doc, registry
+    from questions.exact import exact_str, json_value, params_json
+    from questions.params import set_values
+
+    family = registry.get(type_id)
+    raw = set_values(sets)
+    params = family.draw(random.Random(seed), fixed=raw) if seed is not None else family.parse(raw)
+    answer = family.solve(params)
+    if as_json:
+        out = {
+            "type": family.type_id,
+            "params": params_json(params),
+            "parts": {p.name: {"exact": exact_str(p.exact), "value": json_value(p.exact)} for p in answer.parts},
+            "steps": doc.plain(answer.steps).splitlines(),
+        }
+        click.echo(json.dumps(out, indent=2, ensure_ascii=False))
+        return
+    click.secho(f"{family.type_id}", bold=True)
+    click.echo(doc.plain(family.statement(params)))
+    click.secho("\nWorked solution", bold=True)
+    click.echo(doc.plain(answer.steps))
+    click.secho("\nAnswer", bold=True)
+    for p in answer.parts:
+        exact = exact_str(p.exact)
+        value = json_value(p.exact)
+        approx = ""
+        if isinstance(value, float) and exact != repr(value):
+            approx = f"  (≈ {value:.8g})"
+        click.echo(f"  {p.name} = {exact}{approx}")

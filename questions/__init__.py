@@ -1,0 +1,5 @@
+"""The question bank: one module per family (generator, exact solver, known mistakes).
+
+Import families through :mod:`questions.registry` (``get("dense-forward")``); the
+registry loads modules lazily so the command line starts fast.
+"""

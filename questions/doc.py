@@ -1,0 +1,358 @@
+"""A tiny document model for question statements and worked steps, in three notations.
+
+Families build statements and steps from :class:`Para`, :class:`Display`, :class:`Code` and
+:class:`Table` blocks whose math pieces are :class:`F` formulas, each held in LaTeX (Markdown,
+HTML, Moodle), Typst (PDF) and plain text (terminal). Families never write markup by hand:
+they use the builders below, so every format stays in step and student text is escaped by
+the renderers, not here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, Union
+
+import sympy as sp
+from sympy.printing.str import StrPrinter
+
+
+@dataclass(frozen=True)
+class F:
+    """A formula: the same math in LaTeX, Typst and plain text."""
+
+    latex: str
+    typst: str
+    plain: str
+
+    def __add__(self, other: F | str) -> F:
+        o = other if isinstance(other, F) else op(other)
+        return F(self.latex + o.latex, self.typst + o.typst, self.plain + o.plain)
+
+    def __radd__(self, other: str) -> F:
+        return op(other) + self
+
+
+Piece = Union[str, F]  # noqa: UP007 - a str is plain text
+
+
+@dataclass(frozen=True)
+class Para:
+    """A paragraph: text and inline formulas."""
+
+    pieces: tuple[Piece, ...]
+
+
+@dataclass(frozen=True)
+class Display:
+    """A displayed (block) formula."""
+
+    formula: F
+
+
+@dataclass(frozen=True)
+class Code:
+    text: str
+    lang: str = "python"
+
+
+@dataclass(frozen=True)
+class Table:
+    header: tuple[str, ...]
+    rows: tuple[tuple[Piece, ...], ...]
+
+
+Block = Union[Para, Display, Code, Table]  # noqa: UP007
+
+
+def para(*pieces: Piece) -> Para:
+    return Para(tuple(pieces))
+
+
+# ---------------------------------------------------------------------------------------------
+# Builders
+# ---------------------------------------------------------------------------------------------
+
+_GREEK = {
+    "alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ε", "eta": "η",
+    "theta": "θ", "lambda": "λ", "mu": "μ", "sigma": "σ", "phi": "φ", "nabla": "∇", "partial": "∂",
+}  # fmt: skip
+
+_OPS = {
+    "=": ("=", "=", "="),
+    "+": ("+", "+", "+"),
+    "-": ("-", "-", "-"),
+    "*": (r"\cdot", "dot", "·"),
+    "x": (r"\times", "times", "×"),
+    ",": (",", ",", ","),
+    "~": (r"\approx", "approx", "≈"),
+    "->": (r"\rightarrow", "arrow.r", "→"),
+    "<=": (r"\le", "<=", "≤"),
+    ">=": (r"\ge", ">=", "≥"),
+    "<": ("<", "<", "<"),
+    ">": (">", ">", ">"),
+    "(": (r"\left(", "(", "("),
+    ")": (r"\right)", ")", ")"),
+}
+
+
+def op(symbol: str) -> F:
+    """An operator or punctuation, spaced: ``op("=")``, ``op("*")`` (a centred dot)."""
+    if symbol in _OPS:
+        latex, typst, plain = _OPS[symbol]
+        if symbol in "()":
+            return F(latex, typst, plain)
+        return F(f" {latex} ", f" {typst} ", f" {plain} ")
+    return F(symbol, symbol, symbol)
+
+
+def text(s: str) -> F:
+    """Upright words inside a formula (``"relu"``, ``"where"``)."""
+    esc_latex = s.replace("\\", r"\textbackslash{}").replace("{", r"\{").replace("}", r"\}").replace("_", r"\_")
+    esc_typst = s.replace("\\", "\\\\").replace('"', '\\"')
+    return F(r"\text{" + esc_latex + "}", f'"{esc_typst}"', s)
+
+
+def var(name: str, sub: Any = None, sup: Any = None) -> F:
+    """A variable: ``var("z", 1)`` is z₁, ``var("W", sup="(2)")``, ``var("sigma")`` is σ."""
+    base_latex = "\\" + name if name in _GREEK else (name if len(name) == 1 else r"\mathrm{" + name + "}")
+    base_typst = name if (name in _GREEK or len(name) == 1) else f'"{name}"'
+    base_plain = _GREEK.get(name, name)
+    latex, typst, plain = base_latex, base_typst, base_plain
+    if sub is not None:
+        s = str(sub)
+        latex += "_{" + s + "}"
+        typst += f"_({s})" if len(s) > 1 else f"_{s}"
+        plain += s if len(s) == 1 or s.isdigit() else f"_{s}"
+    if sup is not None:
+        s = str(sup)
+        latex += "^{" + s + "}"
+        typst += f"^({s})" if len(s) > 1 else f"^{s}"
+        plain += f"^{s}"
+    return F(latex, typst, plain)
+
+
+def num(x: Any, paren_negative: bool = False) -> F:
+    """An exact number: 3, -1/2 (a fraction in LaTeX/Typst), with parentheses when negative if asked."""
+    return expr(sp.sympify(x) if not isinstance(x, sp.Basic) else x, paren_negative=paren_negative)
+
+
+def expr(e: Any, paren_negative: bool = False) -> F:
+    """Any sympy expression or number."""
+    if not isinstance(e, sp.Basic):
+        e = sp.sympify(e)  # only ever called on trusted, already-exact values
+    latex = sp.latex(e, ln_notation=True)
+    typst = TypstPrinter().doprint(e)
+    plain = plain_str(e)
+    neg = e.is_number and e.is_real and e.is_negative
+    compound = isinstance(e, sp.Add)
+    if (paren_negative and neg) or (paren_negative and compound):
+        return F(r"\left(" + latex + r"\right)", f"({typst})", f"({plain})")
+    return F(latex, typst, plain)
+
+
+def mat(rows: Any) -> F:
+    """A matrix (list of rows) or sympy Matrix, with square brackets."""
+    m = sp.Matrix(rows)
+    latex = r"\begin{bmatrix}" + r" \\ ".join(" & ".join(sp.latex(x) for x in m.row(i)) for i in range(m.rows)) + r"\end{bmatrix}"
+    typst = 'mat(delim: "[", ' + "; ".join(", ".join(TypstPrinter().doprint(x) for x in m.row(i)) for i in range(m.rows)) + ")"
+    plain = "[" + ", ".join("[" + ", ".join(plain_str(x) for x in m.row(i)) + "]" for i in range(m.rows)) + "]"
+    return F(latex, typst, plain)
+
+
+def vec(values: Sequence[Any]) -> F:
+    """A column vector."""
+    return mat([[v] for v in values])
+
+
+def call(fname: str, *args: F) -> F:
+    """``call("relu", num(-1))`` -> relu(−1); σ for ``"sigma"``."""
+    head = var(fname) if fname in _GREEK else text(fname) if fname not in ("exp", "ln", "log", "tanh", "max", "min") else F("\\" + fname, fname, fname)
+    inner = join(", ", args)
+    return head + F(r"\left(", "(", "(") + inner + F(r"\right)", ")", ")")
+
+
+def frac(a: F, b: F) -> F:
+    return F(r"\frac{" + a.latex + "}{" + b.latex + "}", f"({a.typst})/({b.typst})", f"({a.plain})/({b.plain})")
+
+
+def ceil(a: F) -> F:
+    return F(r"\left\lceil " + a.latex + r" \right\rceil", f"ceil({a.typst})", f"ceil({a.plain})")
+
+
+def floor(a: F) -> F:
+    return F(r"\left\lfloor " + a.latex + r" \right\rfloor", f"floor({a.typst})", f"floor({a.plain})")
+
+
+def join(sep: str, items: Iterable[F]) -> F:
+    items = list(items)
+    if not items:
+        return F("", "", "")
+    out = items[0]
+    for it in items[1:]:
+        out = out + (op(sep) if sep.strip() in _OPS else F(sep, sep, sep)) + it
+    return out
+
+
+def eq(*items: F) -> F:
+    """``a = b = c``."""
+    return join("=", items)
+
+
+def dot(ws: Sequence[Any], xs: Sequence[Any]) -> F:
+    """Written-out dot product ``2·1 + (−1)·3``, each factor exact; negatives in parentheses."""
+    terms = [num(w, paren_negative=True) + op("*") + num(x, paren_negative=True) for w, x in zip(ws, xs)]
+    return join("+", terms)
+
+
+def plain(blocks: Iterable[Block]) -> str:
+    """Blocks as terminal text (used by ``nnexam answer``)."""
+    out: list[str] = []
+    for b in blocks:
+        if isinstance(b, Para):
+            out.append("".join(p if isinstance(p, str) else p.plain for p in b.pieces))
+        elif isinstance(b, Display):
+            out.append("    " + b.formula.plain)
+        elif isinstance(b, Code):
+            out.append("\n".join("    " + line for line in b.text.splitlines()))
+        elif isinstance(b, Table):
+            cells = [list(b.header)] + [[c if isinstance(c, str) else c.plain for c in r] for r in b.rows]
+            widths = [max(len(r[i]) for r in cells) for i in range(len(b.header))]
+            for k, r in enumerate(cells):
+                out.append("  " + "  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip())
+                if k == 0:
+                    out.append("  " + "  ".join("-" * w for w in widths))
+    return "\n".join(out)
+
+
+# ---------------------------------------------------------------------------------------------
+# Printers
+# ---------------------------------------------------------------------------------------------
+
+
+class PlainPrinter(StrPrinter):
+    """Terminal text: ``ln`` for the natural log, ``x^2``, ``Xᵀ``."""
+
+    def _print_log(self, expr: Any) -> str:
+        return f"ln({self._print(expr.args[0])})" if len(expr.args) == 1 else StrPrinter._print_log(self, expr)
+
+    def _print_Transpose(self, expr: Any) -> str:
+        inner = self._print(expr.arg)
+        return f"{inner}ᵀ" if isinstance(expr.arg, sp.MatrixSymbol) else f"({inner})ᵀ"
+
+    def _print_MatrixBase(self, expr: Any) -> str:
+        return "[" + ", ".join("[" + ", ".join(self._print(x) for x in expr.row(i)) + "]" for i in range(expr.rows)) + "]"
+
+    _print_ImmutableDenseMatrix = _print_MatrixBase
+    _print_MutableDenseMatrix = _print_MatrixBase
+
+
+def plain_str(e: Any) -> str:
+    """Readable exact text: ``1/(1 + exp(-13))``, ``x^2``, ``ln(5)``."""
+    return PlainPrinter().doprint(e).replace("**", "^")
+
+
+class TypstPrinter(StrPrinter):
+    """sympy -> Typst math. Multi-letter names are quoted (Typst would read them as variables)."""
+
+    def _print_Symbol(self, expr: sp.Symbol) -> str:
+        name = expr.name
+        base, _, sub = name.partition("_")
+        b = base if (len(base) == 1 or base in _GREEK) else f'"{base}"'
+        return f"{b}_({sub})" if sub else b
+
+    _print_MatrixSymbol = _print_Symbol
+
+    def _print_Rational(self, expr: sp.Rational) -> str:
+        if expr.q == 1:
+            return str(expr.p)
+        sign = "-" if expr.p < 0 else ""
+        return f"{sign}{abs(expr.p)}/{expr.q}"
+
+    def _print_Integer(self, expr: sp.Integer) -> str:
+        return str(expr.p)
+
+    def _print_Float(self, expr: sp.Float) -> str:
+        return StrPrinter._print_Float(self, expr)
+
+    def _print_Exp1(self, expr: Any) -> str:
+        return "e"
+
+    def _print_Pi(self, expr: Any) -> str:
+        return "pi"
+
+    def _print_Infinity(self, expr: Any) -> str:
+        return "infinity"
+
+    def _print_Pow(self, expr: sp.Pow, rational: bool = False) -> str:
+        base, e = expr.as_base_exp()
+        if e == sp.S.Half:
+            return f"sqrt({self._print(base)})"
+        if e.is_Rational and e.is_negative:
+            inv = sp.Pow(base, -e, evaluate=False) if e != -1 else base
+            return f"1/({self._print(inv)})"
+        b = self._print(base)
+        if not (base.is_Symbol or base.is_Integer and base >= 0 or isinstance(base, sp.Function)):
+            b = f"({b})"
+        ex = self._print(e)
+        return f"{b}^{ex}" if (e.is_Integer and e >= 0) or e.is_Symbol and len(ex) == 1 else f"{b}^({ex})"
+
+    def _print_exp(self, expr: Any) -> str:
+        return f"e^({self._print(expr.args[0])})"
+
+    def _print_log(self, expr: Any) -> str:
+        if len(expr.args) == 2:
+            return f"log_({self._print(expr.args[1])})({self._print(expr.args[0])})"
+        return f"ln({self._print(expr.args[0])})"
+
+    def _print_Mul(self, expr: sp.Mul) -> str:
+        num_, den = sp.fraction(expr, exact=True)
+        if den != 1:
+            sign = ""
+            if num_.could_extract_minus_sign():
+                sign, num_ = "-", -num_
+            return f"{sign}({self._print(num_)})/({self._print(den)})"
+        args = expr.as_ordered_factors()
+        sign = ""
+        if args and args[0] == -1:
+            sign, args = "-", args[1:]
+        parts = []
+        for a in args:
+            s = self._print(a)
+            if isinstance(a, sp.Add) or (a.is_number and a.is_negative and parts):
+                s = f"({s})"
+            parts.append(s)
+        return sign + " dot ".join(parts)
+
+    def _print_MatMul(self, expr: Any) -> str:
+        coeff, factors = expr.as_coeff_matrices()
+        if coeff != 1:
+            head = "-" if coeff == -1 else self._print(coeff) + " "
+            return head + self._print_MatMul(sp.MatMul(*factors))
+        return " ".join(f"({self._print(a)})" if isinstance(a, sp.MatAdd) else self._print(a) for a in expr.args)
+
+    def _print_Transpose(self, expr: Any) -> str:
+        inner = self._print(expr.arg)
+        return f"({inner})^T" if not isinstance(expr.arg, sp.MatrixSymbol) else f"{inner}^T"
+
+    def _print_HadamardProduct(self, expr: Any) -> str:
+        return " dot.o ".join(f"({self._print(a)})" for a in expr.args)
+
+    def _print_Function(self, expr: Any) -> str:
+        name = expr.func.__name__
+        known = {"tanh", "sin", "cos", "max", "min", "exp", "ln"}
+        head = name if name in known else ("sigma" if name == "sigmoid" else f'op("{name}")')
+        return f"{head}({', '.join(self._print(a) for a in expr.args)})"
+
+    def _print_tanh(self, expr: Any) -> str:
+        return f"tanh({self._print(expr.args[0])})"
+
+    def _print_Max(self, expr: Any) -> str:
+        return f"max({', '.join(self._print(a) for a in expr.args)})"
+
+    def _print_MatrixBase(self, expr: Any) -> str:
+        rows = "; ".join(", ".join(self._print(x) for x in expr.row(i)) for i in range(expr.rows))
+        return f'mat(delim: "[", {rows})'
+
+    _print_ImmutableDenseMatrix = _print_MatrixBase
+    _print_MutableDenseMatrix = _print_MatrixBase

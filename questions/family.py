@@ -1,0 +1,181 @@
+"""What a question family is, and the generic machinery around one.
+
+A family is a module exposing, side by side:
+
+- ``TYPE_ID`` (``"conv2d-output"``), ``SUMMARY`` (one line);
+- ``PARAMS``: :class:`questions.params.Param` specs, and ``Params``, a frozen dataclass whose
+  ``__post_init__`` raises :class:`ParamError` on inconsistent values (shapes that do not fit);
+- ``PARTS``: :class:`questions.params.PartSpec` (for variable parts such as ``z1..zL`` list the
+  pattern with an ``L`` in the name);
+- ``OPTIONS``: generator knobs (ranges an instructor sets), as ``Param`` specs with defaults;
+- ``sample(rng: random.Random, **options) -> Params``: a seeded random variant, good for an exam;
+- ``solve(params) -> Answer``: the exact answer and worked steps; the truth;
+- ``statement(params) -> tuple[Block, ...]``: the question as students read it;
+- ``MISTAKES``: :class:`Mistake` s, each an alternative solver for the parts it changes;
+- optionally ``follow_on(params, given) -> dict``: for multi-part questions, the parts recomputed
+  from a student's own earlier answers (error carried forward).
+
+:class:`Family` wraps such a module and adds parsing, drawing with constraints, and the
+mistakes' answers.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any
+
+import sympy as sp
+
+from questions.doc import Block
+from questions.errors import NnexamError, ParamError
+from questions.params import Param, PartSpec, parse_fields
+
+
+@dataclass(frozen=True)
+class Part:
+    """One exact answer part. ``kind`` (integer, number, vector, matrix, shape, expression, choice,
+    table, text) tells the grader how to compare it."""
+
+    name: str
+    exact: Any
+    kind: str
+
+
+@dataclass(frozen=True)
+class Answer:
+    parts: tuple[Part, ...]
+    steps: tuple[Block, ...] = ()
+
+    def __getitem__(self, name: str) -> Any:
+        for p in self.parts:
+            if p.name == name:
+                return p.exact
+        raise KeyError(name)
+
+    def names(self) -> list[str]:
+        return [p.name for p in self.parts]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {p.name: p.exact for p in self.parts}
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """A known mistake: ``apply(params)`` returns what the mistaken solver would answer for the
+    parts it changes, or ``{}`` when the mistake cannot occur for these params."""
+
+    id: str
+    message: str
+    apply: Callable[[Any], Mapping[str, Any]]
+
+
+def same(a: Any, b: Any) -> bool:
+    """Exact equality of answers (tuples element-wise; numeric expressions to 30 digits)."""
+    if isinstance(a, Mapping) or isinstance(b, Mapping):
+        return isinstance(a, Mapping) and isinstance(b, Mapping) and a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
+    if isinstance(a, str) or isinstance(b, str):
+        return a == b
+    if isinstance(a, sp.MatrixBase):
+        a = tuple(tuple(a.row(i)) for i in range(a.rows))
+    if isinstance(b, sp.MatrixBase):
+        b = tuple(tuple(b.row(i)) for i in range(b.rows))
+    if isinstance(a, Sequence) or isinstance(b, Sequence):
+        return (
+            isinstance(a, Sequence) and isinstance(b, Sequence) and len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
+        )
+    try:
+        ea, eb = sp.sympify(a), sp.sympify(b)
+    except (sp.SympifyError, TypeError):
+        return a == b
+    if ea == eb:
+        return True
+    if ea.is_number and eb.is_number:
+        return bool(abs(sp.N(ea - eb, 40)) < sp.Float("1e-30"))
+    if ea.free_symbols or eb.free_symbols:
+        return sp.simplify(ea - eb) == 0
+    return False
+
+
+class Family:
+    """A question family module, wrapped with the generic operations every family shares."""
+
+    def __init__(self, module: ModuleType | Any):
+        self.module = module
+        self.type_id: str = module.TYPE_ID
+        self.summary: str = module.SUMMARY
+        self.params: tuple[Param, ...] = tuple(module.PARAMS)
+        self.parts: tuple[PartSpec, ...] = tuple(module.PARTS)
+        self.options: tuple[Param, ...] = tuple(getattr(module, "OPTIONS", ()))
+        self.mistakes: tuple[Mistake, ...] = tuple(module.MISTAKES)
+        self.Params = module.Params
+
+    def __repr__(self) -> str:
+        return f"<Family {self.type_id}>"
+
+    def parse(self, raw: Mapping[str, Any]) -> Any:
+        """Raw values (JSON, TOML, ``--set``) -> validated ``Params``."""
+        return self.Params(**parse_fields(self.params, raw))
+
+    def solve(self, params: Any) -> Answer:
+        return self.module.solve(params)
+
+    def statement(self, params: Any) -> tuple[Block, ...]:
+        return tuple(self.module.statement(params))
+
+    def follow_on(self, params: Any, given: Mapping[str, Any]) -> dict[str, Any]:
+        fn = getattr(self.module, "follow_on", None)
+        return dict(fn(params, given)) if fn else {}
+
+    def mistake_answers(self, params: Any, answer: Answer | None = None) -> list[tuple[Mistake, dict[str, Any]]]:
+        """Each applicable mistake with the parts it changes (empty results are skipped)."""
+        out = []
+        for m in self.mistakes:
+            try:
+                wrong = dict(m.apply(params))
+            except (ArithmeticError, ValueError, NnexamError, ZeroDivisionError):
+                continue
+            if wrong:
+                out.append((m, wrong))
+        return out
+
+    def distinguishable(self, params: Any, answer: Answer) -> str | None:
+        """None when every applicable mistake changes some part; else the id of one that does not."""
+        right = answer.as_dict()
+        for m, wrong in self.mistake_answers(params, answer):
+            if all(k in right and same(v, right[k]) for k, v in wrong.items()):
+                return m.id
+        return None
+
+    def draw(
+        self,
+        rng: random.Random,
+        options: Mapping[str, Any] | None = None,
+        fixed: Mapping[str, Any] | None = None,
+        tries: int = 500,
+    ) -> Any:
+        """A variant from the generator, with ``fixed`` params imposed, that solves and for which every
+        known mistake gives a different answer. Raises ParamError naming the constraint that failed."""
+        opts = parse_fields(self.options, options or {})
+        fixed_values = parse_fields([p for p in self.params if p.name in (fixed or {})], fixed or {})
+        last = "no attempt"
+        for _ in range(tries):
+            params = self.module.sample(rng, **opts)
+            try:
+                if fixed_values:
+                    params = dataclasses.replace(params, **fixed_values)
+                answer = self.solve(params)
+            except ParamError as err:
+                last = str(err)
+                continue
+            bad = self.distinguishable(params, answer)
+            if bad is None:
+                return params
+            last = f"the mistake '{bad}' gives the right answer"
+        raise ParamError(
+            "options",
+            f"ranges that can produce a valid {self.type_id} variant; after {tries} draws the last failure was: {last}",
+        )

@@ -1,0 +1,61 @@
+"""The analysed model: what the model analyser (``param-count``) produces and backends build from.
+
+This is the contract between :mod:`questions.param_count` (exact shapes and parameter counts,
+pure arithmetic, as Keras' ``compute_output_shape``) and ``grader/backends`` (which build the
+same model in PyTorch or Keras and really run it). Keep it plain data.
+
+- ``source``: ``"keras"`` (Keras code), ``"torch"`` (PyTorch ``nn.Sequential`` code), ``"vgg"``
+  (VGG table notation, built as the Keras equivalent: channels last, ``same`` 3x3 convolutions).
+- ``LayerSpec.kind``: the framework's class name, canonical spelling (``Dense``, ``Conv2D``,
+  ``MaxPooling2D``, ``BatchNormalization``, ... for Keras and VGG; ``Linear``, ``Conv2d``,
+  ``MaxPool2d``, ``BatchNorm2d``, ... for torch). Aliases (``MaxPool2D``) are resolved.
+- ``LayerSpec.config``: the layer's arguments by their framework names, normalised: tuples for
+  sizes (``kernel_size=(3, 3)``, ``strides=(1, 1)``), lowercase ``padding``, explicit defaults
+  (``use_bias=True``, ``activation="linear"``), so a backend needs no defaults of its own.
+- Shapes exclude the batch dimension; ``None`` is an unknown (variable) size.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    kind: str
+    name: str
+    config: Mapping[str, Any]
+    input_shape: tuple[int | None, ...]
+    output_shape: tuple[int | None, ...]
+    params: int
+    trainable: int
+    non_trainable: int = 0
+    line: int | None = None  # where the layer is written in the source, when known
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    source: str
+    input_shape: tuple[int | None, ...]
+    layers: tuple[LayerSpec, ...]
+    data_format: str = "channels_last"
+    name: str = "sequential"
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def output_shape(self) -> tuple[int | None, ...]:
+        return self.layers[-1].output_shape if self.layers else self.input_shape
+
+    @property
+    def total(self) -> int:
+        return sum(layer.params for layer in self.layers)
+
+    @property
+    def trainable(self) -> int:
+        return sum(layer.trainable for layer in self.layers)
+
+    @property
+    def non_trainable(self) -> int:
+        return sum(layer.non_trainable for layer in self.layers)

@@ -1,0 +1,86 @@
+"""The registry of question types: built-in families plus third-party entry points.
+
+Third parties register a module (see :mod:`questions.family` for what it exposes) under the
+entry-point group ``nnexam.question_types.v1``::
+
+    [project.entry-points."nnexam.question_types.v1"]
+    my-type = "my_package.my_family"
+
+A plugin that fails to load is skipped with a warning; an unknown id lists the known ones.
+"""
+
+from __future__ import annotations
+
+import importlib
+import warnings
+from functools import cache
+
+from questions.errors import UnknownNameError
+from questions.family import Family
+
+ENTRY_POINT_GROUP = "nnexam.question_types.v1"
+
+# type id -> module; imported only when asked for, so `nnexam --help` stays fast.
+BUILTIN: dict[str, str] = {
+    "dense-forward": "questions.dense_forward",
+    "softmax": "questions.softmax",
+    "cross-entropy": "questions.cross_entropy",
+    "conv2d-output": "questions.conv2d_output",
+    "conv-output-size": "questions.conv_output_size",
+    "receptive-field": "questions.receptive_field",
+    "param-count": "questions.param_count",
+    "quadratic-form": "questions.quadratic_form",
+    "gradient": "questions.gradient",
+    "training-steps": "questions.training_steps",
+    "early-stopping": "questions.early_stopping",
+    "true-false": "questions.true_false",
+    "multiple-choice": "questions.multiple_choice",
+}
+
+
+@cache
+def _plugins() -> dict[str, object]:
+    from importlib.metadata import entry_points
+
+    found: dict[str, object] = {}
+    for ep in entry_points(group=ENTRY_POINT_GROUP):
+        found[ep.name] = ep
+    return found
+
+
+def _available_builtin() -> dict[str, str]:
+    """Built-ins whose module is present (families land one at a time)."""
+    import importlib.util
+
+    return {k: v for k, v in BUILTIN.items() if importlib.util.find_spec(v) is not None}
+
+
+def names() -> list[str]:
+    """Every known type id, built-ins first."""
+    return list(_available_builtin()) + sorted(k for k in _plugins() if k not in BUILTIN)
+
+
+@cache
+def get(type_id: str) -> Family:
+    """The family for ``type_id``; raises UnknownNameError with the closest ids."""
+    builtin = _available_builtin()
+    if type_id in builtin:
+        return Family(importlib.import_module(builtin[type_id]))
+    ep = _plugins().get(type_id)
+    if ep is not None:
+        try:
+            return Family(ep.load())  # type: ignore[attr-defined]
+        except Exception as exc:  # a broken plugin must not take the tool down
+            warnings.warn(f"question type plugin {type_id!r} failed to load: {exc}", stacklevel=2)
+    raise UnknownNameError("question type", type_id, names())
+
+
+def families() -> list[Family]:
+    """Every family that loads (a broken plugin is skipped with a warning)."""
+    out = []
+    for name in names():
+        try:
+            out.append(get(name))
+        except UnknownNameError:
+            continue
+    return out
