@@ -1,0 +1,1 @@
+"""Grading submissions against answer keys, and verifying the claims of student reports."""
