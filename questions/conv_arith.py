@@ -30,7 +30,7 @@ def conv_out(
     ``padding``: an int (zeros added on *each* side, PyTorch), ``"valid"`` (0) or ``"same"``
     (Keras/TF: ceil(n / stride), padding split with the extra pixel at the end).
     ``ceil_mode`` is PyTorch pooling's: the last partial window counts if it starts inside the
-    input or the left padding.
+    input or the left padding (so a window larger than the input still gives one output).
     """
     if n is None:
         return None
@@ -43,18 +43,19 @@ def conv_out(
         raise ParamError("padding", "an integer >= 0, 'same' or 'valid'", padding)
     span = effective_kernel(kernel, dilation)
     room = n + 2 * pad - span
-    if room < 0:
+    if not ceil_mode:
+        out = room // stride + 1
+    else:  # PyTorch: round up, but the last window must start inside the input or the left padding
+        out = -(-room // stride) + 1
+        if (out - 1) * stride >= n + pad:
+            out -= 1
+    if out < 1:
         raise ParamError(
             param,
             f"a (dilated) kernel that fits the padded input: span {span} = {dilation}*({kernel}-1)+1 "
             f"> input {n} + 2*{pad}",
             kernel,
         )
-    if not ceil_mode:
-        return room // stride + 1
-    out = -(-room // stride) + 1
-    if (out - 1) * stride >= n + pad:
-        out -= 1
     return out
 
 
@@ -63,3 +64,12 @@ def same_padding(n: int, kernel: int, stride: int = 1, dilation: int = 1) -> tup
     out = -(-n // stride)
     total = max((out - 1) * stride + effective_kernel(kernel, dilation) - n, 0)
     return total // 2, total - total // 2
+
+
+def pads(n: int, kernel: int, stride: int = 1, padding: int | str = 0, dilation: int = 1) -> tuple[int, int]:
+    """Zeros added before and after along one axis: ``p`` both sides for an int, none for
+    ``"valid"``, Keras' split for ``"same"``."""
+    if padding == "same":
+        return same_padding(n, kernel, stride, dilation)
+    pad = 0 if padding == "valid" else int(padding)
+    return pad, pad

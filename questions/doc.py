@@ -9,8 +9,10 @@ the renderers, not here.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Union
 
 import sympy as sp
@@ -121,15 +123,27 @@ def var(name: str, sub: Any = None, sup: Any = None) -> F:
     latex, typst, plain = base_latex, base_typst, base_plain
     if sub is not None:
         s = str(sub)
-        latex += "_{" + s + "}"
-        typst += f"_({s})" if len(s) > 1 else f"_{s}"
+        latex += "_{" + _words_latex(s) + "}"
+        typst += f"_({_words_typst(s)})" if len(s) > 1 else f"_{s}"
         plain += s if len(s) == 1 or s.isdigit() else f"_{s}"
     if sup is not None:
         s = str(sup)
-        latex += "^{" + s + "}"
-        typst += f"^({s})" if len(s) > 1 else f"^{s}"
+        latex += "^{" + _words_latex(s) + "}"
+        typst += f"^({_words_typst(s)})" if len(s) > 1 else f"^{s}"
         plain += f"^{s}"
     return F(latex, typst, plain)
+
+
+_WORD = re.compile(r"[A-Za-z]{2,}")
+
+
+def _words_typst(s: str) -> str:
+    """Words in a sub/superscript (``pred``, ``out``) as upright text: Typst math would read them as variables."""
+    return _WORD.sub(lambda m: m.group(0) if m.group(0) in _GREEK else f'"{m.group(0)}"', s)
+
+
+def _words_latex(s: str) -> str:
+    return _WORD.sub(lambda m: "\\" + m.group(0) if m.group(0) in _GREEK else r"\mathrm{" + m.group(0) + "}", s)
 
 
 def num(x: Any, paren_negative: bool = False) -> F:
@@ -153,11 +167,17 @@ def expr(e: Any, paren_negative: bool = False) -> F:
 
 def mat(rows: Any) -> F:
     """A matrix (list of rows) or sympy Matrix, with square brackets."""
-    m = sp.Matrix(rows)
-    latex = r"\begin{bmatrix}" + r" \\ ".join(" & ".join(sp.latex(x) for x in m.row(i)) for i in range(m.rows)) + r"\end{bmatrix}"
-    typst = 'mat(delim: "[", ' + "; ".join(", ".join(TypstPrinter().doprint(x) for x in m.row(i)) for i in range(m.rows)) + ")"
-    plain = "[" + ", ".join("[" + ", ".join(plain_str(x) for x in m.row(i)) + "]" for i in range(m.rows)) + "]"
+    cells = [[_cell(x) for x in row] for row in sp.Matrix(rows).tolist()]
+    latex = r"\begin{bmatrix}" + r" \\ ".join(" & ".join(c[0] for c in row) for row in cells) + r"\end{bmatrix}"
+    typst = 'mat(delim: "[", ' + "; ".join(", ".join(c[1] for c in row) for row in cells) + ")"
+    plain = "[" + ", ".join("[" + ", ".join(c[2] for c in row) + "]" for row in cells) + "]"
     return F(latex, typst, plain)
+
+
+@lru_cache(maxsize=8192)
+def _cell(x: sp.Basic) -> tuple[str, str, str]:
+    """One matrix entry in the three notations (cached: matrices repeat a few small values)."""
+    return sp.latex(x), TypstPrinter().doprint(x), plain_str(x)
 
 
 def vec(values: Sequence[Any]) -> F:
@@ -239,6 +259,9 @@ class PlainPrinter(StrPrinter):
     def _print_Transpose(self, expr: Any) -> str:
         inner = self._print(expr.arg)
         return f"{inner}ᵀ" if isinstance(expr.arg, sp.MatrixSymbol) else f"({inner})ᵀ"
+
+    def _print_Exp1(self, expr: Any) -> str:
+        return "e"
 
     def _print_MatrixBase(self, expr: Any) -> str:
         return "[" + ", ".join("[" + ", ".join(self._print(x) for x in expr.row(i)) + "]" for i in range(expr.rows)) + "]"

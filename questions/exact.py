@@ -18,15 +18,20 @@ import sympy as sp
 _NUMBER = re.compile(r"^\s*([+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d{1,3})?)\s*(?:/\s*([+-]?\d+(?:\.\d*)?))?\s*$")
 
 
+def _rational(d: Decimal) -> sp.Rational:
+    """sympy >= 1.13 no longer accepts a Decimal: go through its exact integer ratio."""
+    return sp.Rational(*d.as_integer_ratio())
+
+
 def parse_number(text: str) -> sp.Rational:
     """``"3"``, ``"-0.25"``, ``"1e-3"``, ``"3/4"`` -> exact Rational. Raises ValueError otherwise."""
     m = _NUMBER.match(text)
     if not m:
         raise ValueError(f"not a number: {text!r}")
     try:
-        num = sp.Rational(Decimal(m.group(1)))
+        num = _rational(Decimal(m.group(1)))
         if m.group(2) is not None:
-            den = sp.Rational(Decimal(m.group(2)))
+            den = _rational(Decimal(m.group(2)))
             if den == 0:
                 raise ValueError(f"division by zero in {text!r}")
             num = num / den
@@ -46,7 +51,7 @@ def to_exact(value: Any) -> sp.Rational:
     if isinstance(value, float):
         if value != value or value in (float("inf"), float("-inf")):
             raise ValueError(f"expected a finite number, got {value!r}")
-        return sp.Rational(Decimal(repr(value)))
+        return _rational(Decimal(repr(value)))
     if isinstance(value, str):
         return parse_number(value)
     if isinstance(value, sp.Basic) and value.is_Number:

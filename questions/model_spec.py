@@ -33,6 +33,7 @@ class LayerSpec:
     trainable: int
     non_trainable: int = 0
     line: int | None = None  # where the layer is written in the source, when known
+    formula: str = ""  # the parameter arithmetic written out, e.g. "(3*3*1 + 1)*32 = 320"
 
 
 @dataclass(frozen=True)

@@ -132,6 +132,34 @@ class Matrix(Converter):
         return tuple(rows)
 
 
+class Nested(Converter):
+    """A number or lists of numbers nested at most ``max_depth`` deep, kept as nested tuples of exact
+    Rationals (ragged allowed): for parameters whose shape the family interprets (a list of weight
+    matrices, a label or a batch of labels). The family checks the shapes."""
+
+    def __init__(self, max_depth: int = 3, max_items: int = 20_000):
+        self.max_depth, self.max_items = max_depth, max_items
+        self.expected = f"a number or nested lists of numbers (at most {max_depth} levels)"
+
+    def __call__(self, raw: Any, name: str) -> Any:
+        count = 0
+
+        def conv(value: Any, path: str, depth: int) -> Any:
+            nonlocal count
+            if isinstance(value, Sequence) and not isinstance(value, str | bytes):
+                if depth >= self.max_depth:
+                    raise self.fail(path, value, f"a number (at most {self.max_depth} levels of lists)")
+                if not value:
+                    raise self.fail(path, value, "a non-empty list of numbers")
+                return tuple(conv(v, f"{path}[{i + 1}]", depth + 1) for i, v in enumerate(value))
+            count += 1
+            if count > self.max_items:
+                raise self.fail(name, f"more than {self.max_items} numbers", f"at most {self.max_items} numbers")
+            return Number()(value, path)
+
+        return conv(_maybe_json(raw), name, 0)
+
+
 class Choice(Converter):
     def __init__(self, *options: str):
         self.options = options

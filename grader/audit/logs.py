@@ -1,0 +1,72 @@
+"""Keras training logs in reports, old and new style, possibly broken across lines:
+
+    Epoch 3/10
+    938/938 [==============================] - 4s 4ms/step - loss: 0.31 - accuracy: 0.89 - val_loss: ...
+    1875/1875 ━━━━━━━━━━━━━━━━━━━━ 12s 6ms/step - accuracy: 0.8812 - loss: 0.3301 - val_accuracy: ...
+
+Everything between one ``Epoch N/M`` marker and the next is read as one text (PDF extraction breaks
+the long progress line anywhere); the steps are the last ``k/k`` counter, the metrics every
+``name: value`` pair.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+EPOCH = re.compile(r"^\s*Epoch\s+(?P<n>\d+)\s*/\s*(?P<of>\d+)\s*$")
+STEPS = re.compile(r"(?<![\d.])(?P<a>\d+)\s*/\s*(?P<b>\d+)(?=\s*(?:\[|━|-|\s|$))")
+METRIC = re.compile(r"\b(?P<name>(?:val_)?(?:loss|accuracy|acc|sparse_categorical_accuracy|categorical_accuracy|binary_accuracy|mae|mse))"
+                    r"\s*:\s*(?P<v>\d+(?:\.\d+)?(?:e[-+]?\d+)?)", re.IGNORECASE)
+MAX_EPOCH_LINES = 12
+
+
+@dataclass(frozen=True)
+class Epoch:
+    n: int
+    of: int
+    line: int
+    steps: int | None
+    metrics: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Log:
+    line: int
+    epochs: tuple[Epoch, ...]
+
+    def where(self, epoch: Epoch | None = None) -> str:
+        return f"training log (line {self.line})" if epoch is None else f"training log, epoch {epoch.n} (line {epoch.line})"
+
+    def series(self, metric: str) -> list[float]:
+        return [e.metrics[metric] for e in self.epochs if metric in e.metrics]
+
+
+def _canonical(name: str) -> str:
+    name = name.lower()
+    for long in ("sparse_categorical_accuracy", "categorical_accuracy", "binary_accuracy", "acc"):
+        if name.endswith(long):
+            return name[: -len(long)] + "accuracy"
+    return name
+
+
+def find_logs(lines: tuple[str, ...]) -> list[Log]:
+    """Each run of consecutive ``Epoch N/M`` blocks is one log."""
+    marks = [(i, EPOCH.match(line)) for i, line in enumerate(lines)]
+    marks = [(i, m) for i, m in marks if m]
+    logs: list[list[Epoch]] = []
+    for k, (i, m) in enumerate(marks):
+        end = marks[k + 1][0] if k + 1 < len(marks) else min(len(lines), i + 1 + MAX_EPOCH_LINES)
+        end = min(end, i + 1 + MAX_EPOCH_LINES)
+        body = " ".join(lines[i + 1 : end])
+        steps = [(int(s.group("a")), int(s.group("b"))) for s in STEPS.finditer(body)]
+        done = [a for a, b in steps if a == b]
+        metrics: dict[str, float] = {}
+        for mm in METRIC.finditer(body):
+            metrics[_canonical(mm.group("name"))] = float(mm.group("v"))
+        ep = Epoch(int(m.group("n")), int(m.group("of")), i + 1, done[-1] if done else None, metrics)
+        if logs and logs[-1][-1].of == ep.of and ep.n == logs[-1][-1].n + 1:
+            logs[-1].append(ep)
+        else:
+            logs.append([ep])
+    return [Log(eps[0].line, tuple(eps)) for eps in logs]

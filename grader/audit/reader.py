@@ -1,0 +1,71 @@
+"""Reading a report: Markdown or plain text as is, PDF through its text layer (``pdftotext -layout``,
+run without a shell and with a timeout). The text keeps its lines (findings cite line numbers);
+tabs and non-breaking spaces become spaces, as PDF extraction mixes them freely.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from questions.errors import InputError
+
+MAX_BYTES = 20 * 2**20  # a report, not a data set
+MAX_CHARS = 2_000_000
+PDF_TIMEOUT_S = 60
+
+
+@dataclass(frozen=True)
+class Report:
+    path: str
+    lines: tuple[str, ...]  # normalised lines; lines[i] is line i + 1
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.lines)
+
+
+def normalise(text: str) -> tuple[str, ...]:
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u00a0", " ").replace("\u202f", " ")
+    text = text.replace("\f", "\n")
+    return tuple(line.replace("\t", "  ").rstrip() for line in text[:MAX_CHARS].split("\n"))
+
+
+def from_text(text: str, path: str = "<report>") -> Report:
+    return Report(path, normalise(text))
+
+
+def read(path: str | Path) -> Report:
+    """The report at ``path`` (``.pdf`` via pdftotext; anything else as UTF-8 text)."""
+    p = Path(path)
+    try:
+        size = p.stat().st_size
+    except OSError as err:
+        raise InputError(str(p), f"cannot read the report: {err.strerror or err}") from err
+    if size > MAX_BYTES:
+        raise InputError(str(p), f"report larger than {MAX_BYTES // 2**20} MiB")
+    if p.suffix.lower() == ".pdf":
+        return Report(str(p), normalise(_pdf_text(p)))
+    raw = p.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        text = raw.decode("latin-1")
+    return Report(str(p), normalise(text))
+
+
+def _pdf_text(p: Path) -> str:
+    exe = shutil.which("pdftotext")
+    if exe is None:
+        raise InputError(str(p), "reading PDF reports needs pdftotext (poppler-utils); or pass the report as text")
+    try:
+        done = subprocess.run([exe, "-layout", "-enc", "UTF-8", str(p), "-"], capture_output=True,
+                              timeout=PDF_TIMEOUT_S, check=False)
+    except subprocess.TimeoutExpired as err:
+        raise InputError(str(p), f"pdftotext took longer than {PDF_TIMEOUT_S} s") from err
+    if done.returncode != 0:
+        msg = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise InputError(str(p), f"pdftotext could not read it: {msg[-1] if msg else 'exit ' + str(done.returncode)}")
+    return done.stdout.decode("utf-8", "replace")

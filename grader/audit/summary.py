@@ -1,0 +1,117 @@
+"""``model.summary()`` tables in every Keras layout, as they appear in reports.
+
+Recognised: Keras 3's box drawing (``┏━┃│``, long names wrapped onto a second line), the old Keras 2
+layout (``____``/``====`` rules, a long ``name (Type`` wrapped with its ``)`` on the next line),
+tab- or space-separated copies, Markdown tables, and PDF text where a shape breaks across lines.
+A row is ``name (Type)  (None, 26, 26, 32)  320``; ``InputLayer`` rows give the input shape.
+Footers: ``Total params: 34,826 (136.04 KB)``, ``Trainable params: ...``, ``Non-trainable params: ...``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+BOX = re.compile(r"[│┃|]")
+ROW = re.compile(
+    r"^\s*(?P<name>[A-Za-z_][\w.\-/]*)\s*(?:\((?P<type>[A-Za-z_]\w*)\s*\)?)?\s+"
+    r"\[?\((?P<shape>(?:None|\d+)(?:\s*,\s*(?:None|\d+))*\s*,?)\)\]?\s+(?P<params>\d[\d,]*)\b"
+)
+TYPE_ONLY = re.compile(r"^\s*\((?P<type>[A-Za-z_]\w*)\)\s*$")
+FOOTER = re.compile(
+    r"^\s*(?P<which>Total|Trainable|Non-trainable)\s+params\s*:\s*(?P<n>\d[\d,]*)"
+    r"(?:\s*\((?P<size>[\d.]+\s*[KMGT]?B)\))?", re.IGNORECASE)
+MAX_GAP = 4  # lines between rows of one table (rules, wrapped names)
+
+
+@dataclass(frozen=True)
+class Row:
+    name: str
+    kind: str | None
+    shape: tuple[int | None, ...]  # without the batch axis
+    params: int
+    line: int
+
+
+@dataclass(frozen=True)
+class Table:
+    index: int  # 1-based, in the order the report shows them
+    line: int
+    rows: tuple[Row, ...]
+    total: int | None = None
+    trainable: int | None = None
+    non_trainable: int | None = None
+    sizes: tuple[tuple[str, str, int], ...] = ()  # (which, "136.04 KB", line)
+    footer_lines: tuple[int, ...] = ()
+
+    def where(self, row: Row | None = None) -> str:
+        base = f"summary table {self.index} (line {self.line})"
+        return base if row is None else f"{base}, layer {row.name} (line {row.line})"
+
+
+def _shape(text: str) -> tuple[int | None, ...]:
+    parts = [p.strip() for p in text.split(",") if p.strip()]
+    dims = tuple(None if p == "None" else int(p) for p in parts)
+    return dims[1:] if dims and dims[0] is None else dims
+
+
+def _logical(lines: tuple[str, ...]) -> list[tuple[int, str]]:
+    """Lines with box characters removed; an unclosed '(' continues on the next line (PDF breaks)."""
+    out: list[tuple[int, str]] = []
+    i = 0
+    while i < len(lines):
+        text, start = BOX.sub(" ", lines[i]), i + 1
+        joined = 0
+        while text.count("(") > text.count(")") and joined < 2 and i + 1 < len(lines) and ROW.match(text) is None:
+            i += 1
+            joined += 1
+            text += " " + BOX.sub(" ", lines[i]).strip()
+        out.append((start, text))
+        i += 1
+    return out
+
+
+def find_tables(lines: tuple[str, ...]) -> list[Table]:
+    """Every summary table in the report, with its footer when it has one."""
+    tables: list[dict] = []
+    current: dict | None = None
+    last_row_line = -100
+    logical = _logical(lines)
+    for k, (line_no, text) in enumerate(logical):
+        m = ROW.match(text)
+        if m and ("(None" in text or "[(None" in text or m.group("type")):
+            kind = m.group("type")
+            if kind is None and k + 1 < len(logical):
+                nxt = TYPE_ONLY.match(logical[k + 1][1])
+                kind = nxt.group("type") if nxt else None
+            row = Row(m.group("name"), kind, _shape(m.group("shape")), int(m.group("params").replace(",", "")), line_no)
+            if current is None or line_no - last_row_line > MAX_GAP or current.get("closed"):
+                current = {"line": line_no, "rows": [], "footer": {}, "sizes": [], "footer_lines": []}
+                tables.append(current)
+            current["rows"].append(row)
+            last_row_line = line_no
+            continue
+        f = FOOTER.match(text)
+        if f and current is not None and line_no - last_row_line <= MAX_GAP + 3:
+            which = f.group("which").lower()
+            current["footer"][which] = int(f.group("n").replace(",", ""))
+            current["footer_lines"].append(line_no)
+            if f.group("size"):
+                current["sizes"].append((which, f.group("size"), line_no))
+            last_row_line = line_no
+            if which.startswith("non"):
+                current["closed"] = True
+    return [
+        Table(i + 1, t["line"], tuple(t["rows"]), t["footer"].get("total"), t["footer"].get("trainable"),
+              t["footer"].get("non-trainable"), tuple(t["sizes"]), tuple(t["footer_lines"]))
+        for i, t in enumerate(tables)
+    ]
+
+
+def readable_size(n_bytes: float) -> str:
+    """Keras 3's ``readable_memory_size``: 1024-based units with two decimals."""
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if n_bytes / 1024 < 1:
+            return f"{n_bytes:.2f} {unit}"
+        n_bytes /= 1024
+    return f"{n_bytes:.2f} PB"

@@ -1,0 +1,1 @@
+"""Training backends (torch, keras, plugins): build an analysed model, count, shape, train."""

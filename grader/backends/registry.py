@@ -1,0 +1,53 @@
+"""Which backends exist: the built-ins (``torch``, ``keras``) plus any registered by a third party
+under the entry-point group ``nnexam.backends.v1`` (``name = "package.module:BackendClass"``).
+
+A plugin that fails to load is skipped with a warning, never stopping the rest; an unknown name
+raises :class:`UnknownNameError` listing the installed backends. The default is ``torch`` when
+installed. Nothing here imports torch or keras.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import warnings
+from functools import cache
+
+from grader.backends.base import Backend
+from grader.backends.keras_backend import KerasBackend
+from grader.backends.torch_backend import TorchBackend
+from questions.errors import NnexamError, UnknownNameError
+
+GROUP = "nnexam.backends.v1"
+
+
+@cache
+def _all() -> dict[str, Backend]:
+    found: dict[str, Backend] = {"torch": TorchBackend(), "keras": KerasBackend()}
+    for ep in importlib.metadata.entry_points(group=GROUP):
+        try:
+            obj = ep.load()
+            backend = obj() if isinstance(obj, type) else obj
+            if not isinstance(backend, Backend):
+                raise TypeError("it lacks members of grader.backends.base.Backend")
+        except Exception as err:  # noqa: BLE001 - a broken plugin must not stop the others
+            warnings.warn(f"backend plugin {ep.name!r} ({ep.value}) skipped: {err}", stacklevel=2)
+            continue
+        found.setdefault(ep.name, backend)
+    return found
+
+
+def installed() -> list[str]:
+    """Names of the backends that can run here."""
+    return [name for name, b in _all().items() if b.available()]
+
+
+def get(name: str | None = None) -> Backend:
+    """The backend called ``name`` (default: torch), if installed."""
+    names = installed()
+    if name is None:
+        if not names:
+            raise NnexamError("no training backend is installed: pip install 'nnexam[torch]'")
+        return _all()["torch" if "torch" in names else names[0]]
+    if name not in names:
+        raise UnknownNameError("backend", name, names)
+    return _all()[name]

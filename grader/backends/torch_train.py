@@ -1,0 +1,198 @@
+"""Keras' ``compile``/``fit`` in PyTorch: losses, accuracy, optimizers and the epoch loop
+(imported only by the torch backend).
+
+Matched Keras semantics (each tested against the keras backend):
+- losses on probabilities (``from_logits=False``, Keras' default): categorical CE normalises the
+  output to sum 1, clips it to [1e-7, 1 - 1e-7] and takes -sum(t log p); sparse CE the same with
+  class ids; binary CE clips then -(t log p + (1-t) log(1-p)) averaged over the last axis; MSE
+  averaged over the last axis; then the mean over the batch ("sum_over_batch_size");
+- ``accuracy`` resolves as Keras does: categorical (argmax vs argmax of one-hot), sparse (argmax
+  vs id), binary (p > 0.5);
+- optimizers with Keras' update rules: SGD ``m = mu*m - lr*g; w += m`` (nesterov
+  ``w += mu*m - lr*g``), which with a constant rate is PyTorch's SGD (dampening 0), so PyTorch's
+  is used; Adam with epsilon added to sqrt(v) *before* the bias correction (Keras:
+  ``w -= lr*sqrt(1-b2^t)/(1-b1^t) * m / (sqrt(v) + eps)``; PyTorch divides by
+  ``sqrt(v)/sqrt(1-b2^t) + eps``), eps 1e-7; RMSprop with eps *inside* the square root
+  (``w -= lr*g / sqrt(v + eps)``, rho 0.9, eps 1e-7; PyTorch adds eps outside);
+- ``fit``: ``validation_split`` takes the *last* rows (floor(n * (1 - split)) train rows) before
+  shuffling; the training rows are reshuffled every epoch; the last, smaller batch is kept; the
+  logged training loss and metrics are the running means over the epoch's batches weighted by the
+  batch size (Keras' ``Mean`` tracker with ``sample_weight=batch_size``), measured on each batch
+  *before* its update; validation metrics are computed after the epoch in inference mode.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from grader.backends.base import Data, History, Progress, TrainConfig, accuracy_kind, targets, validation_rows
+
+EPS = 1e-7  # keras.backend.epsilon()
+
+LossFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+
+
+def loss_fn(name: str, from_logits: bool) -> LossFn:
+    """Per-batch mean loss as Keras computes it (see the module docstring)."""
+
+    def categorical(out: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+        if from_logits:
+            return -(t * torch.log_softmax(out, dim=1)).sum(dim=1).mean()
+        p = (out / out.sum(dim=1, keepdim=True)).clamp(EPS, 1 - EPS)
+        return -(t * torch.log(p)).sum(dim=1).mean()
+
+    def sparse(out: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+        if from_logits:
+            return F.cross_entropy(out, t)
+        p = (out / out.sum(dim=1, keepdim=True)).clamp(EPS, 1 - EPS)
+        return F.nll_loss(torch.log(p), t)
+
+    def binary(out: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+        if from_logits:
+            return F.binary_cross_entropy_with_logits(out, t, reduction="none").mean(dim=1).mean()
+        p = out.clamp(EPS, 1 - EPS)
+        return (-(t * torch.log(p) + (1 - t) * torch.log(1 - p))).mean(dim=1).mean()
+
+    def mse(out: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+        return ((out - t) ** 2).flatten(1).mean(dim=1).mean()
+
+    return {"categorical_crossentropy": categorical, "sparse_categorical_crossentropy": sparse,
+            "binary_crossentropy": binary, "mse": mse}[name]
+
+
+def correct_fn(kind: str) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
+    """Number of correct predictions in a batch, as Keras' resolved ``accuracy``."""
+    if kind == "binary":
+        return lambda out, t: ((out > 0.5).to(t.dtype) == t).float().mean(dim=1).sum()
+    if kind == "sparse":
+        return lambda out, t: (out.argmax(dim=1) == t).sum()
+    return lambda out, t: (out.argmax(dim=1) == t.argmax(dim=1)).sum()
+
+
+class KerasAdam(torch.optim.Optimizer):
+    def __init__(self, params, lr: float, beta_1: float, beta_2: float, epsilon: float):
+        super().__init__(params, {"lr": lr, "b1": beta_1, "b2": beta_2, "eps": epsilon})
+
+    @torch.no_grad()
+    def step(self, closure=None):
+        for group in self.param_groups:
+            b1, b2 = group["b1"], group["b2"]
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                st = self.state[p]
+                if not st:
+                    st["t"], st["m"], st["v"] = 0, torch.zeros_like(p), torch.zeros_like(p)
+                st["t"] += 1
+                t = st["t"]
+                alpha = group["lr"] * (1 - b2**t) ** 0.5 / (1 - b1**t)
+                st["m"].lerp_(p.grad, 1 - b1)
+                st["v"].lerp_(p.grad * p.grad, 1 - b2)
+                p.sub_(alpha * st["m"] / (st["v"].sqrt() + group["eps"]))
+
+
+class KerasRMSprop(torch.optim.Optimizer):
+    def __init__(self, params, lr: float, rho: float, epsilon: float, momentum: float):
+        super().__init__(params, {"lr": lr, "rho": rho, "eps": epsilon, "mu": momentum})
+
+    @torch.no_grad()
+    def step(self, closure=None):
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                st = self.state[p]
+                if not st:
+                    st["v"], st["m"] = torch.zeros_like(p), torch.zeros_like(p)
+                st["v"].mul_(group["rho"]).addcmul_(p.grad, p.grad, value=1 - group["rho"])
+                inc = group["lr"] * p.grad / (st["v"] + group["eps"]).sqrt()
+                if group["mu"] > 0:
+                    st["m"].mul_(group["mu"]).add_(inc)
+                    inc = st["m"]
+                p.sub_(inc)
+
+
+def optimizer(params, cfg: TrainConfig) -> torch.optim.Optimizer:
+    if cfg.optimizer == "sgd":
+        return torch.optim.SGD(params, lr=cfg.lr, momentum=cfg.momentum, nesterov=cfg.nesterov)
+    if cfg.optimizer == "adam":
+        return KerasAdam(params, cfg.lr, cfg.beta_1, cfg.beta_2, cfg.epsilon)
+    return KerasRMSprop(params, cfg.lr, cfg.rho, cfg.epsilon, cfg.momentum)
+
+
+def _tensors(x: np.ndarray, y: np.ndarray, cfg: TrainConfig, outputs: int, to_internal: Callable) -> tuple:
+    xt = to_internal(torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32)))
+    yt = torch.from_numpy(np.ascontiguousarray(targets(y, cfg.loss, outputs)))
+    yt = yt.long() if cfg.loss == "sparse_categorical_crossentropy" else yt.float()
+    return xt, yt
+
+
+def evaluate(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, cfg: TrainConfig, outputs: int) -> dict[str, float]:
+    """Loss and accuracy over a whole split in inference mode (Keras' ``evaluate``: batch-weighted means)."""
+    lf, correct = loss_fn(cfg.loss, cfg.from_logits), correct_fn(accuracy_kind(cfg.loss, outputs))
+    model.eval()
+    total_loss, total_ok = 0.0, 0.0
+    with torch.no_grad():
+        for i in range(0, len(x), cfg.batch_size):
+            out = model(x[i : i + cfg.batch_size])
+            yb = y[i : i + cfg.batch_size]
+            total_loss += float(lf(out, yb)) * len(yb)
+            total_ok += float(correct(out, yb))
+    n = max(len(x), 1)
+    res = {"loss": total_loss / n}
+    if "accuracy" in cfg.metrics:
+        res["accuracy"] = total_ok / n
+    return res
+
+
+def fit(model: torch.nn.Module, data: Data, cfg: TrainConfig, seed: int, outputs: int,
+        to_internal: Callable[[torch.Tensor], torch.Tensor], progress: Progress | None = None) -> History:
+    """Keras' ``fit`` loop (see the module docstring), then ``evaluate`` on the test split if any."""
+    start = time.perf_counter()
+    x, y = _tensors(data.x_train, data.y_train, cfg, outputs, to_internal)
+    cut = validation_rows(len(x), cfg.validation_split)
+    xv, yv, x, y = x[cut:], y[cut:], x[:cut], y[:cut]
+    lf, correct = loss_fn(cfg.loss, cfg.from_logits), correct_fn(accuracy_kind(cfg.loss, outputs))
+    track_acc = "accuracy" in cfg.metrics
+    opt = optimizer([p for p in model.parameters() if p.requires_grad], cfg)
+    gen = torch.Generator().manual_seed(seed)
+    n, bs = len(x), cfg.batch_size
+    epochs = []
+    for epoch in range(cfg.epochs):
+        model.train()
+        order = torch.randperm(n, generator=gen) if cfg.shuffle else None
+        loss_sum = torch.zeros((), dtype=torch.float64)
+        ok_sum = torch.zeros((), dtype=torch.float64)
+        for i in range(0, n, bs):
+            if order is None:
+                xb, yb = x[i : i + bs], y[i : i + bs]
+            else:
+                idx = order[i : i + bs]
+                xb, yb = x[idx], y[idx]
+            out = model(xb)
+            loss = lf(out, yb)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            with torch.no_grad():
+                loss_sum += loss.detach() * len(yb)
+                if track_acc:
+                    ok_sum += correct(out.detach(), yb)
+        logs = {"loss": float(loss_sum) / n}
+        if track_acc:
+            logs["accuracy"] = float(ok_sum) / n
+        if len(xv):
+            logs.update({f"val_{k}": v for k, v in evaluate(model, xv, yv, cfg, outputs).items()})
+        epochs.append(logs)
+        if progress is not None:
+            progress(epoch + 1, cfg.epochs, logs)
+    test = {}
+    if data.x_test is not None and data.y_test is not None and len(data.x_test):
+        xt, yt = _tensors(data.x_test, data.y_test, cfg, outputs, to_internal)
+        test = evaluate(model, xt, yt, cfg, outputs)
+    return History(tuple(epochs), test, time.perf_counter() - start)

@@ -1,0 +1,259 @@
+"""Verdicts per part: correct, partial, incorrect, missing, unreadable — results are values.
+
+Order of the checks for one part: the right answer; a later part computed correctly from the
+student's own earlier answers (error carried forward, via the family's ``follow_on``); a known
+mistake of the family (from the key, compared with the same tolerance); a transposed matrix;
+otherwise incorrect. A recognised mistake earns the exam's ``mistake_credit`` (per id or default),
+a carried-forward part ``carried_forward_credit`` (full credit unless the exam says otherwise).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+from grader.compare import element_for, is_transposed, matches
+from grader.key import Key, KeyPart, KeyQuestion, KeyStudent
+from grader.values import MISSING, Formula, Unreadable, as_value, parse_answer
+from questions.errors import NnexamError
+from questions.safe_expr import ExprSyntaxError, parse_expression
+
+VERDICTS = ("correct", "partial", "incorrect", "missing", "unreadable")
+MAX_SHOWN = 300  # characters of a student's answer kept in results
+
+
+@dataclass(frozen=True)
+class PartResult:
+    part: str  # "q1.z1"
+    verdict: str
+    score: float
+    max: float
+    mistake: str | None
+    feedback: str
+    expected: str
+    given: str | None
+    carried_forward: bool = False
+    shown: str = ""  # the expected answer for people (exact, with its decimal value)
+
+
+@dataclass(frozen=True)
+class QuestionResult:
+    id: str
+    score: float
+    max: float
+    parts: tuple[PartResult, ...]
+
+
+@dataclass(frozen=True)
+class StudentResult:
+    student: str
+    name: str
+    status: str  # graded, no submission
+    score: float
+    max: float
+    questions: tuple[QuestionResult, ...]
+    source: str = ""
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def parts(self) -> list[PartResult]:
+        return [p for q in self.questions for p in q.parts]
+
+
+def _shown(raw: Any) -> str | None:
+    if raw is None:
+        return None
+    text = raw if isinstance(raw, str) else str(raw)
+    return text if len(text) <= MAX_SHOWN else text[: MAX_SHOWN - 3] + "..."
+
+
+@cache
+def _family(type_id: str) -> Any:
+    """The registry's family for ``type_id``, or None for a type this installation lacks."""
+    from questions import registry
+
+    try:
+        return registry.get(type_id)
+    except NnexamError:
+        return None
+
+
+def _follow_on(q: KeyQuestion, given: Mapping[str, Any]) -> dict[str, Any]:
+    """The family's parts recomputed from the student's own answers; {} when unavailable."""
+    family = _family(q.type)
+    if not given or family is None or q.family_params is None:
+        return {}
+    try:
+        return {k: as_value(v) for k, v in family.follow_on(q.family_params, given).items()}
+    except (NnexamError, ArithmeticError, ValueError, TypeError, KeyError, IndexError):
+        return {}
+
+
+def _for_follow_on(kind: str, value: Any) -> Any:
+    """A parsed answer as the family's follow_on receives it (sympy values, tuples)."""
+    if isinstance(value, Formula):
+        try:
+            return parse_expression(value.text)
+        except ExprSyntaxError:
+            return None
+    return value
+
+
+def judge_question(q: KeyQuestion, answers: Mapping[str, Any]) -> QuestionResult:
+    """Every part of ``q`` against the student's raw ``answers`` (part id -> raw value)."""
+    parsed: dict[str, Any] = {}
+    for p in q.parts:
+        parsed[p.id] = parse_answer(answers.get(p.id), p.kind, expected=p.value)
+    follow: dict[str, Any] = {}
+    family = _family(q.type)
+    if family is not None and hasattr(family.module, "follow_on") and len(q.parts) > 1:
+        given = {
+            p.part: _for_follow_on(p.kind, parsed[p.id])
+            for p in q.parts
+            if parsed[p.id] is not MISSING and not isinstance(parsed[p.id], Unreadable)
+        }
+        follow = _follow_on(q, {k: v for k, v in given.items() if v is not None})
+    shapes = q.matrix_shapes
+    results = tuple(judge_part(p, answers.get(p.id), parsed[p.id], q, follow, shapes) for p in q.parts)
+    return QuestionResult(id=q.id, score=round(sum(r.score for r in results), 6), max=q.points, parts=results)
+
+
+def judge_part(
+    p: KeyPart,
+    raw: Any,
+    value: Any,
+    q: KeyQuestion,
+    follow: Mapping[str, Any] | None = None,
+    shapes: Mapping[str, tuple[int, int]] | None = None,
+) -> PartResult:
+    """One part's verdict; ``value`` is ``raw`` parsed by grader.values."""
+
+    def result(verdict: str, credit: float, feedback: str, mistake: str | None = None, cf: bool = False) -> PartResult:
+        return PartResult(
+            part=p.id, verdict=verdict, score=round(p.points * credit, 6), max=p.points, mistake=mistake,
+            feedback=feedback, expected=p.exact, given=_shown(raw), carried_forward=cf, shown=p.shown,
+        )
+
+    if value is MISSING:
+        return result("missing", 0.0, "No answer.")
+    if isinstance(value, Unreadable):
+        return result("unreadable", 0.0, f"Could not read your answer: {value.reason}")
+    if matches(p.kind, value, p.value, p.tolerance, shapes=shapes):
+        return result("correct", 1.0, "Correct.")
+    wanted = (follow or {}).get(p.part)
+    if wanted is not None and matches(p.kind, value, wanted, p.tolerance, shapes=shapes):
+        credit = q.policy.carried_forward_credit
+        return result(
+            "correct" if credit >= 1 else "partial", credit,
+            "Not the key's value, but correct from your own earlier answer(s) to this question "
+            f"(error carried forward): {_points(p.points * credit)} of {_points(p.points)}.",
+            cf=True,
+        )
+    for m in p.mistakes:
+        if matches(p.kind, value, m.value, p.tolerance, shapes=shapes):
+            credit = q.policy.credit(m.id)
+            return result("partial" if credit > 0 else "incorrect", credit, f"Recognised mistake: {m.message}", mistake=m.id)
+    if p.kind in ("matrix", "vector") and is_transposed(value, p.value, element_for(p.kind, p.tolerance)):
+        credit = q.policy.credit("transposed")
+        return result(
+            "partial" if credit > 0 else "incorrect", credit,
+            "Recognised mistake: your matrix is the transpose of the right one; rows and columns are swapped.",
+            mistake="transposed",
+        )
+    return result("incorrect", 0.0, f"Incorrect; the expected answer is {p.shown}.")
+
+
+def _points(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else f"{x:.4g}"
+
+
+def judge_student(key: Key, variant: KeyStudent, student: str, answers: Mapping[str, Any], source: str = "") -> StudentResult:
+    """All questions of one student's variant. Answers to part ids the key does not have are noted."""
+    questions = tuple(judge_question(q, answers) for q in variant.questions)
+    known = {p.id for q in variant.questions for p in q.parts}
+    unknown = sorted(str(k) for k in answers if k not in known)
+    notes = (f"answers to unknown parts ignored: {', '.join(unknown[:10])}",) if unknown else ()
+    return StudentResult(
+        student=student,
+        name=variant.name if variant.student != "*" else "",
+        status="graded",
+        score=round(sum(q.score for q in questions), 6),
+        max=round(sum(q.max for q in questions), 6),
+        questions=questions,
+        source=source,
+        notes=notes,
+    )
+
+
+def not_submitted(variant: KeyStudent) -> StudentResult:
+    """A roster student without a submission: every part missing, score 0."""
+    questions = tuple(judge_question(q, {}) for q in variant.questions)
+    return StudentResult(
+        student=variant.student, name=variant.name, status="no submission", score=0.0,
+        max=round(sum(q.max for q in questions), 6), questions=questions,
+    )
+
+
+@dataclass
+class Graded:
+    """A batch graded: one result per student (roster order), and what could not be graded."""
+
+    results: list[StudentResult]
+    problems: list[Any]  # grader.submissions.Problem
+
+
+def grade_batch(key: Key, batch: Any, progress: Any = None, jobs: int = 1) -> Graded:
+    """Judge every submission of ``batch`` (grader.submissions.Batch) against ``key``.
+
+    An unknown student or a second submission for the same student is a problem (the first one
+    read is graded); roster students without a submission get a row with status "no submission".
+    ``progress(n)`` is called as submissions are done; ``jobs`` > 1 spreads them over processes.
+    """
+    from grader.submissions import Problem
+
+    problems = list(batch.problems)
+    todo: list[tuple[Any, KeyStudent]] = []
+    sources: dict[str, str] = {}
+    for sub in batch.submissions:
+        variant = key.variant(sub.student)
+        if variant is None:
+            problems.append(Problem(sub.source, f"unknown student {sub.student!r}: not in the key's roster; not graded"))
+        elif sub.student in sources:
+            problems.append(Problem(sub.source, f"a second submission for student {sub.student!r} (first: {sources[sub.student]}); ignored"))
+        else:
+            sources[sub.student] = sub.source
+            todo.append((sub, variant))
+    if progress is not None and len(todo) < len(batch.submissions):
+        progress(len(batch.submissions) - len(todo))
+    graded = {r.student: r for r in _judge_all(key, todo, progress, jobs)}
+    if key.anonymous:
+        return Graded(results=[graded[s.student] for s, _ in todo], problems=problems)
+    results = [graded.get(s) or not_submitted(v) for s, v in key.students.items()]
+    return Graded(results=results, problems=problems)
+
+
+def _judge_chunk(key: Key, chunk: list[tuple[Any, KeyStudent]]) -> list[StudentResult]:
+    return [judge_student(key, v, s.student, s.answers, s.source) for s, v in chunk]
+
+
+def _judge_all(key: Key, todo: list[tuple[Any, KeyStudent]], progress: Any, jobs: int) -> list[StudentResult]:
+    if jobs <= 1 or len(todo) < 200:
+        out = []
+        for sub, variant in todo:
+            out.append(judge_student(key, variant, sub.student, sub.answers, sub.source))
+            if progress is not None:
+                progress(1)
+        return out
+    from concurrent.futures import ProcessPoolExecutor
+
+    size = max(50, len(todo) // (jobs * 8))
+    chunks = [todo[i:i + size] for i in range(0, len(todo), size)]
+    out = []
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        for chunk, results in zip(chunks, pool.map(_judge_chunk, [key] * len(chunks), chunks)):
+            out.extend(results)
+            if progress is not None:
+                progress(len(chunk))
+    return out

@@ -1,0 +1,254 @@
+"""key.json (written by ``nnexam generate``) read and checked into typed, parsed values.
+
+Every problem raises :class:`InputError` naming the file and the place (``students[2].questions[0]``)
+so ``nnexam grade`` stops with one clear line when the key cannot be used. Expected values and
+the mistakes' values are parsed once here with the same parser as the students' answers.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from grader.tolerance import DEFAULT, Tolerance
+from grader.values import Unreadable, parse_answer
+from questions.errors import InputError, NnexamError
+
+KEY_FORMAT = "nnexam-key"
+MAX_KEY_BYTES = 200 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class KeyMistake:
+    id: str
+    message: str
+    value: Any
+
+
+@dataclass(frozen=True)
+class KeyPart:
+    id: str  # "q1.z1"
+    part: str  # "z1"
+    kind: str
+    points: float
+    exact: str
+    value: Any  # parsed exact answer
+    shown: str  # the exact answer for people: "exp(2)/(1 + exp(2)) ≈ 0.8808"
+    tolerance: Tolerance
+    mistakes: tuple[KeyMistake, ...]
+    choices: tuple[str, ...] | None
+
+
+@dataclass(frozen=True)
+class Policy:
+    mistake_credit: Mapping[str, float]
+    carried_forward_credit: float
+
+    def credit(self, mistake_id: str) -> float:
+        return float(self.mistake_credit.get(mistake_id, self.mistake_credit.get("default", 0.5)))
+
+
+@dataclass(frozen=True)
+class KeyQuestion:
+    id: str
+    type: str
+    points: float
+    params: Mapping[str, Any]
+    policy: Policy
+    parts: tuple[KeyPart, ...]
+
+    @cached_property
+    def family_params(self) -> Any:
+        """The family's Params rebuilt from the key (for error carried forward); None if impossible."""
+        from questions import registry
+
+        try:
+            return registry.get(self.type).parse(self.params)
+        except (NnexamError, ValueError, TypeError):
+            return None
+
+    @cached_property
+    def matrix_shapes(self) -> dict[str, tuple[int, int]]:
+        """Shapes of the matrix-valued parameters (X, W, ...): the names expressions use."""
+        out = {}
+        for name, v in self.params.items():
+            if isinstance(v, list) and v and all(isinstance(r, list) for r in v) and len({len(r) for r in v}) == 1:
+                out[name] = (len(v), len(v[0]))
+        return out
+
+
+@dataclass(frozen=True)
+class KeyStudent:
+    student: str
+    name: str
+    file: str
+    questions: tuple[KeyQuestion, ...]
+
+
+@dataclass(frozen=True)
+class Key:
+    path: str
+    title: str
+    questions: tuple[tuple[str, str, float], ...]  # (id, title, points), the gradebook's columns
+    students: Mapping[str, KeyStudent]
+
+    @property
+    def anonymous(self) -> bool:
+        """One variant made without a roster: it applies to any submission."""
+        return "*" in self.students
+
+    def variant(self, student: str) -> KeyStudent | None:
+        return self.students.get(student) or self.students.get("*")
+
+    @property
+    def max_points(self) -> float:
+        return sum(p for _, _, p in self.questions)
+
+
+def load_key(path: str | Path) -> Key:
+    """Read and check key.json; raises InputError naming the file and what is wrong."""
+    p = Path(path)
+    try:
+        if p.stat().st_size > MAX_KEY_BYTES:
+            raise InputError(str(p), f"larger than {MAX_KEY_BYTES // 2**20} MB; is this a key.json?")
+        data = json.loads(p.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(str(p), "no such file (the key.json written by `nnexam generate`)") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(str(p), f"cannot be read: {exc}") from None
+    except json.JSONDecodeError as exc:
+        raise InputError(str(p), f"not valid JSON: {exc.msg}", line=exc.lineno) from None
+    return parse_key(data, str(p))
+
+
+def _need(cond: bool, path: str, where: str, what: str, got: Any = None) -> None:
+    if not cond:
+        shown = "" if got is None else f"; received {json.dumps(got)[:60] if not isinstance(got, str) else repr(got[:60])}"
+        raise InputError(path, f"{where}: expected {what}{shown}")
+
+
+def _number(raw: Any, path: str, where: str) -> float:
+    _need(isinstance(raw, int | float) and not isinstance(raw, bool) and raw >= 0, path, where, "a non-negative number", raw)
+    return float(raw)
+
+
+def _policy(raw: Any, base: Policy, path: str, where: str) -> Policy:
+    if raw is None:
+        return base
+    _need(isinstance(raw, Mapping), path, where, "an object", raw)
+    credit = dict(base.mistake_credit)
+    mc = raw.get("mistake_credit")
+    if mc is not None:
+        _need(isinstance(mc, Mapping), path, f"{where}.mistake_credit", 'an object such as {"default": 0.5}', mc)
+        for k, v in mc.items():
+            credit[str(k)] = _number(v, path, f"{where}.mistake_credit.{k}")
+            _need(credit[str(k)] <= 1, path, f"{where}.mistake_credit.{k}", "a fraction from 0 to 1", v)
+    cf = raw.get("carried_forward_credit", base.carried_forward_credit)
+    cf = _number(cf, path, f"{where}.carried_forward_credit")
+    _need(cf <= 1, path, f"{where}.carried_forward_credit", "a fraction from 0 to 1", cf)
+    return Policy(mistake_credit=credit, carried_forward_credit=cf)
+
+
+def _tolerance(raw: Any, base: Tolerance, path: str, where: str) -> Tolerance:
+    if raw is None:
+        return base
+    _need(isinstance(raw, Mapping), path, where, "an object with rel, abs, sigfigs", raw)
+    try:
+        return base.updated(raw, where)
+    except NnexamError as err:
+        raise InputError(path, str(err)) from None
+
+
+def _expected(kind: str, exact: Any, value: Any, path: str, where: str) -> Any:
+    raw = value if kind == "table" else exact
+    got = parse_answer(raw, kind)
+    if isinstance(got, Unreadable):
+        raise InputError(path, f"{where}: the key's answer {str(raw)[:60]!r} cannot be read: {got.reason.splitlines()[0]}")
+    return got
+
+
+def _approx(v: Any) -> str:
+    if isinstance(v, list):
+        return "[" + ", ".join(_approx(x) for x in v) + "]"
+    if isinstance(v, float):
+        return f"{v:.4g}"
+    return str(v)
+
+
+def shown(exact: str, value: Any) -> str:
+    """The exact answer, followed by its decimal value when the exact form is not plain numbers."""
+    if isinstance(value, float | list) and re.search(r"[A-Za-z]", exact) and len(exact) < 400:
+        return f"{exact} ≈ {_approx(value)}"
+    return exact
+
+
+def parse_key(data: Any, path: str) -> Key:
+    _need(isinstance(data, Mapping), path, "top level", "a JSON object")
+    _need(data.get("format") == KEY_FORMAT, path, "format", f'"{KEY_FORMAT}" (written by `nnexam generate`)', data.get("format"))
+    _need(data.get("version") == 1, path, "version", "1", data.get("version"))
+    grading = data.get("grading") or {}
+    _need(isinstance(grading, Mapping), path, "grading", "an object", grading)
+    base_policy = _policy(grading, Policy({"default": 0.5}, 1.0), path, "grading")
+    base_tol = _tolerance(grading.get("tolerance"), DEFAULT, path, "grading.tolerance")
+    qs = data.get("questions")
+    _need(isinstance(qs, list) and bool(qs), path, "questions", "a non-empty list", qs)
+    columns = []
+    for i, q in enumerate(qs):
+        _need(isinstance(q, Mapping) and isinstance(q.get("id"), str), path, f"questions[{i}]", "an object with an id", q)
+        columns.append((q["id"], str(q.get("title") or q["id"]), _number(q.get("points", 0), path, f"questions[{i}].points")))
+    known_q = {c[0] for c in columns}
+    students_raw = data.get("students")
+    _need(isinstance(students_raw, list) and bool(students_raw), path, "students", "a non-empty list", students_raw)
+    students: dict[str, KeyStudent] = {}
+    for si, s in enumerate(students_raw):
+        where = f"students[{si}]"
+        _need(isinstance(s, Mapping) and isinstance(s.get("student"), str), path, where, "an object with a student id", s)
+        _need(s["student"] not in students, path, f"{where}.student", "a unique student id", s["student"])
+        questions = []
+        _need(isinstance(s.get("questions"), list), path, f"{where}.questions", "a list", s.get("questions"))
+        for qi, q in enumerate(s["questions"]):
+            questions.append(_question(q, path, f"{where}.questions[{qi}]", base_policy, base_tol, known_q))
+        students[s["student"]] = KeyStudent(
+            student=s["student"], name=str(s.get("name") or ""), file=str(s.get("file") or s["student"]), questions=tuple(questions)
+        )
+    return Key(path=path, title=str((data.get("exam") or {}).get("title") or ""), questions=tuple(columns), students=students)
+
+
+def _question(q: Any, path: str, where: str, base_policy: Policy, base_tol: Tolerance, known: set[str]) -> KeyQuestion:
+    _need(isinstance(q, Mapping), path, where, "an object", q)
+    _need(q.get("id") in known, path, f"{where}.id", f"one of the exam's questions ({', '.join(sorted(known))})", q.get("id"))
+    _need(isinstance(q.get("type"), str), path, f"{where}.type", "a question type id", q.get("type"))
+    _need(isinstance(q.get("params", {}), Mapping), path, f"{where}.params", "an object", q.get("params"))
+    policy = _policy(q.get("grading"), base_policy, path, f"{where}.grading")
+    qtol = _tolerance((q.get("grading") or {}).get("tolerance"), base_tol, path, f"{where}.grading.tolerance")
+    parts = []
+    _need(isinstance(q.get("parts"), list) and bool(q["parts"]), path, f"{where}.parts", "a non-empty list", q.get("parts"))
+    for pi, p in enumerate(q["parts"]):
+        pw = f"{where}.parts[{pi}]"
+        _need(isinstance(p, Mapping), path, pw, "an object", p)
+        for k in ("id", "part", "kind"):
+            _need(isinstance(p.get(k), str), path, f"{pw}.{k}", "text", p.get(k))
+        kind = p["kind"]
+        value = _expected(kind, p.get("exact"), p.get("value"), path, pw)
+        mistakes = []
+        for mi, m in enumerate(p.get("mistakes") or []):
+            mw = f"{pw}.mistakes[{mi}]"
+            _need(isinstance(m, Mapping) and isinstance(m.get("id"), str), path, mw, "an object with an id", m)
+            mistakes.append(KeyMistake(m["id"], str(m.get("message") or ""), _expected(kind, m.get("exact"), m.get("value"), path, mw)))
+        choices = p.get("choices")
+        parts.append(
+            KeyPart(
+                id=p["id"], part=p["part"], kind=kind, points=_number(p.get("points", 0), path, f"{pw}.points"),
+                exact=str(p.get("exact")), value=value, shown=shown(str(p.get("exact")), p.get("value")), tolerance=_tolerance(p.get("tolerance"), qtol, path, f"{pw}.tolerance"),
+                mistakes=tuple(mistakes), choices=tuple(str(c) for c in choices) if isinstance(choices, list) else None,
+            )
+        )
+    return KeyQuestion(
+        id=q["id"], type=q["type"], points=_number(q.get("points", 0), path, f"{where}.points"),
+        params=dict(q.get("params") or {}), policy=policy, parts=tuple(parts),
+    )

@@ -1,0 +1,104 @@
+"""``nnexam generate``: exams and answer keys, one variant per student."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+
+def _formats(text: str) -> tuple[str, ...]:
+    from nnexam.render.outputs import FORMATS
+
+    names = tuple(dict.fromkeys(n.strip().lower() for n in text.split(",") if n.strip()))
+    bad = [n for n in names if n not in FORMATS]
+    if bad or not names:
+        from questions.errors import UnknownNameError
+
+        raise UnknownNameError("format", bad[0] if bad else text, FORMATS)
+    return names
+
+
+def _work(job: object, student: object) -> dict:
+    """One student, in a worker process. Errors come back as plain NnexamError (always picklable)."""
+    from nnexam.render import outputs
+    from questions.errors import NnexamError
+
+    try:
+        return outputs.student(job, student)  # type: ignore[arg-type]
+    except NnexamError as err:
+        raise NnexamError(str(err)) from None
+
+
+@click.command("generate")
+@click.argument("exam_file", metavar="EXAM.toml", type=click.Path(dir_okay=False))
+@click.option("--roster", type=click.Path(dir_okay=False), help="CSV with a column id (or student, student_id), optional name, email.")
+@click.option("--seed", type=int, default=None, help="Replace the exam file's seed.")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Output folder.")
+@click.option("--format", "formats", default="pdf,md,html,moodle", show_default=True, help="Comma-separated: pdf, md, html, moodle.")
+@click.option("--templates", "templates_dir", type=click.Path(file_okay=False, exists=True), help="Folder whose files replace the package's templates one by one.")
+@click.option("--jobs", type=click.IntRange(min=1, max=64), default=None, help="Worker processes (default: min(2, CPUs)).")
+def generate_cmd(
+    exam_file: str, roster: str | None, seed: int | None, out_dir: str, formats: str, templates_dir: str | None, jobs: int | None
+) -> None:
+    """One exam and answer key per student, a class key, key.json, answer sheets and Moodle XML.
+
+    \b
+    Writes into OUT: exams/ID.pdf, keys/ID.pdf (and .md/.html), sheets/ID.yaml,
+    class-key.pdf, key.json (read by `nnexam grade`) and moodle.xml.
+    Variants are deterministic from (exam seed, student id): same inputs, same bytes.
+
+    \b
+    Example:
+      nnexam generate examples/exam.toml --roster examples/roster.csv --out exam-out
+    """
+    from nnexam.render import outputs
+    from questions import exam
+    from questions.exam_variant import key_json
+
+    names = _formats(formats)
+    spec = exam.load(exam_file, seed=seed)
+    students = exam.load_roster(roster) if roster else exam.anonymous()
+    out = Path(out_dir)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        outputs.prepare(out, names)
+    except OSError as err:
+        from questions.errors import InputError
+
+        raise InputError(out_dir, f"cannot create the output folder: {err.strerror or err}") from None
+    job = outputs.Job(exam=spec, formats=names, out=out, templates=Path(templates_dir) if templates_dir else None)
+    workers = min(jobs or min(2, os.cpu_count() or 1), len(students))
+    results = _run(job, students, workers)
+    (out / "key.json").write_text(key_json(spec, [r["key"] for r in results]), encoding="utf-8")
+    outputs.class_files(job, results)
+    click.echo(f"{len(students)} variant(s) of {len(spec.questions)} question(s) written to {out}", err=True)
+
+
+def _run(job: object, students: tuple, workers: int) -> list[dict]:
+    """Every student's results in roster order, over ``workers`` processes, with a progress bar."""
+    show = len(students) > 1
+    with click.progressbar(length=len(students), label="Generating", file=sys.stderr, hidden=not show) as bar:
+        if workers <= 1:
+            results = []
+            for s in students:
+                results.append(_work(job, s))
+                bar.update(1)
+            return results
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        # spawn: a fresh interpreter per worker, never a fork of a process whose typst threads run
+        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+            futures = [pool.submit(_work, job, s) for s in students]
+            try:
+                results = []
+                for f in futures:
+                    results.append(f.result())
+                    bar.update(1)
+            except BaseException:
+                pool.shutdown(cancel_futures=True)
+                raise
+            return results

@@ -1,0 +1,52 @@
+"""``nnexam grade KEY.json SUBMISSION... --out grades.csv [--feedback DIR] [--json results.json] [--report DIR]``.
+
+Thin: reads, judges and writes through :mod:`grader`. Exit 0 once grading is done (even when
+students are wrong or some files could not be read: those are listed on stderr and in the
+report); exit 1 when the key cannot be used.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+
+@click.command("grade")
+@click.argument("key", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("submissions", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="The gradebook CSV to write.")
+@click.option("--feedback", "feedback_dir", type=click.Path(file_okay=False, path_type=Path), help="Write feedback per student (Markdown, HTML) here.")
+@click.option("--pdf", is_flag=True, help="Also write each student's feedback as PDF (Typst).")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), help="Write the results as JSON here.")
+@click.option("--report", "report_dir", type=click.Path(file_okay=False, path_type=Path), help="Write the instructor report (Markdown, HTML, SVG) here.")
+@click.option("--jobs", "-j", type=click.IntRange(1, 64), default=1, show_default=True, help="Worker processes.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+def grade_cmd(key: Path, submissions: tuple[Path, ...], out: Path, feedback_dir: Path | None, pdf: bool,
+              json_path: Path | None, report_dir: Path | None, jobs: int, quiet: bool) -> None:
+    """Grade submissions (YAML/JSON answer sheets, CSV exports, Markdown/text/PDF, folders, zip
+    archives) against KEY.json: a gradebook row per student, feedback naming the mistakes."""
+    from grader import feedback, gradebook, report
+    from grader.judge import grade_batch
+    from grader.key import load_key
+    from grader.submissions import read_submissions
+
+    answer_key = load_key(key)
+    batch = read_submissions(submissions)
+    show = not quiet and len(batch.submissions) > 1
+    with click.progressbar(length=len(batch.submissions), label="grading", file=sys.stderr,
+                           hidden=not show) as bar:
+        graded = grade_batch(answer_key, batch, progress=bar.update, jobs=jobs)
+    gradebook.write_gradebook(out, answer_key, graded.results)
+    if json_path is not None:
+        gradebook.write_json(json_path, graded.results, graded.problems)
+    if feedback_dir is not None:
+        feedback.write_feedback(feedback_dir, answer_key, graded.results, pdf=pdf)
+    if report_dir is not None:
+        report.write_report(report_dir, answer_key, graded.results, graded.problems)
+    for p in graded.problems:
+        click.echo(f"{'problem' if p.fatal else 'warning'}: {p}", err=True)
+    n_graded = sum(r.status == "graded" for r in graded.results)
+    bad = sum(p.fatal for p in graded.problems)
+    click.echo(f"graded {n_graded} submission(s); {bad} problem(s); gradebook: {out}")

@@ -1,0 +1,140 @@
+"""The files of ``nnexam generate``: per student (exam, key, answer sheet in each format), and for
+the class (class key, Moodle XML). Student work runs in worker processes; it returns only what
+the class files need (key.json entry, compact key rows, Moodle questions), never PDF bytes."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from nnexam.render import base, html, markdown, moodle, typst
+from questions.errors import InputError, NnexamError
+from questions.exam import ExamSpec, Student
+from questions.exam_variant import answer_sheet, build, student_json
+
+# --format name -> (Format, template suffix, file suffix)
+DOCUMENTS: dict[str, tuple[base.Format, str, str]] = {
+    "pdf": (typst.FORMAT, "typ", ".pdf"),
+    "md": (markdown.FORMAT, "md", ".md"),
+    "html": (html.FORMAT, "html", ".html"),
+}
+FORMATS = (*DOCUMENTS, "moodle")
+
+
+@dataclass(frozen=True)
+class Job:
+    """What every student's work shares (sent once to each worker)."""
+
+    exam: ExamSpec
+    formats: tuple[str, ...]
+    out: Path
+    templates: Path | None = None
+
+
+@cache
+def _env(fmt_name: str, templates: Path | None) -> jinja2.Environment:
+    fmt = next(f for f, _, _ in DOCUMENTS.values() if f.name == fmt_name) if fmt_name != "moodle" else moodle.FORMAT
+    return base.environment(fmt, templates)
+
+
+def render(fmt: base.Format, templates: Path | None, template: str, context: Mapping[str, Any]) -> str:
+    """A template rendered; a broken override template is bad input (one line), not a traceback."""
+    try:
+        return base.render(_env(fmt.name, templates), template, context)
+    except jinja2.TemplateError as err:
+        where = getattr(err, "filename", None) or template
+        line = getattr(err, "lineno", None)
+        raise InputError(str(where), f"template error: {err.message or err}", line=line) from None
+
+
+def pdf(source: str, templates: Path | None, what: str) -> bytes:
+    import typst as typst_lib
+
+    try:
+        return typst.compile_pdf(source, root=templates)
+    except typst_lib.TypstError as err:
+        first = str(err).strip().splitlines()[0] if str(err).strip() else "error"
+        raise NnexamError(f"{what}: typst could not compile the document: {first}") from None
+
+
+def student(job: Job, s: Student) -> dict[str, Any]:
+    """Write one student's files; return their key.json entry, class-key rows and Moodle questions."""
+    v = build(job.exam, s)
+    for name in job.formats:
+        if name not in DOCUMENTS:
+            continue
+        fmt, tsuffix, fsuffix = DOCUMENTS[name]
+        for key, folder in ((False, "exams"), (True, "keys")):
+            text = render(fmt, job.templates, f"exam.{tsuffix}.j2", base.view(fmt, v, key))
+            path = job.out / folder / f"{s.file}{fsuffix}"
+            if name == "pdf":
+                path.write_bytes(pdf(text, job.templates, f"{folder}/{s.file}{fsuffix}"))
+            else:
+                path.write_text(text, encoding="utf-8")
+    (job.out / "sheets" / f"{s.file}.yaml").write_text(answer_sheet(v), encoding="utf-8")
+    return {
+        "key": student_json(v),
+        "class": {n: class_rows(DOCUMENTS[n][0], v) for n in job.formats if n in DOCUMENTS},
+        "moodle": moodle.questions(v) if "moodle" in job.formats else [],
+    }
+
+
+def class_rows(fmt: base.Format, v: Any) -> dict[str, Any]:
+    """One student's section of the class key: every part's exact answer, rendered for ``fmt``."""
+    return {
+        "student": {"id": v.student.id, "name": v.student.name},
+        "rows": [
+            {
+                "question": q.number,
+                "id": p.id,
+                "answer": fmt.value(p.exact, p.kind),
+                "decimal": base.decimal(p.exact),
+                "points": base.points(p.points),
+            }
+            for q in v.questions
+            for p in q.parts
+        ],
+    }
+
+
+def prepare(out: Path, formats: Sequence[str]) -> None:
+    for folder in ("exams", "keys", "sheets"):
+        if folder != "sheets" and not any(f in DOCUMENTS for f in formats):
+            continue
+        (out / folder).mkdir(parents=True, exist_ok=True)
+
+
+def class_files(job: Job, results: Sequence[Mapping[str, Any]]) -> None:
+    """The class key in each document format and the Moodle XML, from the students' results."""
+    exam = base.exam_view(job.exam)
+    for name in job.formats:
+        if name in DOCUMENTS:
+            fmt, tsuffix, fsuffix = DOCUMENTS[name]
+            context = {"exam": exam, "students": [r["class"][name] for r in results]}
+            text = render(fmt, job.templates, f"class_key.{tsuffix}.j2", context)
+            path = job.out / f"class-key{fsuffix}"
+            if name == "pdf":
+                path.write_bytes(pdf(text, job.templates, path.name))
+            else:
+                path.write_text(text, encoding="utf-8")
+    if "moodle" in job.formats:
+        text = render(moodle.FORMAT, job.templates, "moodle.xml.j2", {"exam": exam, "categories": categories(job.exam, results)})
+        (job.out / "moodle.xml").write_text(text, encoding="utf-8")
+
+
+def categories(exam: ExamSpec, results: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Moodle categories, one per exam question in exam order, with every variant's questions."""
+    out = []
+    for n, q in enumerate(exam.questions, 1):
+        items = [m for r in results for m in r["moodle"] if m["qid"] == q.id]
+        skipped = sorted({m["note"] for m in items if m["type"] == "skip"})
+        info = f"Question {n} ({q.type}), {base.plural(q.points)}; one question per student variant."
+        if skipped:
+            info += " Not exported: " + "; ".join(skipped) + "."
+        out.append({"title": f"{n:02d} {q.id} {q.title}", "info": info, "questions": [m for m in items if m["type"] != "skip"]})
+    return out

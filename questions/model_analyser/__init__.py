@@ -1,0 +1,84 @@
+"""The model analyser: Keras code, layer tables, VGG notation or PyTorch ``nn.Sequential`` code ->
+:class:`~questions.model_spec.ModelSpec` (per-layer names, output shapes, parameter counts).
+
+Pure integer arithmetic, as Keras' ``compute_output_shape``; nothing is imported from or run in
+a framework, and code is read through its AST, never executed. Used by the ``param-count``
+family, the claims verifier and the report auditor (which build the same ModelSpec for real).
+
+    >>> spec = analyse("model = keras.Sequential([keras.Input((28, 28, 1)), layers.Conv2D(32, 3)])")
+    >>> spec.layers[0].name, spec.layers[0].output_shape, spec.total
+    ('conv2d', (26, 26, 32), 320)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from questions.errors import ParamError
+from questions.model_analyser import keras_code, tables, torch_code, vgg
+from questions.model_analyser.build import LayerError, build
+from questions.model_analyser.layers import ALIASES, KERAS, Kind
+from questions.model_analyser.values import Bad, Missing, int_tuple
+from questions.model_spec import ModelSpec
+
+__all__ = ["analyse", "detect", "LayerError"]
+
+
+def detect(model: Any) -> str:
+    """Which reader ``model`` is for: ``"tables"``, ``"vgg"``, ``"torch"`` or ``"keras"``."""
+    if isinstance(model, Sequence) and not isinstance(model, str):
+        return "tables"
+    if not isinstance(model, str):
+        raise ParamError("model", "Keras or PyTorch code, VGG notation, or a list of layer tables", type(model).__name__)
+    if vgg.looks_like(model):
+        return "vgg"
+    return "torch" if torch_code.looks_like(model) else "keras"
+
+
+def analyse(
+    model: str | Sequence[Mapping[str, Any]],
+    input_shape: Sequence[int | None] | None = None,
+    bindings: Mapping[str, Any] | None = None,
+    *,
+    registry: Mapping[str, Kind] | None = None,
+) -> ModelSpec:
+    """Shapes and parameter counts of ``model``.
+
+    ``input_shape`` (batch excluded; channels last for Keras/VGG, channels first for torch)
+    overrides what the model states; ``bindings`` fill names the code leaves free
+    (``{"num_classes": 10, "input_shape": [28, 28, 1]}``). ``registry`` replaces layer kinds
+    (the param-count family's known mistakes are alternative kinds). Raises ParamError
+    (LayerError for one layer) naming what is wrong.
+    """
+    bindings = dict(bindings or {})
+    shape = _shape(input_shape)
+    kinds = dict(KERAS if registry is None else registry)
+    source = detect(model)
+    fallback = bindings.get("input_shape")
+    if source == "tables":
+        raw, code_input = tables.read(model)  # type: ignore[arg-type]
+        return build(raw, registry=kinds, aliases=ALIASES, source="keras", input_shape=shape, code_input=code_input, fallback_input=fallback)
+    text = str(model)
+    if source == "vgg":
+        raw, notes = vgg.read(text)
+        return build(raw, registry={**kinds, **vgg.KINDS}, aliases=ALIASES, source="vgg",
+                     input_shape=shape or vgg.input_shape(text) or vgg.INPUT_SHAPE, notes=notes)  # fmt: skip
+    if source == "torch":
+        found = torch_code.read(text, bindings)
+        return build(found.layers, registry=torch_code.KINDS, aliases={}, source="torch", input_shape=shape,
+                     code_input=found.input, fallback_input=fallback, index_names=True, data_format="channels_first")  # fmt: skip
+    km = keras_code.read(text, bindings)
+    return build(km.layers, registry=kinds, aliases=ALIASES, source="keras", input_shape=shape, code_input=km.input,
+                 fallback_input=fallback, model_name=km.name)  # fmt: skip
+
+
+def _shape(value: Any) -> tuple[int | None, ...] | None:
+    if value is None:
+        return None
+    if isinstance(value, str | bytes) or not isinstance(value, Sequence):
+        raise ParamError("input_shape", "a list of sizes like [28, 28, 1] (batch excluded)", value)
+    try:
+        return int_tuple(tuple(value), "input_shape")
+    except (Bad, Missing):
+        raise ParamError("input_shape", "a list of positive sizes like [28, 28, 1] (batch excluded)", value) from None

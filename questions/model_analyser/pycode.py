@@ -1,0 +1,145 @@
+"""Reading model code safely: parse with ``ast`` (never execute) and evaluate only literals.
+
+Shared by the Keras and PyTorch readers. :class:`Evaluator` turns an argument expression into a
+plain value: constants, tuples/lists, integer arithmetic, names defined by simple assignments in
+the code or given in ``bindings``; a name defined nowhere becomes :class:`Free`, anything else
+(calls, attributes, subscripts) :class:`Opaque` with its source text.
+"""
+
+from __future__ import annotations
+
+import ast
+import operator
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from questions.errors import ParamError
+from questions.model_analyser.values import Free, Opaque
+
+MAX_CODE = 200_000  # characters of code read
+MAX_INT = 10**12
+MAX_ITEMS = 64
+
+_BINOPS: dict[type, Callable[[Any, Any], Any]] = {
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.FloorDiv: operator.floordiv,
+    ast.Mod: operator.mod,
+}
+
+
+def parse(code: str) -> ast.Module:
+    """The module's AST, or a ParamError naming the line that does not parse."""
+    if not isinstance(code, str):
+        raise ParamError("model", "model code as text", type(code).__name__)
+    if len(code) > MAX_CODE:
+        raise ParamError("model", f"code of at most {MAX_CODE} characters", f"{len(code)} characters")
+    try:
+        return ast.parse(code)
+    except SyntaxError as err:
+        raise ParamError("model", f"Python code that parses (line {err.lineno}: {err.msg})", (err.text or "").strip()) from None
+    except (RecursionError, MemoryError, ValueError):
+        raise ParamError("model", "Python code of reasonable nesting depth", "code too deeply nested") from None
+
+
+def in_order(tree: ast.AST) -> list[ast.AST]:
+    """Every node with a position, in source order (``ast.walk`` is breadth-first)."""
+    nodes = [n for n in ast.walk(tree) if hasattr(n, "lineno")]
+    return sorted(nodes, key=lambda n: (n.lineno, n.col_offset))  # type: ignore[attr-defined]
+
+
+def dotted(node: ast.AST) -> str | None:
+    """``tf.keras.layers.Dense`` for an attribute chain of names, else None."""
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    parts.append(node.id)
+    return ".".join(reversed(parts))
+
+
+def _source(node: ast.AST) -> str:
+    text = ast.unparse(node)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+class Evaluator:
+    """Literal values of argument expressions, with names from the code's assignments and bindings."""
+
+    def __init__(self, env: Mapping[str, Any]):
+        self.env = dict(env)
+
+    def __call__(self, node: ast.AST) -> Any:
+        if isinstance(node, ast.Constant):
+            v = node.value
+            if isinstance(v, int) and not isinstance(v, bool) and abs(v) > MAX_INT:
+                return Opaque(_source(node))
+            return v if isinstance(v, str | int | float | bool) or v is None else Opaque(_source(node))
+        if isinstance(node, ast.Tuple | ast.List):
+            if len(node.elts) > MAX_ITEMS or any(isinstance(e, ast.Starred) for e in node.elts):
+                return Opaque(_source(node))
+            return tuple(self(e) for e in node.elts)
+        if isinstance(node, ast.Name):
+            return self.env[node.id] if node.id in self.env else Free(node.id)
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
+            v = self(node.operand)
+            if isinstance(v, int | float) and not isinstance(v, bool):
+                return -v if isinstance(node.op, ast.USub) else v
+            return v if isinstance(v, Free) else Opaque(_source(node))
+        if isinstance(node, ast.BinOp) and type(node.op) in _BINOPS:
+            return self._binop(node)
+        if isinstance(node, ast.Attribute):
+            return Opaque(dotted(node) or _source(node))
+        return Opaque(_source(node))
+
+    def _binop(self, node: ast.BinOp) -> Any:
+        a, b = self(node.left), self(node.right)
+        for v in (a, b):
+            if isinstance(v, Free):
+                return v
+        ints = all(isinstance(v, int) and not isinstance(v, bool) for v in (a, b))
+        tuples = isinstance(a, tuple) and isinstance(b, tuple) and isinstance(node.op, ast.Add)
+        if not (ints or tuples) or (ints and isinstance(node.op, ast.FloorDiv | ast.Mod) and b == 0):
+            return Opaque(_source(node))
+        result = _BINOPS[type(node.op)](a, b)
+        if ints and abs(result) > MAX_INT or tuples and len(result) > MAX_ITEMS:
+            return Opaque(_source(node))
+        return result
+
+
+def constants(nodes: Sequence[ast.AST], bindings: Mapping[str, Any]) -> Evaluator:
+    """An evaluator knowing the simple literal assignments among ``nodes`` (``num_classes = 10``,
+    ``rows, cols = 28, 28``), in source order; ``bindings`` override them."""
+    ev = Evaluator({})
+    for node in nodes:
+        if not isinstance(node, ast.Assign):
+            continue
+        for target in node.targets:
+            pairs: list[tuple[ast.AST, ast.AST]] = [(target, node.value)]
+            if isinstance(target, ast.Tuple) and isinstance(node.value, ast.Tuple) and len(target.elts) == len(node.value.elts):
+                pairs = list(zip(target.elts, node.value.elts))
+            for t, v in pairs:
+                if isinstance(t, ast.Name):
+                    value = ev(v)
+                    if _literal(value):
+                        ev.env[t.id] = value
+                    else:
+                        ev.env.pop(t.id, None)
+    ev.env.update({k: to_tuples(v) for k, v in bindings.items()})
+    return ev
+
+
+def _literal(value: Any) -> bool:
+    if isinstance(value, tuple):
+        return all(_literal(v) for v in value)
+    return not isinstance(value, Free | Opaque)
+
+
+def to_tuples(value: Any) -> Any:
+    """JSON-ish values (lists) as the tuples code literals give."""
+    if isinstance(value, list | tuple):
+        return tuple(to_tuples(v) for v in value)
+    return value

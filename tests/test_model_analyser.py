@@ -1,0 +1,282 @@
+"""The model analyser on textbook models (numbers from Keras' own summaries), layer tables, VGG
+notation, and bad input. The differential tests against Keras and PyTorch are in
+test_model_analyser_keras.py and test_model_analyser_torch.py."""
+
+from __future__ import annotations
+
+import pytest
+
+from questions.errors import ParamError
+from questions.model_analyser import analyse, detect
+
+MNIST_CONVNET = """
+import numpy as np
+import keras
+from keras import layers
+
+num_classes = 10
+input_shape = (28, 28, 1)
+
+model = keras.Sequential(
+    [
+        keras.Input(shape=input_shape),
+        layers.Conv2D(32, kernel_size=(3, 3), activation="relu"),
+        layers.MaxPooling2D(pool_size=(2, 2)),
+        layers.Conv2D(64, kernel_size=(3, 3), activation="relu"),
+        layers.MaxPooling2D(pool_size=(2, 2)),
+        layers.Flatten(),
+        layers.Dropout(0.5),
+        layers.Dense(num_classes, activation="softmax"),
+    ]
+)
+model.summary()
+"""
+
+LENET5 = """
+from tensorflow.keras.models import Sequential
+from tensorflow.keras.layers import Conv2D, AveragePooling2D, Flatten, Dense
+
+def build_lenet():
+    model = Sequential()
+    model.add(Conv2D(6, (5, 5), activation='tanh', input_shape=(32, 32, 1)))
+    model.add(AveragePooling2D())
+    model.add(Conv2D(16, (5, 5), activation='tanh'))
+    model.add(AveragePooling2D())
+    model.add(Flatten())
+    model.add(Dense(120, activation='tanh'))
+    model.add(Dense(84, activation='tanh'))
+    model.add(Dense(10, activation='softmax'))
+    return model
+"""
+
+
+def vgg16_keras() -> str:
+    lines = ["import tensorflow as tf", "model = tf.keras.Sequential()", "model.add(tf.keras.layers.InputLayer(shape=(224, 224, 3)))"]
+    for filters, convs in ((64, 2), (128, 2), (256, 3), (512, 3), (512, 3)):
+        lines += [f"model.add(tf.keras.layers.Conv2D({filters}, (3, 3), padding='same', activation='relu'))"] * convs
+        lines.append("model.add(tf.keras.layers.MaxPooling2D((2, 2), strides=(2, 2)))")
+    lines += ["model.add(tf.keras.layers.Flatten())"]
+    lines += ["model.add(tf.keras.layers.Dense(4096, activation='relu'))"] * 2
+    lines += ["model.add(tf.keras.layers.Dense(1000, activation='softmax'))"]
+    return "\n".join(lines)
+
+
+VGG16_NOTATION = (
+    "conv3-64, conv3-64, maxpool, conv3-128, conv3-128, maxpool, conv3-256, conv3-256, conv3-256, maxpool, "
+    "conv3-512, conv3-512, conv3-512, maxpool, conv3-512, conv3-512, conv3-512, maxpool, FC-4096, FC-4096, FC-1000, soft-max"
+)
+
+RESNET_STYLE = """
+from keras import layers, Sequential, Input
+model = Sequential([
+    Input((32, 32, 3)),
+    layers.Conv2D(16, 3, padding="same", use_bias=False), layers.BatchNormalization(), layers.ReLU(),
+    layers.Conv2D(32, 3, strides=2, padding="same", use_bias=False), layers.BatchNormalization(), layers.ReLU(),
+    layers.Conv2D(32, 3, padding="same", use_bias=False), layers.BatchNormalization(), layers.ReLU(),
+    layers.GlobalAveragePooling2D(),
+    layers.Dense(10),
+])
+"""
+
+# (model, input_shape, bindings) -> total, trainable, non-trainable, last output shape
+CLASSICS = {
+    "keras-mnist-convnet": (MNIST_CONVNET, None, None, 34826, 34826, 0, (10,)),
+    "lenet5": (LENET5, None, None, 61706, 61706, 0, (10,)),
+    "vgg16-keras-code": (vgg16_keras(), None, None, 138357544, 138357544, 0, (1000,)),
+    "vgg16-notation": (VGG16_NOTATION, None, None, 138357544, 138357544, 0, (1000,)),
+    "vgg16-name": ("VGG-16", None, None, 138357544, 138357544, 0, (1000,)),
+    "vgg19-name": ("vgg19", None, None, 143667240, 143667240, 0, (1000,)),
+    "resnet-style-no-skips": (RESNET_STYLE, None, None, 14906, 14746, 160, (10,)),
+    "mlp-784": ("model = Sequential([Dense(512, activation='relu', input_shape=(784,)), Dropout(0.2), Dense(10)])",
+                None, None, 407050, 407050, 0, (10,)),
+    "lstm-imdb": ("model = keras.Sequential([keras.Input((200,)), layers.Embedding(20000, 128), layers.LSTM(64), layers.Dense(1)])",
+                  None, None, 20000 * 128 + 4 * (64 * 128 + 64 * 64 + 64) + 65, None, 0, (1,)),
+    "gru-reset-after": ("m = Sequential([Input((10, 8)), GRU(16)])", None, None, 3 * (16 * 8 + 16 * 16 + 2 * 16), None, 0, (16,)),
+    "gru-reset-before": ("m = Sequential([Input((10, 8)), GRU(16, reset_after=False)])", None, None, 3 * (16 * 8 + 16 * 16 + 16), None, 0, (16,)),
+    "free-names-bound": ("model = Sequential([Input(input_shape), Dense(num_classes)])", None, {"num_classes": 3, "input_shape": [4]}, 15, 15, 0, (3,)),
+    "input-shape-param": ("model = Sequential([Dense(3)])", [4], None, 15, 15, 0, (3,)),
+    "vgg-small-input": ("input (32 x 32 RGB image), conv3-8, maxpool, conv1-4, LRN, FC-10, soft-max", None, None, 224 + 36 + 10250, None, 0, (10,)),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", list(CLASSICS), ids=list(CLASSICS))
+def test_classic_models(case):
+    model, shape, bindings, total, trainable, frozen, out = CLASSICS[case]
+    spec = analyse(model, shape, bindings)
+    assert spec.total == total
+    assert spec.trainable == (total - frozen if trainable is None else trainable)
+    assert spec.non_trainable == frozen
+    assert spec.output_shape == out
+
+
+def test_mnist_convnet_layers_as_keras_summary():
+    spec = analyse(MNIST_CONVNET)
+    assert [(x.name, x.output_shape, x.params) for x in spec.layers] == [
+        ("conv2d", (26, 26, 32), 320),
+        ("max_pooling2d", (13, 13, 32), 0),
+        ("conv2d_1", (11, 11, 64), 18496),
+        ("max_pooling2d_1", (5, 5, 64), 0),
+        ("flatten", (1600,), 0),
+        ("dropout", (1600,), 0),
+        ("dense", (10,), 16010),
+    ]
+    conv = spec.layers[0]
+    assert conv.formula == "(3*3*1 + 1)*32 = 320"
+    assert conv.line == 12
+    assert dict(conv.config) == {
+        "filters": 32, "kernel_size": (3, 3), "strides": (1, 1), "padding": "valid", "dilation_rate": (1, 1),
+        "groups": 1, "activation": "relu", "use_bias": True,
+    }  # fmt: skip
+    assert dict(spec.layers[1].config) == {"pool_size": (2, 2), "strides": (2, 2), "padding": "valid"}
+
+
+def test_vgg16_notation_equals_keras_code_layer_by_layer():
+    a, b = analyse(VGG16_NOTATION), analyse(vgg16_keras())
+    assert [(x.kind, x.output_shape, x.params) for x in a.layers] == [(x.kind, x.output_shape, x.params) for x in b.layers]
+    assert a.source == "vgg" and b.source == "keras"
+    assert a.layers[-1].config["activation"] == "softmax"
+    assert a.layers[-2].config["activation"] == "relu"
+
+
+def test_batch_norm_counts():
+    spec = analyse("m = Sequential([Input((8, 8, 5)), BatchNormalization(), BatchNormalization(center=False, scale=False)])")
+    bn, plain = spec.layers
+    assert (bn.params, bn.trainable, bn.non_trainable) == (20, 10, 10)
+    assert (plain.params, plain.trainable, plain.non_trainable) == (10, 0, 10)
+    assert (bn.name, plain.name) == ("batch_normalization", "batch_normalization_1")
+
+
+def test_frozen_layer_counts_as_non_trainable():
+    spec = analyse("m = Sequential([Input((4,)), Dense(3, trainable=False), Dense(2)])")
+    assert (spec.total, spec.trainable, spec.non_trainable) == (23, 8, 15)
+    assert spec.layers[0].config["trainable"] is False
+
+
+@pytest.mark.parametrize(
+    "code,names",
+    [
+        ("m = Sequential([Input((4,)), Dense(3), Dense(3), Dense(2, name='out')])", ["dense", "dense_1", "out"]),
+        ("m = Sequential([Input((6, 6, 2)), MaxPool2D(), ReLU(), LeakyReLU(), GlobalAveragePooling2D()])",
+         ["max_pooling2d", "re_lu", "leaky_re_lu", "global_average_pooling2d"]),
+        ("m = Sequential([Input((5, 3)), SimpleRNN(2, return_sequences=True), LSTM(2, return_sequences=True), GRU(2)])",
+         ["simple_rnn", "lstm", "gru"]),
+    ],
+    ids=["counter-and-explicit", "snake-case", "rnn-names"],
+)  # fmt: skip
+def test_keras_names(code, names):
+    assert [x.name for x in analyse(code).layers] == names
+
+
+def test_layer_tables():
+    tables = [
+        {"type": "Input", "shape": [28, 28, 1]},
+        {"type": "Conv2D", "filters": 32, "kernel_size": 3, "activation": "relu"},
+        {"type": "MaxPool2D"},
+        {"type": "Flatten"},
+        {"type": "Dense", "units": 10, "activation": "softmax"},
+    ]
+    spec = analyse(tables)
+    assert detect(tables) == "tables"
+    assert [x.kind for x in spec.layers] == ["Conv2D", "MaxPooling2D", "Flatten", "Dense"]
+    assert spec.total == 320 + (13 * 13 * 32 + 1) * 10
+    assert analyse(tables[1:], input_shape=[28, 28, 1]).total == spec.total
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "model = keras.Sequential([keras.layers.Dense(2, input_shape=(3,))])",
+        "model = tf.keras.models.Sequential([tf.keras.layers.Dense(2, input_dim=3)])",
+        "from keras.layers import *\nmodel = Sequential(layers=[Input(shape=(3,)), Dense(units=2)])",
+        "model = Sequential()\nmodel.add(layers.InputLayer(input_shape=(3,)))\nmodel.add(layers.Dense(2))",
+        "d = layers.Dense(2)\nmodel = keras.Sequential([keras.Input(batch_shape=(None, 3)), d])",
+        "n_in, n_out = 3, 2\nclass Net:\n    def __init__(self):\n        self.model = Sequential()\n        self.model.add(Input((n_in,)))\n        self.model.add(Dense(n_out * 1))",
+    ],
+    ids=["input_shape-kw", "input_dim", "layers-kw", "InputLayer", "layer-variable", "self-attribute"],
+)
+def test_keras_code_styles(code):
+    spec = analyse(code)
+    assert (spec.total, spec.output_shape) == (8, (2,))
+
+
+def test_free_name_message_lists_all_names():
+    code = "model = Sequential([Input(input_shape), Dense(hidden), Dense(num_classes)])"
+    with pytest.raises(ParamError) as err:
+        analyse(code)
+    msg = str(err.value)
+    assert "input_shape, hidden, num_classes" in msg and "--bind" in msg and "bindings" in msg
+
+
+def test_code_is_never_executed(tmp_path):
+    marker = tmp_path / "pwned"
+    code = f"import os\nos.system('touch {marker}')\nmodel = Sequential([Input((3,)), Dense(int(os.system('touch {marker}')))])"
+    with pytest.raises(ParamError, match="literal value"):
+        analyse(code)
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize(
+    "model,input_shape,bindings,match",
+    [
+        ("model = Sequential([Input((3, 3, 1)), Conv2D(8, 5)])", None, None,
+         r"layer 1 \(conv2d, line 1\): kernel 5x5 is larger than its input 3x3 \(shape \(3, 3, 1\), padding 'valid'\)"),
+        ("model = Sequential([Input((9, 9, 1)), Conv2D(8, 3, dilation_rate=5)])", None, None, r"dilated span 11x11"),
+        ("model = Sequential([Input((1, 1, 2)), MaxPooling2D()])", None, None, r"pool window 2x2 is larger"),
+        ("model = Sequential([Input((4,)), Dense2(3)])", None, None, r"layer 1 \(Dense2, line 1\): unknown layer 'Dense2'. Did you mean 'Dense'"),
+        ("model = Sequential([Input((4,)), Dense(3, activation='rleu')])", None, None, r"unknown activation 'rleu'.*Did you mean 'relu'"),
+        ("model = Sequential([Input((4,)), Dense(unit=3)])", None, None, r"unknown argument 'unit' for Dense. Did you mean 'units'"),
+        ("model = Sequential([Input((4,)), Dense('ten')])", None, None, r"layer 1 \(dense, line 1\): argument 'units': expected an integer >= 1, received 'ten'"),
+        ("model = Sequential([Input((4,)), Dense(3), Conv2D(8, 3)])", None, None, r"layer 2 \(conv2d.*expects an input of rank 3 \(height, width, channels\), but its input shape is \(3,\)"),
+        ("model = Sequential([Dense(3), Dense(2)])", None, None, r"input_shape=\[28,28,1\]"),
+        ("model = Sequential([Input((4,)), Dense()])", None, None, r"missing required argument 'units'"),
+        ("model = Sequential([Input((6,)), Reshape((4, 2))])", None, None, r"cannot reshape \(6,\) \(6 values\) into \(4, 2\)"),
+        ("model = Sequential([Input((4, 4, 3)), Conv2D(4, 3, groups=2)])", None, None, r"divisible by groups"),
+        ("model = Sequential([Input((9, 9, 1)), Conv2D(4, 3, strides=2, dilation_rate=2)])", None, None, r"strides > 1 cannot be combined"),
+        ("model = Sequential([Input((4,)), Dense(3, name='a'), Dense(3, name='a')])", None, None, r"two layers are named 'a'"),
+        ("model = Sequential([Input((4,)), Dense(3, *args)])", None, None, r"\*args"),
+        ("model = Sequential([Input((4,)), Dense(3)])", [0, 2], None, r"input_shape"),
+        ("print('hello')", None, None, r"no Sequential model found"),
+        ("inputs = keras.Input((3,))\noutputs = layers.Dense(2)(inputs)\nmodel = keras.Model(inputs, outputs)", None, None, r"functional models"),
+        ("model = Sequential([Input((4,)), Dense(3)", None, None, r"Python code that parses \(line 1"),
+        ("model = Sequential([Input((4,)), 3])", None, None, r"expected a layer call"),
+        ([{"units": 3}], [4], None, r"model\[1\]"),
+        ("conv3-64, maxpool, FC-10", [1, 1, 3], None, r"pool window 2x2 is larger"),
+        ("VGG-17", None, None, r"VGG configuration"),
+        (42, None, None, r"Keras or PyTorch code"),
+        ("model = Sequential([Input(x_train.shape[1:]), Dense(3)])", None, None, r"input_shape"),
+    ],
+    ids=["kernel-too-big", "dilated-too-big", "pool-too-big", "unknown-layer", "unknown-activation", "unknown-arg",
+         "bad-type", "rank", "no-input", "missing-arg", "reshape", "groups", "stride-dilation", "dup-name", "starargs",
+         "bad-input-shape", "not-a-model", "functional", "syntax", "not-a-call", "table-no-type", "vgg-too-small",
+         "vgg-unknown", "not-text", "opaque-input"],
+)  # fmt: skip
+def test_bad_input_names_the_problem(model, input_shape, bindings, match):
+    with pytest.raises(ParamError, match=match):
+        analyse(model, input_shape, bindings)
+
+
+def test_bindings_fill_input_when_code_has_none():
+    spec = analyse("model = Sequential([Conv2D(4, 3)])", bindings={"input_shape": [5, 5, 2]})
+    assert spec.layers[0].output_shape == (3, 3, 4)
+
+
+def test_detect():
+    assert detect("conv3-64, maxpool, FC-10") == "vgg"
+    assert detect("import torch.nn as nn\nnet = nn.Sequential(nn.Linear(3, 2))") == "torch"
+    assert detect("model = Sequential([Dense(2)])") == "keras"
+
+
+def test_shape_neutral_arguments_pass_through_or_are_noted():
+    code = (
+        "m = Sequential([Embedding(1000, 8, input_length=10, mask_zero=True), LSTM(4, dropout=0.2),\n"
+        "    Dense(3, kernel_initializer='he_normal', kernel_regularizer=regularizers.l2(0.01), activation=tf.nn.relu)])"
+    )
+    spec = analyse(code)
+    emb, lstm, dense = spec.layers
+    assert spec.input_shape == (10,) and emb.output_shape == (10, 8) and emb.params == 8000
+    assert dict(emb.config) == {"input_dim": 1000, "output_dim": 8, "mask_zero": True}
+    assert lstm.config["dropout"] == 0.2
+    assert dict(dense.config) == {"units": 3, "activation": "relu", "use_bias": True, "kernel_initializer": "he_normal"}
+    assert any("kernel_regularizer" in n for n in spec.notes)
+    with pytest.raises(ParamError, match=r"layer 1 \(dense, line 1\): unknown argument 'dropout' for Dense"):
+        analyse("m = Sequential([Input((4,)), Dense(3, dropout=0.2)])")
