@@ -8,16 +8,22 @@ live in ``$NNEXAM_CACHE`` (default ``~/.cache/nnexam``) under ``train/``, writte
 
 Runs that are not cached go to a process pool (``spawn``; one worker per core, at most one per
 run, torch limited to one thread per worker) and a click progress bar shows epochs, the last
-metric and the ETA.
+metric and the ETA. Small jobs (under :data:`SMALL_JOB_MACS` multiply-adds in all, e.g. an MLP on
+the digits) run in this process instead: starting workers (each imports torch) would cost more than
+the training. Scripts calling :func:`run` need the usual ``if __name__ == "__main__":`` guard of
+``spawn``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import importlib.util
 import json
+import math
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
@@ -29,6 +35,7 @@ from grader.backends.base import History, TrainConfig
 from questions.model_spec import ModelSpec
 
 FORMAT = 1  # bump when History or the key changes meaning
+SMALL_JOB_MACS = 3e9  # ~ a few seconds of one core
 
 
 @dataclass(frozen=True)
@@ -91,6 +98,18 @@ def _write(path: Path, hist: History) -> None:
         raise
 
 
+def macs(job: Job, rows: int) -> float:
+    """Rough multiply-adds of one run: forward + backward (x3) per sample, per epoch."""
+    per_sample = 0.0
+    for layer in job.spec.layers:
+        positions = 1
+        if layer.kind.startswith("Conv") and len(layer.output_shape) > 1:
+            spatial = layer.output_shape[1:] if job.spec.source == "torch" else layer.output_shape[:-1]
+            positions = max(1, math.prod(d or 1 for d in spatial))
+        per_sample += layer.params * positions
+    return 3 * per_sample * rows * job.config.epochs
+
+
 def _run_one(job: Job, index: int, queue: Any) -> dict[str, Any]:
     """One training run (in a worker or in-process); ``queue.put`` receives each epoch's progress."""
     ds = datasets.load(job.data)
@@ -103,7 +122,24 @@ def _run_one(job: Job, index: int, queue: Any) -> dict[str, Any]:
     return backend.train(job.spec, data, job.config, job.seed, report).as_dict()
 
 
+@contextlib.contextmanager
+def _one_thread() -> Iterator[None]:
+    if importlib.util.find_spec("torch") is None:
+        yield
+        return
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
+
+
 def _init_worker() -> None:
+    if importlib.util.find_spec("torch") is None:
+        return
     import torch
 
     torch.set_num_threads(1)
@@ -113,12 +149,17 @@ def run(jobs: Sequence[Job], *, show_progress: bool = False, workers: int | None
     """The history of each job, from the cache or by training (in parallel when several are missing)."""
     results: list[History | None] = [None] * len(jobs)
     paths: list[Path] = []
+    cost = 0.0
     for i, job in enumerate(jobs):
-        fp = datasets.load(job.data).fingerprint
+        ds = datasets.load(job.data)
+        fp = ds.fingerprint
+        cost += macs(job, ds.train_size)
         path = cache_dir() / f"{key(job, fp, registry.get(job.backend).version())}.json"
         paths.append(path)
         results[i] = _read(path) if path.is_file() else None
     todo = [i for i, r in enumerate(results) if r is None]
+    if workers is None and cost < SMALL_JOB_MACS:
+        workers = 1
     if todo:
         for i, hist in _train(jobs, todo, show_progress, workers).items():
             _write(paths[i], hist)
@@ -154,8 +195,9 @@ def _train(jobs: Sequence[Job], todo: list[int], show: bool, workers: int | None
 
         if n_workers <= 1:
             direct = SimpleNamespace(put=on_epoch)
-            for i in todo:
-                out[i] = History.from_dict(_run_one(jobs[i], i, direct))
+            with _one_thread():  # small models: extra threads only spin
+                for i in todo:
+                    out[i] = History.from_dict(_run_one(jobs[i], i, direct))
             return out
         import multiprocessing as mp
 

@@ -54,27 +54,33 @@ def generate_cmd(
     Example:
       nnexam generate examples/exam.toml --roster examples/roster.csv --out exam-out
     """
-    from nnexam.render import outputs
     from questions import exam
-    from questions.exam_variant import key_json
 
     names = _formats(formats)
     spec = exam.load(exam_file, seed=seed)
     students = exam.load_roster(roster) if roster else exam.anonymous()
-    out = Path(out_dir)
+    generate(spec, students, Path(out_dir), names, Path(templates_dir) if templates_dir else None, jobs)
+    click.echo(f"{len(students)} variant(s) of {len(spec.questions)} question(s) written to {out_dir}", err=True)
+
+
+def generate(spec: object, students: tuple, out: Path, formats: tuple[str, ...], templates: Path | None = None,
+             jobs: int | None = None) -> None:
+    """Every output file for ``students`` (the command's work, callable from benchmarks)."""
+    from nnexam.render import outputs
+    from questions.exam_variant import key_json
+
     try:
         out.mkdir(parents=True, exist_ok=True)
-        outputs.prepare(out, names)
+        outputs.prepare(out, formats)
     except OSError as err:
         from questions.errors import InputError
 
-        raise InputError(out_dir, f"cannot create the output folder: {err.strerror or err}") from None
-    job = outputs.Job(exam=spec, formats=names, out=out, templates=Path(templates_dir) if templates_dir else None)
+        raise InputError(str(out), f"cannot create the output folder: {err.strerror or err}") from None
+    job = outputs.Job(exam=spec, formats=formats, out=out, templates=templates)  # type: ignore[arg-type]
     workers = min(jobs or min(2, os.cpu_count() or 1), len(students))
     results = _run(job, students, workers)
-    (out / "key.json").write_text(key_json(spec, [r["key"] for r in results]), encoding="utf-8")
+    (out / "key.json").write_text(key_json(spec, [r["key"] for r in results]), encoding="utf-8")  # type: ignore[arg-type]
     outputs.class_files(job, results)
-    click.echo(f"{len(students)} variant(s) of {len(spec.questions)} question(s) written to {out}", err=True)
 
 
 def _run(job: object, students: tuple, workers: int) -> list[dict]:

@@ -283,8 +283,9 @@ def statement(p: Params) -> tuple[doc.Block, ...]:
     if p.layers is None:
         name, kern, stride, pad, dil = _describe(stack(p)[0], one_d)
         what = "A convolution" if p.op == "conv" else "A pooling layer" + (" (PyTorch, ceil_mode=True)" if p.ceil_mode else "")
-        return (para(f"{what} with kernel {kern}, stride {stride}, padding {pad} and dilation {dil} is applied to an "
-                     f"input of size {size}. What is the output size?"),)
+        specs = [f"kernel {kern}", f"stride {stride}", f"padding {pad}"] + ([f"dilation {dil}"] if dil != "1" else [])
+        return (para(f"{what} with {', '.join(specs[:-1])} and {specs[-1]} is applied to an input of size {size}. "
+                     "What is the output size?"),)
     rows = tuple((str(i + 1), *_describe(layer, one_d)) for i, layer in enumerate(p.layers))
     return (
         para(f"An input of size {size} passes through the layers below (padding: zeros on each side; 'same' and "

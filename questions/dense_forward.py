@@ -26,7 +26,7 @@ TYPE_ID = "dense-forward"
 SUMMARY = "Forward pass of a dense network: pre-activations z_l, activations a_l and the output"
 
 MAX_LAYERS = 32
-MAX_TERMS = 500  # rough size of one exact value; sigmoid/tanh/softmax layers nest every earlier value
+MAX_TERMS = 300  # rough size of one exact value; sigmoid/tanh/softmax layers nest every earlier value
 
 PARAMS = (
     Param("x", Vector(), help="the input vector a_0"),

@@ -87,6 +87,8 @@ def same(a: Any, b: Any) -> bool:
         return (
             isinstance(a, Sequence) and isinstance(b, Sequence) and len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
         )
+    if isinstance(a, sp.MatrixExpr) or isinstance(b, sp.MatrixExpr):
+        return same_matrix_expr(a, b)
     try:
         ea, eb = sp.sympify(a), sp.sympify(b)
     except (sp.SympifyError, TypeError):
@@ -98,6 +100,58 @@ def same(a: Any, b: Any) -> bool:
     if ea.free_symbols or eb.free_symbols:
         return sp.simplify(ea - eb) == 0
     return False
+
+
+def same_matrix_expr(a: Any, b: Any) -> bool:
+    """Matrix expressions such as ``(A - Y)*X.T`` are the same when they agree as explicit matrices,
+    with distinct sizes for the dimension symbols and seeded random integer entries (simplify is slow
+    and incomplete on them). Different shapes are never the same."""
+    if not (isinstance(a, sp.MatrixExpr) and isinstance(b, sp.MatrixExpr)):
+        return False
+    if a == b:
+        return True
+    free = a.free_symbols | b.free_symbols
+    dims = {d for s in free if isinstance(s, sp.MatrixSymbol) for d in sp.Tuple(*s.shape).free_symbols}
+    scalars = sorted({s for s in free if not isinstance(s, sp.MatrixSymbol)} | dims, key=str)
+    sizes = {s: sp.Integer(n) for s, n in zip(scalars, (2, 3, 5, 7, 11, 13, 17, 19))}
+    rng = random.Random(0)
+    try:
+        ea, eb = a.xreplace(sizes), b.xreplace(sizes)
+        if ea.shape != eb.shape:
+            return False
+        names = sorted((s for s in ea.free_symbols | eb.free_symbols if isinstance(s, sp.MatrixSymbol)), key=str)
+        mats = {s: sp.Matrix(*s.shape, lambda i, j: rng.randint(-9, 9)) for s in names}
+        return _explicit(ea, mats) == _explicit(eb, mats)
+    except (ValueError, TypeError, KeyError):  # ShapeError is a ValueError; a size left symbolic a TypeError
+        return False
+
+
+def _explicit(e: Any, mats: Mapping[Any, sp.Matrix]) -> Any:
+    """A matrix expression evaluated with explicit matrices (sympy's doit is ~50x slower on these)."""
+    if isinstance(e, sp.MatrixSymbol):
+        return mats[e]
+    if isinstance(e, sp.MatAdd):
+        args = [_explicit(x, mats) for x in e.args]
+        out = args[0]
+        for x in args[1:]:
+            out = out + x
+        return out
+    if isinstance(e, sp.MatMul):
+        out = sp.Integer(1)
+        for x in e.args:
+            out = out * _explicit(x, mats)
+        return out
+    if isinstance(e, sp.Transpose):
+        return _explicit(e.arg, mats).T
+    if isinstance(e, sp.HadamardProduct):
+        args = [_explicit(x, mats) for x in e.args]
+        out = args[0]
+        for x in args[1:]:
+            out = out.multiply_elementwise(x)
+        return out
+    if isinstance(e, sp.MatrixExpr):
+        return sp.Matrix(e.xreplace(mats).doit())
+    return e  # a scalar
 
 
 class Family:

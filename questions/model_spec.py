@@ -12,6 +12,9 @@ same model in PyTorch or Keras and really run it). Keep it plain data.
 - ``LayerSpec.config``: the layer's arguments by their framework names, normalised: tuples for
   sizes (``kernel_size=(3, 3)``, ``strides=(1, 1)``), lowercase ``padding``, explicit defaults
   (``use_bias=True``, ``activation="linear"``), so a backend needs no defaults of its own.
+  ``trainable=False`` appears only for frozen layers; a wrapped layer (``Bidirectional``,
+  ``TimeDistributed``) is ``config["layer"] = {"class_name": "LSTM", "config": {...}}``; VGG's
+  ``LRN`` kind has no Keras class (torch: ``nn.LocalResponseNorm``).
 - Shapes exclude the batch dimension; ``None`` is an unknown (variable) size.
 """
 

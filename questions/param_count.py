@@ -118,9 +118,11 @@ class Params:
         return hash(_key(self))
 
 
-def _key(p: Params) -> tuple[str, str, str]:
-    model = p.model if isinstance(p.model, str) else json.dumps(p.model, sort_keys=True, default=str)
-    return model, json.dumps(p.input_shape), json.dumps(p.bindings or {}, sort_keys=True, default=str)
+def _key(p: Params) -> tuple[bool, str, str, str]:
+    """Hashable form of the params: (model is tables, model text or JSON, input shape, bindings)."""
+    tables = not isinstance(p.model, str)
+    model = json.dumps(p.model, sort_keys=True, default=str) if tables else p.model
+    return tables, str(model), json.dumps(p.input_shape), json.dumps(p.bindings or {}, sort_keys=True, default=str)
 
 
 def spec(p: Params, mistake: str | None = None) -> ModelSpec:
@@ -129,14 +131,9 @@ def spec(p: Params, mistake: str | None = None) -> ModelSpec:
 
 
 @lru_cache(maxsize=512)
-def _analysed(key: tuple[str, str, str], mistake: str | None) -> ModelSpec:
-    model_text, shape_json, bindings_json = key
-    model: Any = model_text
-    if model_text.startswith("[{"):
-        try:
-            model = json.loads(model_text)
-        except json.JSONDecodeError:
-            model = model_text
+def _analysed(key: tuple[bool, str, str, str], mistake: str | None) -> ModelSpec:
+    tables, model_text, shape_json, bindings_json = key
+    model: Any = json.loads(model_text) if tables else model_text
     registry = None if mistake is None else {**KERAS, **_WRONG[mistake].kinds()}
     return analyse(model, json.loads(shape_json), json.loads(bindings_json), registry=registry)
 
@@ -190,13 +187,14 @@ def solve(p: Params) -> Answer:
 def statement(p: Params) -> tuple[doc.Block, ...]:
     source = detect(p.model)
     given = []
-    if p.input_shape is not None:
+    if p.input_shape is not None and source != "vgg":  # VGG's intro states the input shape
         given.append(f"the input shape is {fmt_shape(p.input_shape)} (batch excluded)")
     given += [f"{k} = {json.dumps(v)}" for k, v in (p.bindings or {}).items()]
     where = f" where {', '.join(given)}" if given else ""
+    naming = "its index in the nn.Sequential" if source == "torch" else "as Keras names it"
     ask = para(
         "How many parameters does the model have in total, how many are trainable and how many non-trainable? "
-        "Give each layer's name (as Keras names it), output shape and number of parameters."
+        f"Give each layer's name ({naming}), output shape (batch excluded) and number of parameters."
     )
     if source == "tables":
         rows = tuple(
@@ -208,7 +206,7 @@ def statement(p: Params) -> tuple[doc.Block, ...]:
     if source == "vgg":
         intro = (
             "Consider the network in the VGG paper's notation (convK-N: KxK convolution, N filters, stride 1, "
-            f"'same' padding, ReLU; maxpool: 2x2, stride 2; FC-N: N units){where}:"
+            f"'same' padding, ReLU; maxpool: 2x2, stride 2; FC-N: N units) on {fmt_shape(spec(p).input_shape)} inputs{where}:"
         )
         return (para(intro), doc.Code(text, lang="text"), ask)
     framework = "PyTorch" if source == "torch" else "Keras"

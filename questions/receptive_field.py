@@ -162,14 +162,19 @@ def sample(
     dilations: Sequence[int] = (1, 1, 2),
     pool: bool = True,
 ) -> Params:
-    """A small stack; pools (2x2 or 3x3, default stride) a quarter of the time after the first layer."""
+    """A small stack; pools (2x2 or 3x3, default stride) a quarter of the time after the first layer.
+    When the options allow it, some layer before the last is strided, so the jump matters."""
     if layers_min > layers_max:
         raise ParamError("options", "layers_min <= layers_max", (layers_min, layers_max))
-    layers = []
-    for i in range(rng.randint(layers_min, layers_max)):
-        if pool and i > 0 and rng.random() < 0.25:
-            layers.append(Layer(rng.choice((2, 3)), op="pool"))
-        else:
-            s = rng.choice(strides)
-            layers.append(Layer(rng.choice(kernels), s if s > 1 else None, rng.choice(dilations)))
+    can_stride = layers_max > 1 and (max(strides) > 1 or pool)
+    for _ in range(50):
+        layers = []
+        for i in range(rng.randint(layers_min, layers_max)):
+            if pool and i > 0 and rng.random() < 0.25:
+                layers.append(Layer(rng.choice((2, 3)), op="pool"))
+            else:
+                s = rng.choice(strides)
+                layers.append(Layer(rng.choice(kernels), s if s > 1 else None, rng.choice(dilations)))
+        if not can_stride or any(x.step > 1 for x in layers[:-1]):
+            break
     return Params(tuple(layers))

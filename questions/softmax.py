@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -87,18 +88,27 @@ def solve(p: Params) -> Answer:
         if p.batch:
             steps.append(para(f"Sample {n}:"))
         written = doc.join("+", [doc.call("exp", doc.num(v)) for v in z])
-        steps.append(Display(doc.eq(_SUM, written, doc.expr(total)) + _approx(total)))
-        for i, q in enumerate(pr, start=1):
-            steps.append(Display(doc.eq(var("p", i), doc.expr(q)) + _approx(q)))
+        sum_f = doc.expr(total)
+        top_z = max(z)
+        shifted = [math.exp(float(v - top_z)) for v in z]  # decimals for display only: exp(z - max) never overflows
+        total_f = doc.F("", "", "") if isinstance(total, sp.Rational) else op("~") + doc.expr(sp.N(total, 6))
+        steps.append(Display(doc.eq(_SUM, written, sum_f) + total_f))
+        for i, (v, q, e) in enumerate(zip(z, pr, shifted), start=1):
+            top = doc.expr(sp.exp(v))
+            ratio = doc.F(
+                rf"\frac{{{top.latex}}}{{{sum_f.latex}}}", f"({top.typst})/({sum_f.typst})", f"{top.plain}/({sum_f.plain})"
+            )
+            steps.append(Display(doc.eq(var("p", i), ratio) + _approx(q, e / sum(shifted))))
     steps.append(para("The probabilities of a sample sum to 1; subtracting max z from every logit leaves them unchanged."))
     kind = "matrix" if p.batch else "vector"
     return Answer(parts=(Part("probabilities", _shape(p, probs), kind),), steps=tuple(steps))
 
 
-def _approx(v: Any) -> doc.F:
+def _approx(v: Any, decimal: float) -> doc.F:
+    """`` ≈ 0.665241`` after a non-rational exact value."""
     if isinstance(v, sp.Rational):
         return doc.F("", "", "")
-    s = f"{float(sp.N(v, 17)):.6g}"
+    s = f"{decimal:.6g}"
     return op("~") + doc.F(s, s, s)
 
 

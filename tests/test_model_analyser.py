@@ -78,6 +78,17 @@ model = Sequential([
 ])
 """
 
+BIDIRECTIONAL_IMDB = """
+inputs = keras.Input(shape=(None,), dtype="int32")
+model = keras.Sequential([
+    keras.Input(shape=(None,), dtype="int32"),
+    layers.Embedding(max_features, 128),
+    layers.Bidirectional(layers.LSTM(64, return_sequences=True)),
+    layers.Bidirectional(layers.LSTM(64)),
+    layers.Dense(1, activation="sigmoid"),
+])
+"""
+
 # (model, input_shape, bindings) -> total, trainable, non-trainable, last output shape
 CLASSICS = {
     "keras-mnist-convnet": (MNIST_CONVNET, None, None, 34826, 34826, 0, (10,)),
@@ -95,6 +106,9 @@ CLASSICS = {
     "gru-reset-before": ("m = Sequential([Input((10, 8)), GRU(16, reset_after=False)])", None, None, 3 * (16 * 8 + 16 * 16 + 16), None, 0, (16,)),
     "free-names-bound": ("model = Sequential([Input(input_shape), Dense(num_classes)])", None, {"num_classes": 3, "input_shape": [4]}, 15, 15, 0, (3,)),
     "input-shape-param": ("model = Sequential([Dense(3)])", [4], None, 15, 15, 0, (3,)),
+    "keras-bidirectional-lstm-imdb": (BIDIRECTIONAL_IMDB, None, {"max_features": 20000}, 2757761, None, 0, (1,)),
+    "time-distributed": ("m = Sequential([Input((5, 6, 6, 1)), TimeDistributed(Conv2D(2, 3)), TimeDistributed(Flatten()), LSTM(3)])",
+                         None, None, 20 + 4 * (3 * 32 + 3 * 3 + 3), None, 0, (3,)),
     "vgg-small-input": ("input (32 x 32 RGB image), conv3-8, maxpool, conv1-4, LRN, FC-10, soft-max", None, None, 224 + 36 + 10250, None, 0, (10,)),
 }  # fmt: skip
 
@@ -280,3 +294,79 @@ def test_shape_neutral_arguments_pass_through_or_are_noted():
     assert any("kernel_regularizer" in n for n in spec.notes)
     with pytest.raises(ParamError, match=r"layer 1 \(dense, line 1\): unknown argument 'dropout' for Dense"):
         analyse("m = Sequential([Input((4,)), Dense(3, dropout=0.2)])")
+
+
+@pytest.mark.parametrize("source", ["keras", "vgg", "torch"])
+def test_mangled_models_raise_only_nnexam_errors(source):
+    """Randomly damaged code or notation: a clear error or a result, never another exception."""
+    import random
+
+    from questions.errors import NnexamError
+
+    base = {"keras": MNIST_CONVNET, "vgg": VGG16_NOTATION,
+            "torch": "import torch.nn as nn\nnet = nn.Sequential(nn.Conv2d(1, 8, 3), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(8*13*13, 10))"}[source]  # fmt: skip
+    tokens = ["(", ")", ",", "3", "-1", "None", "'same'", "x", "[", "]", "=", "0", "(3,)", "((1,2),)", "True", "1e9", "10**13", "'a'", "*", "."]
+    rng = random.Random(7)
+    for _ in range(400):
+        chars = list(base)
+        for _ in range(rng.randint(1, 4)):
+            i = rng.randrange(len(chars))
+            if rng.random() < 0.4:
+                del chars[i]
+            else:
+                chars.insert(i, rng.choice(tokens))
+        try:
+            analyse("".join(chars), input_shape=[1, 28, 28] if source == "torch" else None)
+        except NnexamError:
+            pass
+
+
+LOOPED = """
+import keras
+from keras import layers
+
+use_dropout = False
+
+def build_model(input_shape, num_classes):
+    model = keras.Sequential()
+    model.add(keras.Input(shape=input_shape))
+    for i, filters in enumerate([8, 16]):
+        model.add(layers.Conv2D(filters, 3, padding="same", activation="relu"))
+        if i < 1:
+            model.add(layers.BatchNormalization())
+        model.add(layers.MaxPooling2D())
+    model.add(layers.Flatten())
+    for _ in range(2):
+        model.add(layers.Dense(32, activation="relu"))
+        if use_dropout:
+            model.add(layers.Dropout(0.5))
+    model.add(layers.Dense(num_classes, activation="softmax"))
+    return model
+
+model = build_model((16, 16, 3), 10)
+model.compile(optimizer="adam", loss="categorical_crossentropy")
+"""
+
+
+def test_loops_and_literal_conditions_are_unrolled():
+    spec = analyse(LOOPED, bindings={"input_shape": [16, 16, 3], "num_classes": 10})
+    assert [x.name for x in spec.layers] == [
+        "conv2d", "batch_normalization", "max_pooling2d", "conv2d_1", "max_pooling2d_1", "flatten", "dense", "dense_1", "dense_2",
+    ]  # fmt: skip
+    assert spec.total == 224 + 32 + (9 * 8 * 16 + 16) + (4 * 4 * 16 + 1) * 32 + 33 * 32 + 33 * 10
+    assert spec.non_trainable == 16
+    assert analyse(LOOPED).total == spec.total  # build_model((16, 16, 3), 10) is read with its arguments bound
+    uncalled = analyse(LOOPED.replace("model = build_model((16, 16, 3), 10)", ""), bindings={"input_shape": [16, 16, 3], "num_classes": 10})
+    assert uncalled.total == spec.total
+
+
+def test_loop_over_unknown_values_is_named():
+    code = "model = Sequential([Input((4,))])\nfor units in config['hidden']:\n    model.add(Dense(units))"
+    with pytest.raises(ParamError, match=r"line 2 loops over \"config\['hidden'\]\""):
+        analyse(code)
+
+
+def test_bindings_win_over_code_constants():
+    code = "num_classes = 10\nmodel = Sequential([Input((4,)), Dense(num_classes)])"
+    assert analyse(code).total == 50
+    assert analyse(code, bindings={"num_classes": 3}).total == 15

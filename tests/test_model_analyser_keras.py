@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import random
+from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
@@ -22,7 +23,23 @@ N = int(os.environ.get("NNEXAM_DIFF_N", "100"))
 Blueprint = list[tuple[str, tuple[Any, ...], dict[str, Any]]]
 
 
+@dataclass(frozen=True)
+class Nested:
+    """A layer passed to a wrapper: Bidirectional(LSTM(3)), TimeDistributed(Dense(4))."""
+
+    kind: str
+    args: tuple[Any, ...] = ()
+    kwargs: dict[str, Any] = field(default_factory=dict)
+
+    def build(self):
+        import keras
+
+        return getattr(keras.layers, self.kind)(*self.args, **self.kwargs)
+
+
 def _lit(v: Any) -> str:
+    if isinstance(v, Nested):
+        return f"layers.{v.kind}(" + ", ".join([_lit(a) for a in v.args] + [f"{k}={_lit(x)}" for k, x in v.kwargs.items()]) + ")"
     if isinstance(v, str):
         return repr(v)
     if isinstance(v, tuple):
@@ -164,7 +181,16 @@ def _image_layer(rng: random.Random, s: list[int]) -> tuple[tuple[str, tuple, di
 
 def _seq_layer(rng: random.Random, s: list[int]) -> tuple[tuple[str, tuple, dict], list[int]] | None:
     t, f = s
-    pick = rng.choice(["conv", "pool", "rnn", "rnn", "dense", "global", "pad", "up", "bn"])
+    pick = rng.choice(["conv", "pool", "rnn", "rnn", "dense", "global", "pad", "up", "bn", "bidir", "timedist"])
+    if pick == "bidir":
+        units, seqs = rng.randint(1, 5), rng.random() < 0.5
+        inner = Nested(rng.choice(["SimpleRNN", "LSTM", "GRU"]), (units,), {"return_sequences": True} if seqs else {})
+        mode = rng.choice(["concat", "sum", "ave"])
+        width = 2 * units if mode == "concat" else units
+        return ("Bidirectional", (inner,), {"merge_mode": mode}), ([t, width] if seqs else [width])
+    if pick == "timedist":
+        n = rng.randint(1, 5)
+        return ("TimeDistributed", (Nested("Dense", (n,)),), {}), [t, n]
     if pick == "conv":
         k = rng.choice([1, 2, 3])
         pad = rng.choice(["valid", "same", "causal"])
@@ -230,7 +256,8 @@ def build_keras(input_shape: tuple[int, ...], bp: Blueprint):
     import keras
 
     fresh_names()
-    return keras.Sequential([keras.Input(shape=input_shape)] + [getattr(keras.layers, k)(*a, **kw) for k, a, kw in bp])
+    built = [getattr(keras.layers, k)(*[x.build() if isinstance(x, Nested) else x for x in a], **kw) for k, a, kw in bp]
+    return keras.Sequential([keras.Input(shape=input_shape)] + built)
 
 
 def _weights(ws) -> int:
@@ -255,7 +282,11 @@ def rebuild_from_spec(spec):
     import keras
 
     fresh_names()
-    layers = [getattr(keras.layers, layer.kind)(**layer.config, name=layer.name) for layer in spec.layers]
+    def make(kind: str, config: dict[str, Any], **extra: Any):
+        nested = {k: make(v["class_name"], v["config"]) for k, v in config.items() if isinstance(v, dict) and "class_name" in v}
+        return getattr(keras.layers, kind)(**{**config, **nested}, **extra)
+
+    layers = [make(layer.kind, dict(layer.config), name=layer.name) for layer in spec.layers]
     return keras.Sequential([keras.Input(shape=spec.input_shape)] + layers)
 
 
@@ -281,7 +312,8 @@ def test_random_models_match_keras(chunk):
 
 
 @pytest.mark.keras
-@pytest.mark.parametrize("case", ["keras-mnist-convnet", "lenet5", "resnet-style-no-skips", "lstm-imdb", "gru-reset-before", "vgg-small-input"])
+@pytest.mark.parametrize("case", ["keras-mnist-convnet", "lenet5", "resnet-style-no-skips", "lstm-imdb", "gru-reset-before",
+                                  "vgg-small-input", "keras-bidirectional-lstm-imdb", "time-distributed"])
 def test_classic_models_rebuilt_in_keras(case):
     from test_model_analyser import CLASSICS
 
@@ -296,7 +328,6 @@ def test_classic_models_rebuilt_in_keras(case):
 @pytest.mark.slow
 def test_vgg16_equals_keras_applications():
     import keras
-
     from test_model_analyser import VGG16_NOTATION
 
     ref = keras.applications.VGG16(weights=None)

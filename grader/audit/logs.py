@@ -28,6 +28,7 @@ class Epoch:
     line: int
     steps: int | None
     metrics: dict[str, float] = field(default_factory=dict)
+    end: int = 0  # last line of this epoch's text
 
 
 @dataclass(frozen=True)
@@ -56,15 +57,19 @@ def find_logs(lines: tuple[str, ...]) -> list[Log]:
     marks = [(i, m) for i, m in marks if m]
     logs: list[list[Epoch]] = []
     for k, (i, m) in enumerate(marks):
-        end = marks[k + 1][0] if k + 1 < len(marks) else min(len(lines), i + 1 + MAX_EPOCH_LINES)
+        end = marks[k + 1][0] if k + 1 < len(marks) else len(lines)
         end = min(end, i + 1 + MAX_EPOCH_LINES)
+        for j in range(i + 1, end):  # the text ends at a blank line or a fence
+            if not lines[j].strip() or lines[j].lstrip().startswith(("```", "~~~")):
+                end = j
+                break
         body = " ".join(lines[i + 1 : end])
         steps = [(int(s.group("a")), int(s.group("b"))) for s in STEPS.finditer(body)]
         done = [a for a, b in steps if a == b]
         metrics: dict[str, float] = {}
         for mm in METRIC.finditer(body):
             metrics[_canonical(mm.group("name"))] = float(mm.group("v"))
-        ep = Epoch(int(m.group("n")), int(m.group("of")), i + 1, done[-1] if done else None, metrics)
+        ep = Epoch(int(m.group("n")), int(m.group("of")), i + 1, done[-1] if done else None, metrics, end)
         if logs and logs[-1][-1].of == ep.of and ep.n == logs[-1][-1].n + 1:
             logs[-1].append(ep)
         else:

@@ -15,8 +15,9 @@ from questions import doc
 
 # CommonMark reads a backslash before any ASCII punctuation as that character; these are the ones
 # that can start markup somewhere (emphasis, code, links, HTML, lists, headings, tables, math).
+# "(" is left alone: a backslash before it opens a formula for MathJax, and a link needs "]" first, which is escaped.
 _ESCAPES = str.maketrans(
-    {**{ord(c): "\\" + c for c in "\\`*_{}[]<>()#+-.!|$~&=^"}, **{c: None for c in (*range(0, 9), 11, 12, *range(14, 32), 127)}}
+    {**{ord(c): "\\" + c for c in "\\`*_{}[]<>)#+-.!|$~&=^"}, **{c: None for c in (*range(0, 9), 11, 12, *range(14, 32), 127)}}
 )
 
 

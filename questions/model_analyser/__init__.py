@@ -70,7 +70,7 @@ def analyse(
                      code_input=found.input, fallback_input=fallback, index_names=True, data_format="channels_first")  # fmt: skip
     km = keras_code.read(text, bindings)
     return build(km.layers, registry=kinds, aliases=ALIASES, source="keras", input_shape=shape, code_input=km.input,
-                 fallback_input=fallback, model_name=km.name)  # fmt: skip
+                 fallback_input=fallback, model_name=km.name, notes=km.notes)  # fmt: skip
 
 
 def _shape(value: Any) -> tuple[int | None, ...] | None:

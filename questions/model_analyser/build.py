@@ -22,6 +22,9 @@ from questions.model_spec import LayerSpec, ModelSpec
 
 MAX_LAYERS = 500
 
+# Older spellings Keras 3 still accepts: (class, argument) -> today's argument.
+RENAMED = {("LeakyReLU", "alpha"): "negative_slope"}
+
 
 @dataclass(frozen=True)
 class RawLayer:
@@ -109,6 +112,7 @@ def _resolve(
         raise LayerError(i, name, f"{name} takes at most {len(kind.args)} positional arguments ({', '.join(kind.args)}), received {len(raw.args)}", raw.line)
     given: dict[str, Any] = dict(zip(kind.args, raw.args))
     for key, value in raw.kwargs.items():
+        key = RENAMED.get((name, key), key)
         if key in given:
             raise LayerError(i, name, f"argument '{key}' given twice (positionally and by keyword)", raw.line)
         given[key] = value
@@ -121,6 +125,10 @@ def _resolve(
     except Bad as err:
         raise LayerError(i, label, str(err), raw.line) from None
     inputs = {k: given.pop(k) for k in FIRST_LAYER_INPUT if k in given and k not in kind.norm}
+    for key, value in list(given.items()):
+        if isinstance(value, RawLayer):  # a wrapped layer: Bidirectional(LSTM(8)), TimeDistributed(Dense(4))
+            inner, inner_config, _, _, _ = _resolve(i, value, registry, aliases, notes, missing, name_of)
+            given[key] = {"class_name": inner.name, "config": inner_config}
     config: dict[str, Any] = {}
     for key, value in given.items():
         if key in kind.norm:

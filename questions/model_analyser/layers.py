@@ -26,6 +26,7 @@ from questions.model_analyser.values import (
     integer,
     number,
     optional,
+    show,
     sizes,
 )
 
@@ -59,6 +60,7 @@ class Kind:
 
 
 REQUIRED = object()
+
 
 def _extras_for(name: str) -> frozenset[str]:
     """Arguments of a Keras class that change neither shapes nor counts (initializers, dropout
@@ -373,6 +375,35 @@ def gru(s: Shape, c: dict[str, Any]) -> Out:
     return _rnn(s, c, 3, "GRU", extra_bias=c["reset_after"])
 
 
+def _wrapped(*classes: str) -> Normaliser:
+    """A wrapped layer, as the builder resolved it: ``{"class_name": "LSTM", "config": {...}}``."""
+
+    def norm(value: Any, key: str) -> dict[str, Any]:
+        if not (isinstance(value, dict) and (not classes or value.get("class_name") in classes)):
+            expected = " or ".join(classes) if classes else "a layer"
+            raise Bad(f"argument '{key}': expected a {expected} layer such as {classes[0] if classes else 'Dense'}(8), received {show(value)}")
+        return value
+
+    return norm
+
+
+def bidirectional(s: Shape, c: dict[str, Any]) -> Out:
+    """Two copies of the wrapped RNN (forward, backward); ``concat`` doubles the features."""
+    inner = KERAS[c["layer"]["class_name"]].forward(s, c["layer"]["config"])
+    last = inner.shape[-1]
+    width = 2 * last if c["merge_mode"] == "concat" and last is not None else last
+    return Out(inner.shape[:-1] + (width,), 2 * inner.trainable, 2 * inner.non_trainable, f"2 directions x [{inner.formula}] = {2 * inner.trainable}")
+
+
+def time_distributed(s: Shape, c: dict[str, Any]) -> Out:
+    """The wrapped layer applied to each step: same weights, shape (steps,) + its output."""
+    kind = KERAS[c["layer"]["class_name"]]
+    if kind.ranks and len(s) - 1 not in kind.ranks:
+        raise Bad(f"TimeDistributed({kind.name}) needs each step of rank {kind.ranks[0]}, but the input shape is {fmt_shape(s)}")
+    inner = kind.forward(s[1:], c["layer"]["config"])
+    return dataclasses.replace(inner, shape=(s[0],) + inner.shape)
+
+
 # ---------------------------------------------------------------------------------------------
 # The registry
 # ---------------------------------------------------------------------------------------------
@@ -447,6 +478,9 @@ KINDS: list[Kind] = [
     _kind("Embedding", "input_dim output_dim", {"input_dim": _pos, "output_dim": _pos}, {"input_dim": REQUIRED, "output_dim": REQUIRED}, embedding),
     _kind("SimpleRNN", "units activation use_bias", _RNN_NORM, _RNN_DEF, simple_rnn, (2,), _SEQ_HINT),
     _kind("LSTM", "units activation recurrent_activation use_bias", _RNN_NORM, _RNN_DEF, lstm, (2,), _SEQ_HINT),
+    _kind("Bidirectional", "layer merge_mode", {"layer": _wrapped("SimpleRNN", "LSTM", "GRU"), "merge_mode": choice("concat", "sum", "mul", "ave")},
+          {"layer": REQUIRED, "merge_mode": "concat"}, bidirectional, (2,), _SEQ_HINT),
+    _kind("TimeDistributed", "layer", {"layer": _wrapped()}, {"layer": REQUIRED}, time_distributed),
     _kind("GRU", "units activation recurrent_activation use_bias", {**_RNN_NORM, "reset_after": boolean},
           {**_RNN_DEF, "reset_after": True}, gru, (2,), _SEQ_HINT),
 ]  # fmt: skip

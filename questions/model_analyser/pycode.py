@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import operator
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -36,7 +37,9 @@ def parse(code: str) -> ast.Module:
     if len(code) > MAX_CODE:
         raise ParamError("model", f"code of at most {MAX_CODE} characters", f"{len(code)} characters")
     try:
-        return ast.parse(code)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", SyntaxWarning)  # e.g. "invalid escape sequence" in a student's string
+            return ast.parse(code)
     except SyntaxError as err:
         raise ParamError("model", f"Python code that parses (line {err.lineno}: {err.msg})", (err.text or "").strip()) from None
     except (RecursionError, MemoryError, ValueError):
@@ -59,6 +62,16 @@ def dotted(node: ast.AST) -> str | None:
         return None
     parts.append(node.id)
     return ".".join(reversed(parts))
+
+
+_COMPARE: dict[type, Callable[[Any, Any], bool]] = {
+    ast.Lt: operator.lt,
+    ast.LtE: operator.le,
+    ast.Gt: operator.gt,
+    ast.GtE: operator.ge,
+    ast.Eq: operator.eq,
+    ast.NotEq: operator.ne,
+}
 
 
 def _source(node: ast.AST) -> str:
@@ -93,7 +106,29 @@ class Evaluator:
             return self._binop(node)
         if isinstance(node, ast.Attribute):
             return Opaque(dotted(node) or _source(node))
+        if isinstance(node, ast.Compare | ast.BoolOp) or isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+            return self._logic(node)
         return Opaque(_source(node))
+
+    def _logic(self, node: ast.expr) -> Any:
+        """``i < 2``, ``a and b``, ``not x`` on literal values (conditions of ``if`` blocks)."""
+        if isinstance(node, ast.UnaryOp):
+            v = self(node.operand)
+            return not v if is_literal(v) else Opaque(_source(node))
+        if isinstance(node, ast.BoolOp):
+            values = [self(v) for v in node.values]
+            if not all(is_literal(v) for v in values):
+                return Opaque(_source(node))
+            return all(values) if isinstance(node.op, ast.And) else any(values)
+        if len(node.ops) != 1 or type(node.ops[0]) not in _COMPARE:  # type: ignore[union-attr]
+            return Opaque(_source(node))
+        a, b = self(node.left), self(node.comparators[0])  # type: ignore[union-attr]
+        if not (is_literal(a) and is_literal(b)):
+            return Opaque(_source(node))
+        try:
+            return _COMPARE[type(node.ops[0])](a, b)  # type: ignore[union-attr]
+        except TypeError:
+            return Opaque(_source(node))
 
     def _binop(self, node: ast.BinOp) -> Any:
         a, b = self(node.left), self(node.right)
@@ -124,7 +159,7 @@ def constants(nodes: Sequence[ast.AST], bindings: Mapping[str, Any]) -> Evaluato
             for t, v in pairs:
                 if isinstance(t, ast.Name):
                     value = ev(v)
-                    if _literal(value):
+                    if is_literal(value):
                         ev.env[t.id] = value
                     else:
                         ev.env.pop(t.id, None)
@@ -132,9 +167,9 @@ def constants(nodes: Sequence[ast.AST], bindings: Mapping[str, Any]) -> Evaluato
     return ev
 
 
-def _literal(value: Any) -> bool:
+def is_literal(value: Any) -> bool:
     if isinstance(value, tuple):
-        return all(_literal(v) for v in value)
+        return all(is_literal(v) for v in value)
     return not isinstance(value, Free | Opaque)
 
 

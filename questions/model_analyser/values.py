@@ -52,6 +52,10 @@ ACTIVATIONS = (
 )  # fmt: skip  # keras.activations in Keras 3
 
 
+# Activation layers passed as ``activation=``: the function they apply.
+LAYER_ACTIVATIONS = {"ReLU": "relu", "LeakyReLU": "leaky_relu", "ELU": "elu", "Softmax": "softmax"}
+
+
 def show(value: Any) -> str:
     if isinstance(value, Opaque):
         return value.text
@@ -142,6 +146,8 @@ def activation(value: Any, key: str) -> str:
     """A Keras activation name; ``None`` is linear; ``tf.nn.relu`` / an imported ``relu`` are read by name."""
     if value is None:
         return "linear"
+    if isinstance(value, dict) and value.get("class_name") in LAYER_ACTIVATIONS:  # activation=layers.LeakyReLU()
+        return LAYER_ACTIVATIONS[value["class_name"]]
     if isinstance(value, Free | Opaque):
         name = (value.name if isinstance(value, Free) else value.text).rsplit(".", 1)[-1]
         if name in ACTIVATIONS:

@@ -1,0 +1,240 @@
+"""Code in reports: the model (Keras ``Sequential([...])`` or ``model.add`` style, PyTorch
+``nn.Sequential``) and its training setup (``compile``/``fit`` arguments), read through ``ast``,
+never executed.
+
+Code is taken from fenced blocks (```` ``` ````) and, for text without fences (PDF), from the
+lines around ``Sequential(`` / ``.add(`` / ``.fit(`` / ``.compile(``, extended while brackets are
+open. The model goes to the model analyser; ``compile``/``fit`` are read here (literal values and
+names bound to literals at module level).
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import textwrap
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from questions.errors import NnexamError
+from questions.model_spec import ModelSpec
+
+FENCE = re.compile(r"^\s*(```|~~~)")
+MODEL_HINT = re.compile(r"Sequential\s*\(|\.add\s*\(")
+SETUP_HINT = re.compile(r"\.(fit|compile)\s*\(")
+MAX_SNIPPET_LINES = 400
+
+
+@dataclass(frozen=True)
+class Snippet:
+    line: int  # first line in the report (1-based)
+    text: str
+
+
+@dataclass(frozen=True)
+class FoundModel:
+    snippet: Snippet
+    spec: ModelSpec | None
+    error: str | None = None
+
+    def where(self) -> str:
+        return f"model code (line {self.snippet.line})"
+
+
+@dataclass(frozen=True)
+class Setup:
+    """compile/fit settings found in the code (None: not stated)."""
+
+    optimizer: str | None = None
+    learning_rate: float | None = None
+    momentum: float | None = None
+    nesterov: bool | None = None
+    loss: str | None = None
+    from_logits: bool | None = None
+    batch_size: int | None = None
+    epochs: int | None = None
+    validation_split: float | None = None
+    fit_line: int | None = None
+    compile_line: int | None = None
+
+
+def _balance(text: str) -> int:
+    return sum(text.count(c) for c in "([{") - sum(text.count(c) for c in ")]}")
+
+
+def _parses(text: str) -> str | None:
+    body = textwrap.dedent(text)
+    try:
+        ast.parse(body)
+    except SyntaxError:
+        return None
+    return body
+
+
+def snippets(lines: tuple[str, ...]) -> list[Snippet]:
+    """Parsable code: fenced blocks, then unfenced statements around model/fit/compile lines."""
+    out: list[Snippet] = []
+    covered: set[int] = set()
+    i = 0
+    while i < len(lines):
+        if FENCE.match(lines[i]):
+            j = i + 1
+            while j < len(lines) and not FENCE.match(lines[j]) and j - i < MAX_SNIPPET_LINES:
+                j += 1
+            body = _parses("\n".join(lines[i + 1 : j]))
+            if body is not None:
+                out.append(Snippet(i + 2, body))
+            covered.update(range(i, j + 1))
+            i = j + 1
+            continue
+        i += 1
+    i = 0
+    while i < len(lines):
+        if i in covered or not (MODEL_HINT.search(lines[i]) or SETUP_HINT.search(lines[i])):
+            i += 1
+            continue
+        start = i
+        # a Sequential model written over lines: include the 'model = ' line and the add() calls after it
+        j, depth = i, 0
+        while j < len(lines) and j - start < MAX_SNIPPET_LINES:
+            depth += _balance(lines[j])
+            j += 1
+            if depth <= 0 and not (j < len(lines) and re.match(r"\s*(model|net)\w*\.add\s*\(", lines[j])):
+                break
+        chunk = list(lines[start:j])
+        while chunk:
+            body = _parses("\n".join(chunk))
+            if body is not None:
+                out.append(Snippet(start + 1, body))
+                break
+            chunk.pop()
+        covered.update(range(start, j))
+        i = max(j, i + 1)
+    return out
+
+
+ASSIGN = re.compile(r"^\s*[A-Za-z_]\w*\s*=\s*[^=]")
+
+
+def assignments(lines: tuple[str, ...]) -> dict[str, Any]:
+    """``name = literal`` lines anywhere in the report (``num_classes = 10``, ``batch_size = 128``):
+    unfenced code loses its context, so these fill names the model and ``fit`` use."""
+    out: dict[str, Any] = {}
+    for line in lines:
+        if not ASSIGN.match(line):
+            continue
+        try:
+            stmt = ast.parse(line.strip()).body
+        except SyntaxError:
+            continue
+        if len(stmt) == 1 and isinstance(stmt[0], ast.Assign) and isinstance(stmt[0].targets[0], ast.Name):
+            v = _literal(stmt[0].value, out)
+            if isinstance(v, int | float | str | tuple) and not isinstance(v, bool):
+                out[stmt[0].targets[0].id] = v
+    return out
+
+
+def models(found: list[Snippet], bindings: Mapping[str, Any]) -> list[FoundModel]:
+    """Each snippet that defines a model, analysed (or the analyser's message when it cannot be)."""
+    from questions.model_analyser import analyse
+
+    out = []
+    for snip in found:
+        if not MODEL_HINT.search(snip.text):
+            continue
+        try:
+            spec = analyse(snip.text, None, bindings)
+        except NnexamError as err:
+            out.append(FoundModel(snip, None, str(err)))
+            continue
+        if spec.layers:
+            out.append(FoundModel(snip, spec))
+    return out
+
+
+def _literal(node: ast.AST, names: Mapping[str, Any]) -> Any:
+    if isinstance(node, ast.Name):
+        return names.get(node.id)
+    try:
+        return ast.literal_eval(node)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return None
+
+
+def _callee(node: ast.AST) -> str:
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    return node.id if isinstance(node, ast.Name) else ""
+
+
+def setup(found: list[Snippet], known: Mapping[str, Any] | None = None) -> Setup:
+    """The last ``compile`` and ``fit`` calls' settings across the report's code (``known``: names
+    bound elsewhere in the report)."""
+    names: dict[str, Any] = dict(known or {})
+    values: dict[str, Any] = {}
+    for snip in found:
+        tree = ast.parse(snip.text)
+        for stmt in tree.body:
+            if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
+                v = _literal(stmt.value, names)
+                if isinstance(v, int | float | str | tuple):
+                    names[stmt.targets[0].id] = v
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute):
+                continue
+            kw = {k.arg: k.value for k in node.keywords if k.arg}
+            if node.func.attr == "compile":
+                values["compile_line"] = snip.line + node.lineno - 1
+                _optimizer(kw.get("optimizer"), names, values)
+                _loss(kw.get("loss"), names, values)
+            elif node.func.attr == "fit":
+                values["fit_line"] = snip.line + node.lineno - 1
+                for key in ("batch_size", "epochs", "validation_split"):
+                    if key in kw:
+                        v = _literal(kw[key], names)
+                        if isinstance(v, int | float) and not isinstance(v, bool):
+                            values[key] = v
+    for key in ("batch_size", "epochs"):
+        if isinstance(values.get(key), float):
+            values[key] = int(values[key])
+    return Setup(**values)
+
+
+def _optimizer(node: ast.AST | None, names: Mapping[str, Any], out: dict[str, Any]) -> None:
+    if node is None:
+        return
+    if isinstance(node, ast.Call):
+        name = _callee(node.func).lower()
+        kw = {k.arg: _literal(k.value, names) for k in node.keywords if k.arg}
+        if node.args:
+            kw.setdefault("learning_rate", _literal(node.args[0], names))
+        lr = kw.get("learning_rate", kw.get("lr"))
+        if isinstance(lr, int | float):
+            out["learning_rate"] = float(lr)
+        if isinstance(kw.get("momentum"), int | float):
+            out["momentum"] = float(kw["momentum"])
+        if isinstance(kw.get("nesterov"), bool):
+            out["nesterov"] = kw["nesterov"]
+    else:
+        v = _literal(node, names)
+        name = v.lower() if isinstance(v, str) else ""
+    if name in ("sgd", "adam", "rmsprop"):
+        out["optimizer"] = name
+
+
+def _loss(node: ast.AST | None, names: Mapping[str, Any], out: dict[str, Any]) -> None:
+    if node is None:
+        return
+    if isinstance(node, ast.Call):
+        name = re.sub(r"(?<!^)(?=[A-Z])", "_", _callee(node.func)).lower()
+        for k in node.keywords:
+            if k.arg == "from_logits":
+                v = _literal(k.value, names)
+                out["from_logits"] = bool(v) if isinstance(v, bool) else None
+    else:
+        v = _literal(node, names)
+        name = v.lower() if isinstance(v, str) else ""
+    name = {"mean_squared_error": "mse"}.get(name, name)
+    if name in ("categorical_crossentropy", "sparse_categorical_crossentropy", "binary_crossentropy", "mse"):
+        out["loss"] = name

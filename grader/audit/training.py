@@ -1,0 +1,64 @@
+"""``nnexam audit --train``: a report's accuracies through a backend, when it gives a full setup.
+
+A full setup is model code, a data set the verifier has (digits, mnist, fashion-mnist), the
+optimizer and loss (``compile``) and the number of epochs (``fit``, or the log's ``Epoch N/M``). The
+report's final logged metrics and its stated test accuracy become training claims, judged like a
+claims file's (:func:`grader.claims.verify`: several seeds, cached, band +- margin).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+from grader import claims, datasets
+from grader.audit.code import FoundModel, Setup
+from grader.audit.logs import Log
+from grader.audit.prose import Accuracy
+from grader.backends.base import TrainConfig
+from questions.errors import NnexamError
+
+LOADABLE = ("digits", "mnist", "fashion-mnist")
+
+
+def _config(setup: Setup, log: Log | None) -> TrainConfig:
+    epochs = setup.epochs or (log.epochs[-1].of if log else None)
+    kw = {k: v for k, v in {
+        "optimizer": setup.optimizer, "learning_rate": setup.learning_rate, "momentum": setup.momentum,
+        "nesterov": setup.nesterov, "loss": setup.loss, "from_logits": setup.from_logits,
+        "batch_size": setup.batch_size, "epochs": epochs, "validation_split": setup.validation_split,
+    }.items() if v is not None}
+    return TrainConfig(**kw)
+
+
+def check(found: Sequence[FoundModel], setup: Setup, found_logs: Sequence[Log], accs: Sequence[Accuracy],
+          dataset: str | None, *, backend: str | None, seeds: int, data_dir: str | None,
+          show_progress: bool) -> list[claims.Verdict]:
+    log = found_logs[-1] if found_logs else None
+    model = next((f for f in found if f.spec is not None), None)
+    missing = [what for what, ok in (
+        ("model code", model is not None), ("a data set the verifier has (digits, mnist, fashion-mnist)", dataset in LOADABLE),
+        ("the optimizer (compile)", setup.optimizer is not None), ("the loss (compile)", setup.loss is not None),
+        ("the number of epochs (fit or a training log)", setup.epochs is not None or log is not None)) if not ok]
+    if missing:
+        return [claims.Verdict("training", "report", None, None, "unverifiable",
+                               "--train needs a full training setup; missing: " + ", ".join(missing))]
+    assert model is not None and model.spec is not None and dataset is not None  # noqa: S101 - checked above
+    items: list[claims.Claim] = []
+    if log is not None:
+        last = log.epochs[-1]
+        for metric in ("accuracy", "val_accuracy", "loss", "val_loss"):
+            if metric in last.metrics:
+                items.append(claims.Claim(metric, last.metrics[metric], log.where(last), epoch=last.n))
+    items += [claims.Claim("test_accuracy", a.value, f"line {a.line}: \"{a.text}\"") for a in accs if a.which == "test"]
+    if not items:
+        return [claims.Verdict("training", "report", None, None, "unverifiable", "no logged or stated accuracy to reproduce")]
+    try:
+        config = _config(setup, log)
+        ref = datasets.DataRef(dataset, data_dir=data_dir)
+        datasets.for_model(datasets.load(ref), model.spec.input_shape)
+        cf = claims.ClaimsFile("report", model.spec, ref, config, tuple(items))
+        verdicts, _ = claims.verify(cf, backend=backend, seeds=seeds, show_progress=show_progress)
+    except NnexamError as err:
+        return [claims.Verdict("training", model.where(), None, None, "unverifiable", f"cannot train the report's setup: {err}")]
+    return [replace(v, what=f"trained {v.what}") for v in verdicts]

@@ -1,0 +1,120 @@
+"""``nnexam verify`` (a claims file) and ``nnexam audit`` (a free-form report): thin wrappers around
+:mod:`grader.claims` and :mod:`grader.audit`. Both print a table of verdicts with their evidence and
+exit 0 even when claims are refuted; unusable input is an error naming the file and line (exit 1).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+
+COLORS = {"confirmed": "green", "consistent": "green", "refuted": "red", "implausible": "red", "unverifiable": "yellow"}
+
+
+def _short(value: Any, limit: int = 28) -> str:
+    text = value if isinstance(value, str) else json.dumps(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _print(verdicts: Sequence[Any]) -> None:
+    for v in verdicts:
+        tag = click.style(f"{v.verdict:<12}", fg=COLORS.get(v.verdict), bold=True)
+        click.echo(f"{tag} {v.what:<22} {v.where}")
+        click.echo(f"{'':13}claimed {_short(v.claimed)}, expected {_short(v.expected)}")
+        click.echo(f"{'':13}{v.evidence}")
+    counts: dict[str, int] = {}
+    for v in verdicts:
+        counts[v.verdict] = counts.get(v.verdict, 0) + 1
+    click.echo(", ".join(f"{n} {k}" for k, n in sorted(counts.items())) or "no checkable claims found")
+
+
+def _write_json(path: str, verdicts: Sequence[Any]) -> None:
+    Path(path).write_text(json.dumps({"claims": [v.as_dict() for v in verdicts]}, indent=2, default=str) + "\n")
+
+
+def _curves(folder: str, histories: Sequence[Any], title: str) -> list[Path]:
+    """One SVG per logged metric, a line per seed (nnexam.svgplot)."""
+    from nnexam.svgplot import line_chart
+
+    out = Path(folder)
+    out.mkdir(parents=True, exist_ok=True)
+    metrics = sorted({k for h in histories for e in h.epochs for k in e})
+    written = []
+    for metric in metrics:
+        series = {f"seed {i}": h.series(metric) for i, h in enumerate(histories)}
+        path = out / f"{metric}.svg"
+        path.write_text(line_chart(series, title=f"{title}: {metric}", xlabel="epoch", ylabel=metric))
+        written.append(path)
+    return written
+
+
+@click.command("verify")
+@click.argument("claims_file", metavar="CLAIMS.yaml", type=click.Path(dir_okay=False))
+@click.option("--backend", default=None, help="Training backend (default: torch).")
+@click.option("--json", "json_out", metavar="OUT.json", default=None, help='Write {"claims": [...]} to this file.')
+@click.option("--seeds", type=click.IntRange(1, 50), default=3, show_default=True, help="Training runs per configuration.")
+@click.option("--data-dir", default=None, help="Folder with the dataset files (IDX .gz for mnist / fashion-mnist).")
+@click.option("--curves", metavar="DIR", default=None, help="Write training curves (SVG, one per metric) here.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def verify_cmd(claims_file: str, backend: str | None, json_out: str | None, seeds: int, data_dir: str | None,
+               curves: str | None, quiet: bool) -> None:
+    """Confirm or refute each claim of CLAIMS.yaml: counts and steps exactly, metrics by training.
+
+    \b
+    Example:
+      nnexam verify examples/claims.yaml --json verdicts.json --curves curves/
+    """
+    from grader import claims
+
+    cf = claims.read(claims_file, data_dir=data_dir)
+    verdicts, histories = claims.verify(cf, backend=backend, seeds=seeds, show_progress=not quiet)
+    _print(verdicts)
+    if json_out:
+        _write_json(json_out, verdicts)
+    if curves and histories:
+        for path in _curves(curves, histories, Path(claims_file).stem):
+            click.echo(f"wrote {path}")
+
+
+def _binding(text: str) -> tuple[str, Any]:
+    name, sep, raw = text.partition("=")
+    if not sep or not name.strip().isidentifier():
+        raise click.BadParameter(f"expected NAME=VALUE, got {text!r}", param_hint="--bind")
+    try:
+        value = json.loads(raw)
+    except json.JSONDecodeError:
+        value = raw
+    return name.strip(), value
+
+
+@click.command("audit")
+@click.argument("report", type=click.Path(dir_okay=False))
+@click.option("--bind", "binds", multiple=True, metavar="NAME=VALUE", help="Fill a name the code leaves free (JSON value).")
+@click.option("--json", "json_out", metavar="OUT.json", default=None, help='Write {"claims": [...]} to this file.')
+@click.option("--train", is_flag=True, help="Also reproduce the report's accuracies by training (minutes).")
+@click.option("--backend", default=None, help="Training backend for --train (default: torch).")
+@click.option("--seeds", type=click.IntRange(1, 50), default=3, show_default=True, help="Training runs for --train.")
+@click.option("--data-dir", default=None, help="Folder with the dataset files for --train.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def audit_cmd(report: str, binds: tuple[str, ...], json_out: str | None, train: bool, backend: str | None, seeds: int,
+              data_dir: str | None, quiet: bool) -> None:
+    """Find the checkable numbers in REPORT (Markdown, text, PDF) and check each.
+
+    \b
+    Model code, model.summary() tables, training logs, stated totals and
+    arithmetic; each finding says where it is (line, table, layer).
+    Example:
+      nnexam audit examples/report.md --json findings.json
+    """
+    from grader.audit import audit
+
+    bindings = dict(_binding(b) for b in binds)
+    verdicts = audit(report, bindings=bindings, train=train, backend=backend, seeds=seeds, data_dir=data_dir,
+                     show_progress=not quiet)
+    _print(verdicts)
+    if json_out:
+        _write_json(json_out, verdicts)
