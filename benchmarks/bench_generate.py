@@ -85,7 +85,10 @@ def main() -> None:
     args = ap.parse_args()
     print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
     lat = [latency_run() for _ in range(args.latency_runs)]
-    print(f"one exam (11 questions, exam + key PDF, CLI incl. start-up): median {med(lat, 0):.2f} s wall, "
+    from questions import exam
+
+    n = len(exam.load(EXAMPLES / "exam.toml").questions)
+    print(f"one exam (the example's {n} questions, exam + key PDF, CLI incl. start-up): median {med(lat, 0):.2f} s wall, "
           f"{med(lat, 1):.2f} s CPU over {len(lat)} runs")
     warm_run(0)
     warm = [warm_run(i) for i in range(1, args.latency_runs + 1)]

@@ -143,7 +143,7 @@ def shapes_equal(given: Any, expected: Any) -> bool:
 def matrix_names(tree: Node, known: Mapping[str, tuple[int, int]] | None = None) -> set[str]:
     """Names treated as matrices: transposed ones, capitalised ones (W, X, A_1) and those with known shapes."""
     names = tree_names(tree) - CONSTANTS
-    return {n for n in names if n[:1].isupper()} | transposed_names(tree) | {n for n in names if n in (known or {})}
+    return {n for n in names if n[:1].isupper() or n.startswith("1_")} | transposed_names(tree) | {n for n in names if n in (known or {})}
 
 
 def infer_shapes(tree: Node, names: set[str], known: Mapping[str, tuple[int, int]] | None = None) -> dict[str, tuple[int, int]] | None:
@@ -173,11 +173,20 @@ def infer_shapes(tree: Node, names: set[str], known: Mapping[str, tuple[int, int
         if n in names:
             union((n, 0), r)
             union((n, 1), c)
+    for n in names:
+        if n.startswith("1_"):
+            union((n, 1), 1)  # a column of ones
 
     def walk(node: Node) -> Any:
         kind = node[0]
         if kind == "name":
             return ((node[1], 0), (node[1], 1)) if node[1] in names else None
+        if kind == "call" and node[1] == "HadamardProduct":
+            shapes = [s for s in (walk(a) for a in node[2]) if s]
+            for s in shapes[1:]:
+                union(s[0], shapes[0][0])
+                union(s[1], shapes[0][1])
+            return shapes[0] if shapes else None
         if kind in ("num", "call"):
             return None
         if kind == "neg":
@@ -186,7 +195,7 @@ def infer_shapes(tree: Node, names: set[str], known: Mapping[str, tuple[int, int
             s = walk(node[1])
             return (s[1], s[0]) if s else None
         a, b = walk(node[1]), walk(node[2])
-        if kind in ("add", "sub"):
+        if kind in ("add", "sub", "had"):
             if a and b:
                 union(a[0], b[0])
                 union(a[1], b[1])
@@ -239,7 +248,7 @@ def evaluate(node: Node, point: Mapping[str, Any]) -> Any:
     """
     kind = node[0]
     if kind == "num":
-        return _finite(float(Fraction(node[1])))
+        return _finite(float(node[1]))  # float() of "1e99999999" is inf at once; Fraction would not be
     if kind == "name":
         name = node[1]
         if name in point:
@@ -254,9 +263,9 @@ def evaluate(node: Node, point: Mapping[str, Any]) -> Any:
         return v.T if isinstance(v, np.ndarray) else v
     if kind == "call":
         return _call(node, [evaluate(a, point) for a in node[2]])
-    if kind in ("add", "sub", "mul", "div"):  # left-nested chains: iterate over the spine
+    if kind in _BINARY:  # left-nested chains: iterate over the spine
         spine = []
-        while node[0] in ("add", "sub", "mul", "div"):
+        while node[0] in _BINARY:
             spine.append(node)
             node = node[1]
         value = evaluate(node, point)
@@ -277,6 +286,9 @@ def evaluate(node: Node, point: Mapping[str, Any]) -> Any:
             raise _Undefined("power") from None
 
 
+_BINARY = ("add", "sub", "mul", "div", "had")
+
+
 def _finite(v: Any) -> Any:
     if isinstance(v, float | int):
         if not math.isfinite(v):
@@ -290,10 +302,10 @@ def _finite(v: Any) -> Any:
 def _binary(op: str, a: Any, b: Any) -> Any:
     ma, mb = isinstance(a, np.ndarray), isinstance(b, np.ndarray)
     with np.errstate(all="ignore"):
-        if op in ("add", "sub"):
-            if ma != mb or (ma and a.shape != b.shape):
+        if op in ("add", "sub", "had"):  # a scalar with a matrix: element-wise (1 - A)
+            if ma and mb and a.shape != b.shape:
                 raise _Undefined("shapes do not fit")
-            return _finite(a + b if op == "add" else a - b)
+            return _finite(a + b if op == "add" else a - b if op == "sub" else a * b)
         if op == "mul":
             if ma and mb:
                 if a.shape[1] != b.shape[0]:
@@ -313,6 +325,11 @@ def _call(node: Node, args: list[Any]) -> Any:
             if base is None or base <= 0 or base == 1:
                 raise _Undefined("log base")
             return _finite(np.log(args[0]) / np.log(base))
+        if name == "HadamardProduct":
+            value = args[0]
+            for a in args[1:]:
+                value = _binary("had", value, a)
+            return value
         if name in ("max", "min", "Max", "Min"):
             return _finite((max if name in ("max", "Max") else min)(args))
         if name == "log":
@@ -327,6 +344,9 @@ def _random_point(rng: random.Random, names: set[str], shapes: Mapping[str, tupl
     for n in sorted(names):
         if n in shapes:
             r, c = shapes[n]
+            if n.startswith("1_"):  # 1_m: a vector of ones (sums over samples)
+                point[n] = np.ones((r, c))
+                continue
             point[n] = np.array([[rng.uniform(-2, 2) for _ in range(c)] for _ in range(r)])
         else:
             point[n] = rng.uniform(0.5, 2.0)  # positive: logs and roots stay defined

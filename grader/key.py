@@ -239,7 +239,9 @@ def _question(q: Any, path: str, where: str, base_policy: Policy, base_tol: Tole
         for mi, m in enumerate(p.get("mistakes") or []):
             mw = f"{pw}.mistakes[{mi}]"
             _need(isinstance(m, Mapping) and isinstance(m.get("id"), str), path, mw, "an object with an id", m)
-            mistakes.append(KeyMistake(m["id"], str(m.get("message") or ""), _expected(kind, m.get("exact"), m.get("value"), path, mw)))
+            wrong = parse_answer(m.get("value") if kind == "table" else m.get("exact"), kind)
+            if not isinstance(wrong, Unreadable):  # a mistake this parser cannot read is not recognised, not fatal
+                mistakes.append(KeyMistake(m["id"], str(m.get("message") or ""), wrong))
         choices = p.get("choices")
         parts.append(
             KeyPart(

@@ -27,7 +27,7 @@ from typing import Any
 import sympy as sp
 import yaml
 
-from questions.safe_expr import MAX_SCI_EXPONENT, ExprSyntaxError, parse_expression, parse_tree
+from questions.safe_expr import CONSTANTS, MAX_SCI_EXPONENT, ExprSyntaxError, build, parse_tree, tree_names
 
 MAX_ANSWER = 20_000  # characters of one answer
 MAX_ELEMENTS = 4096  # numbers in one vector/matrix answer
@@ -245,11 +245,11 @@ def _element(text: str, kind: str) -> Any:
         return sp.Rational(int(m.group(1)), int(m.group(2)))
     if kind == "shape" and text.lower() in ("none", "null", "?", "batch"):
         return None
-    value = parse_expression(text)
-    if isinstance(value, sp.Basic) and value.free_symbols:
-        names = ", ".join(sorted(str(s) for s in value.free_symbols)[:3])
-        raise ReadError(f"expected a number, got an expression in {names}: {text[:60]!r}")
-    return value
+    tree = parse_tree(text)
+    names = tree_names(tree) - CONSTANTS
+    if names:
+        raise ReadError(f"expected a number, got an expression in {', '.join(sorted(names)[:3])}: {text[:60]!r}")
+    return build(tree, text)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -423,10 +423,7 @@ def _items(toks: list[tuple[str, Any]], kind: str, *, allow_commas: bool) -> tup
 def _entry(tok: tuple[str, Any], kind: str) -> Any:
     if tok[0] == "list":
         return _finish(tok[1], kind)
-    words = _words(tok[1])
-    if len(words) != 1:
-        raise ReadError(f"expected one number between commas, got {tok[1].strip()[:40]!r}")
-    return _element(words[0], kind)
+    return _element(tok[1].strip(), kind)  # between commas: one entry, spaces and all
 
 
 _BINARY_END = ("+", "-", "*", "/", "^", "(", "{", "\\cdot", "\\times", "·", "×", "−")

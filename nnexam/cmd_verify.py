@@ -15,7 +15,7 @@ import click
 COLORS = {"confirmed": "green", "consistent": "green", "refuted": "red", "implausible": "red", "unverifiable": "yellow"}
 
 
-def _short(value: Any, limit: int = 28) -> str:
+def _short(value: Any, limit: int = 44) -> str:
     text = value if isinstance(value, str) else json.dumps(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."
 

@@ -142,5 +142,12 @@ _DEFINITIONS = {
 }
 
 
-def is_rational(values: Sequence[Any]) -> bool:
-    return all(isinstance(v, sp.Rational) for v in values)
+def softmax_shown(zs: Sequence[Any]) -> tuple[F, tuple[F, ...]]:
+    """The shared denominator sum_j exp(z_j) and each exp(z_i) / sum, printed once each (printing a
+    sum of exponentials is the slow part of a worked solution)."""
+    total = doc.expr(sp.Add(*[sp.exp(z) for z in zs]))
+    ratios = []
+    for z in zs:
+        top = doc.expr(sp.exp(z))
+        ratios.append(F(rf"\frac{{{top.latex}}}{{{total.latex}}}", f"({top.typst})/({total.typst})", f"{top.plain}/({total.plain})"))
+    return total, tuple(ratios)

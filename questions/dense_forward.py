@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import sympy as sp
@@ -41,7 +42,7 @@ PARAMS = (
         act.ActivationNames(),
         help="one per layer: relu, sigmoid, tanh, softmax, linear, leaky_relu (one name: every layer)",
     ),
-    Param("biases", Nested(max_depth=2), default=None, help="one vector or scalar per layer (a scalar is added to every unit); default 0"),
+    Param("biases", Nested(max_depth=2), default=None, help="one vector or scalar per layer (a scalar is added to every unit); null: no biases"),
     Param("alpha", Number(), default=act.DEFAULT_ALPHA, help="leaky_relu negative slope (PyTorch's default 1/100)"),
 )
 PARTS = (
@@ -72,13 +73,18 @@ def _is_list(v: Any) -> bool:
     return isinstance(v, tuple | list)
 
 
+def _flat(v: Any) -> bool:
+    """A list of numbers (a row)."""
+    return _is_list(v) and not any(_is_list(x) for x in v)
+
+
 def _matrix(m: Any, name: str) -> tuple[tuple[Any, ...], ...]:
     """A layer's weights as rows: a number is 1x1, a flat list one row; rows must be equal length."""
     if not _is_list(m):
         return ((m,),)
-    if not any(_is_list(r) for r in m):
+    if _flat(m):
         return (tuple(m),)
-    if not all(_is_list(r) and not any(_is_list(v) for v in r) for r in m):
+    if not all(_flat(r) for r in m):
         raise ParamError(name, "a matrix: a list of rows of numbers", m)
     if len({len(r) for r in m}) != 1:
         raise ParamError(name, "a matrix with rows of equal length", f"row lengths {[len(r) for r in m]}")
@@ -87,7 +93,7 @@ def _matrix(m: Any, name: str) -> tuple[tuple[Any, ...], ...]:
 
 def _layers(raw: Any) -> list[tuple[tuple[Any, ...], ...]]:
     """The weight matrices: a list of layers, or one matrix (rows of numbers) for a one-layer network."""
-    if not _is_list(raw) or not any(_is_list(v) for v in raw) or all(_is_list(r) and not any(_is_list(v) for v in r) for r in raw):
+    if not _is_list(raw) or _flat(raw) or all(_flat(r) for r in raw):
         try:
             return [_matrix(raw, "weights")]
         except ParamError as err:
@@ -265,9 +271,10 @@ class _Shown:
         return (op("=") + self(v) if exact else doc.F("", "", "")) + self.approx(v)
 
     def vector(self, vs: Sequence[Any]) -> doc.F:
-        if all(_small(v) for v in vs):
+        """The output: exact when rational, else its decimals (each exact value is shown above)."""
+        if all(isinstance(v, sp.Rational) for v in vs):
             return op("=") + doc.vec(vs)
-        return op("~") + doc.vec([sp.Float(f"{float(sp.N(v, 15)):.6g}") for v in vs])
+        return op("~") + doc.vec([sp.Float(f"{float(sp.N(v, 15)):.6g}", 6) for v in vs])
 
 
 def _layer_steps(show: _Shown, i: int, p: Params, a_prev: Any, z: Any, a: Any) -> list[doc.Block]:
@@ -288,6 +295,11 @@ def _layer_steps(show: _Shown, i: int, p: Params, a_prev: Any, z: Any, a: Any) -
         blocks.append(para("Linear activation: ", doc.eq(var("a", i), var("z", i)), "."))
         return blocks
     blocks.append(para("Activation: ", act.definition(name, p.alpha), "."))
+    if name == "softmax" and all(_small(v) for v in z):
+        _, ratios = act.softmax_shown(z)
+        for k, (ak, ratio) in enumerate(zip(a, ratios), start=1):
+            blocks.append(Display(doc.eq(var("a", f"{i},{k}"), ratio) + show.approx(ak)))
+        return blocks
     fname = "sigma" if name == "sigmoid" else name
     for k, (zk, ak) in enumerate(zip(z, a), start=1):
         arg = show(zk) if name != "softmax" and _small(zk) else var("z", f"{i},{k}")
@@ -385,8 +397,14 @@ def follow_on(p: Params, given: Mapping[str, Any]) -> dict[str, Any]:
 # ---------------------------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=64)
+def _right(p: Params) -> dict[str, tuple[Any, ...]]:
+    """The right parts, computed once for all the mistakes of a variant."""
+    return _parts(_forward(p))
+
+
 def _changed(p: Params, **variant: Any) -> dict[str, Any]:
-    right, wrong = _parts(_forward(p)), _parts(_forward(p, **variant))
+    right, wrong = _right(p), _parts(_forward(p, **variant))
     diff = {k: v for k, v in wrong.items() if not same(v, right[k])}
     return diff or wrong
 
@@ -420,6 +438,12 @@ def _sigmoid_sign(p: Params) -> dict[str, Any]:
     return _changed(p, activate=activate)
 
 
+def _softmax_as_sigmoid(p: Params) -> dict[str, Any]:
+    if "softmax" not in p.activations:
+        return {}
+    return _changed(p, names=["sigmoid" if n == "softmax" else n for n in p.activations])
+
+
 def _relu_on_output(p: Params) -> dict[str, Any]:
     if len(p.activations) < 2 or p.activations[-1] != "linear" or "relu" not in p.activations[:-1]:
         return {}
@@ -439,6 +463,11 @@ MISTAKES = (
         _transposed,
     ),
     Mistake("sigmoid-sign", "the sigmoid is 1 / (1 + e^(-z)), with a minus sign in the exponent.", _sigmoid_sign),
+    Mistake(
+        "softmax-as-sigmoid",
+        "softmax normalises over the layer's units: exp(z_i) / sum_j exp(z_j), not a sigmoid of each unit.",
+        _softmax_as_sigmoid,
+    ),
     Mistake(
         "relu-on-output",
         "the output layer is linear: its activations are its pre-activations, negative ones included.",
@@ -462,11 +491,27 @@ MISTAKES = (
 # ---------------------------------------------------------------------------------------------
 
 
+SATURATION = 4  # |z| of a sigmoid/tanh unit, and the spread of a softmax layer's z, in drawn variants
+
+
+def _unsaturated(z: Sequence[Any], name: str) -> bool:
+    """Sigmoid, tanh and softmax away from 0 and 1, where decimals (and mistakes) still tell apart."""
+    if name not in act.TRANSCENDENTAL:
+        return True
+    values = [float(sp.N(v, 15)) for v in z]
+    if name == "softmax":
+        return max(values) - min(values) <= SATURATION
+    return all(abs(v) <= SATURATION for v in values)
+
+
 def _good(p: Params) -> bool:
-    """A variant worth asking: ReLU layers see both signs and never exactly 0, and every mistake shows."""
+    """A variant worth asking: ReLU layers see both signs and never exactly 0, sigmoid/tanh/softmax are
+    not saturated, and the mistakes the generator can foresee show."""
     layers = _forward(p)
     saw_negative = False
     for (z, _), name in zip(layers, p.activations):
+        if not _unsaturated(z, name):
+            return False
         if name in ("relu", "leaky_relu"):
             signs = [act.sign(v) for v in z]
             if 0 in signs or (len(z) > 1 and 1 not in signs):

@@ -25,6 +25,7 @@ import dataclasses
 import random
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from types import ModuleType
 from typing import Any
 
@@ -88,7 +89,7 @@ def same(a: Any, b: Any) -> bool:
             isinstance(a, Sequence) and isinstance(b, Sequence) and len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
         )
     if isinstance(a, sp.MatrixExpr) or isinstance(b, sp.MatrixExpr):
-        return same_matrix_expr(a, b)
+        return isinstance(a, sp.MatrixExpr) and isinstance(b, sp.MatrixExpr) and same_matrix_expr(a, b)
     try:
         ea, eb = sp.sympify(a), sp.sympify(b)
     except (sp.SympifyError, TypeError):
@@ -102,12 +103,11 @@ def same(a: Any, b: Any) -> bool:
     return False
 
 
-def same_matrix_expr(a: Any, b: Any) -> bool:
+@lru_cache(maxsize=4096)
+def same_matrix_expr(a: sp.MatrixExpr, b: sp.MatrixExpr) -> bool:
     """Matrix expressions such as ``(A - Y)*X.T`` are the same when they agree as explicit matrices,
     with distinct sizes for the dimension symbols and seeded random integer entries (simplify is slow
-    and incomplete on them). Different shapes are never the same."""
-    if not (isinstance(a, sp.MatrixExpr) and isinstance(b, sp.MatrixExpr)):
-        return False
+    and incomplete on them; cached, since a family has a handful). Different shapes are never the same."""
     if a == b:
         return True
     free = a.free_symbols | b.free_symbols
@@ -121,17 +121,17 @@ def same_matrix_expr(a: Any, b: Any) -> bool:
             return False
         names = sorted((s for s in ea.free_symbols | eb.free_symbols if isinstance(s, sp.MatrixSymbol)), key=str)
         mats = {s: sp.Matrix(*s.shape, lambda i, j: rng.randint(-9, 9)) for s in names}
-        return _explicit(ea, mats) == _explicit(eb, mats)
+        return explicit_matrix(ea, mats) == explicit_matrix(eb, mats)
     except (ValueError, TypeError, KeyError):  # ShapeError is a ValueError; a size left symbolic a TypeError
         return False
 
 
-def _explicit(e: Any, mats: Mapping[Any, sp.Matrix]) -> Any:
+def explicit_matrix(e: Any, mats: Mapping[Any, sp.Matrix]) -> Any:
     """A matrix expression evaluated with explicit matrices (sympy's doit is ~50x slower on these)."""
     if isinstance(e, sp.MatrixSymbol):
         return mats[e]
     if isinstance(e, sp.MatAdd):
-        args = [_explicit(x, mats) for x in e.args]
+        args = [explicit_matrix(x, mats) for x in e.args]
         out = args[0]
         for x in args[1:]:
             out = out + x
@@ -139,12 +139,12 @@ def _explicit(e: Any, mats: Mapping[Any, sp.Matrix]) -> Any:
     if isinstance(e, sp.MatMul):
         out = sp.Integer(1)
         for x in e.args:
-            out = out * _explicit(x, mats)
+            out = out * explicit_matrix(x, mats)
         return out
     if isinstance(e, sp.Transpose):
-        return _explicit(e.arg, mats).T
+        return explicit_matrix(e.arg, mats).T
     if isinstance(e, sp.HadamardProduct):
-        args = [_explicit(x, mats) for x in e.args]
+        args = [explicit_matrix(x, mats) for x in e.args]
         out = args[0]
         for x in args[1:]:
             out = out.multiply_elementwise(x)

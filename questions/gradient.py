@@ -30,7 +30,7 @@ import sympy as sp
 from questions import doc
 from questions.doc import Display, F, mat, para
 from questions.errors import ParamError
-from questions.family import Answer, Mistake, Part
+from questions.family import Answer, Mistake, Part, explicit_matrix
 from questions.params import Boolean, Choice, Integer, Matrix, Number, OneOf, Param, PartSpec, Vector
 
 TYPE_ID = "gradient"
@@ -196,14 +196,12 @@ def substitute(e: sp.MatrixExpr, values: Mapping[str, sp.Matrix]) -> sp.Matrix:
     """An explicit matrix from a matrix-form answer: the sizes and the named matrices (A, Y, X, 1_m)
     of ``values`` put in. Used to check the symbolic parts against numbers."""
     dims = {NY: values["A"].rows, M: values["A"].cols, NX: values["X"].rows}
-    ones = sp.ones(dims[M], 1)
-    rep = {}
+    mats = {}
     for s in e.free_symbols:
         if isinstance(s, sp.MatrixSymbol):
             shape = tuple(sp.sympify(d).xreplace(dims) for d in s.shape)
-            rep[sp.MatrixSymbol(s.name, *shape)] = ones if s.name == "1_m" else values[s.name]
-    out = e.xreplace(dims).xreplace(rep).doit()
-    return sp.Matrix(out)
+            mats[sp.MatrixSymbol(s.name, *shape)] = sp.ones(dims[M], 1) if s.name == "1_m" else values[s.name]
+    return sp.Matrix(explicit_matrix(e.xreplace(dims), mats))
 
 
 def _values(c: sp.Expr, n: Numeric, dz: sp.Matrix, *, transpose_x: bool = True) -> dict[str, Any]:
@@ -282,7 +280,7 @@ def _f(e: sp.Basic) -> F:
 def _approx(rows: list[list[float]]) -> F:
     """Floats for the reader, computed in floating point from the exact Z (evaluating exp sums in
     sympy would dominate the solve time)."""
-    cells = [[f"{v:.6g}" for v in r] for r in rows]
+    cells = [[f"{round(v, 12) + 0.0:.6g}" for v in r] for r in rows]
     latex = r"\begin{bmatrix}" + r" \\ ".join(" & ".join(r) for r in cells) + r"\end{bmatrix}"
     typst = 'mat(delim: "[", ' + "; ".join(", ".join(r) for r in cells) + ")"
     plain = "[" + ", ".join("[" + ", ".join(r) + "]" for r in cells) + "]"
@@ -305,7 +303,7 @@ def _floats(p: Params, n: Numeric) -> dict[str, list[list[float]]]:
     d = [[c * (a[i][j] - float(n.Y[i, j])) for j in range(cols)] for i in range(rows)]
     x = [[float(v) for v in n.X.row(k)] for k in range(n.X.rows)]
     dw = [[sum(d[i][j] * x[k][j] for j in range(cols)) for k in range(len(x))] for i in range(rows)]
-    return {"A": a, "dW": dw, "db": [[sum(r)] for r in d]}
+    return {"A": a, "dZ": d, "dW": dw, "db": [[sum(r)] for r in d]}
 
 
 def solve(p: Params) -> Answer:
@@ -330,10 +328,21 @@ def solve(p: Params) -> Answer:
             steps.append(para("Class indices ", str(list(n.labels)), " as one-hot columns: ", doc.eq(doc.var("Y"), mat(n.Y)), "."))
         steps += [
             para("Forward pass: ", doc.eq(doc.var("Z"), doc.var("W") + doc.var("X") + doc.op("+") + doc.var("b"), mat(n.Z)), "."),
-            para(doc.eq(doc.var("A"), mat(n.A)), *([" ≈ ", _approx(fl["A"])] if p.model != "linear-mse" else []), "."),
-            para(doc.eq(doc.var("dZ"), mat(c.xreplace({M: n.X.cols}) * (n.A - n.Y))), "."),
-            Display(doc.eq(doc.var("dW"), mat(parts["dL/dW_value"]))),
-            Display(doc.eq(doc.var("db"), doc.vec(parts["dL/db_value"]))),
+        ]
+        if all(v.is_Rational for v in n.A):  # linear-mse, or W = b = 0 (sigmoid 1/2, softmax 1/n_y)
+            steps += [
+                *([para(doc.eq(doc.var("A"), mat(n.A)), ".")] if p.model != "linear-mse" else []),
+                para(doc.eq(doc.var("dZ"), _f(dz), mat(c.xreplace({M: n.X.cols}) * (n.A - n.Y))), "."),
+            ]
+        else:  # exact entries are exp() fractions, written out in dW and db; show their values here
+            what = "σ(z) of each entry" if p.model == "logistic" else "the softmax of each column"
+            steps += [
+                para(f"A = {what}: ", doc.join("~", [doc.var("A"), _approx(fl["A"])]), "."),
+                para(doc.join("~", [doc.eq(doc.var("dZ"), _f(dz)), _approx(fl["dZ"])]), "."),
+            ]
+        steps += [
+            Display(doc.eq(doc.var("dW"), _f(parts["dL/dW"]), mat(parts["dL/dW_value"], order="none"))),
+            Display(doc.eq(doc.var("db"), _f(parts["dL/db"]), mat([[v] for v in parts["dL/db_value"]], order="none"))),
         ]
         if p.model != "linear-mse":
             steps.append(para("Numerically: ", doc.join("~", [doc.var("dW"), _approx(fl["dW"])]),

@@ -167,9 +167,9 @@ def solve(p: Params) -> Answer:
         (str(i), layer.name, layer.kind, fmt_shape(layer.output_shape), f"{layer.params:,}", layer.formula)
         for i, layer in enumerate(s.layers, 1)
     )
-    first = "channels first" if s.data_format == "channels_first" else "channels last"
+    layout = "" if len(s.input_shape) < 2 else ", channels first" if s.data_format == "channels_first" else ", channels last"
     steps: list[doc.Block] = [
-        para(f"Input shape {fmt_shape(s.input_shape)} (batch dimension excluded, {first}). Each layer's output shape and parameters:"),
+        para(f"Input shape {fmt_shape(s.input_shape)} (batch dimension excluded{layout}). Each layer's output shape and parameters:"),
         doc.Table(("#", "layer", "type", "output shape", "params", "arithmetic"), rows),
         para("Total parameters: ", _sum([layer.params for layer in s.layers]), "."),
         para("Trainable: ", _sum([layer.trainable for layer in s.layers]), "."),

@@ -71,9 +71,6 @@ class Params:
         layers = tuple(x if isinstance(x, Layer) else Layer(**dict(x)) for x in self.layers)
         if not layers:
             raise ParamError("layers", "at least one layer", [])
-        for i, layer in enumerate(layers):
-            if layer.op == "pool" and layer.dilation != 1:
-                raise ParamError(f"layers[{i + 1}].dilation", "1 for a pooling layer", layer.dilation)
         object.__setattr__(self, "layers", layers)
 
 

@@ -88,17 +88,17 @@ _UNICODE_GREEK = dict(
 )
 FUNCS = {
     "exp", "ln", "log", "log10", "log2", "sqrt", "tanh", "sinh", "cosh", "sin", "cos", "tan",
-    "sigma", "sigmoid", "relu", "ReLU", "max", "min", "abs", "Max", "Min", "Abs",
+    "sigma", "sigmoid", "relu", "ReLU", "max", "min", "abs", "Max", "Min", "Abs", "HadamardProduct",
 }
 _CONSTS = {"e": sp.E, "E": sp.E, "pi": sp.pi}  # E and Max/Min/Abs: how sympy prints them in keys
 CONSTANTS = frozenset(_CONSTS)
 _OPS = {"+": "+", "-": "-", "*": "*", "/": "/", "^": "^", "(": "(", ")": ")", "[": "(", "]": ")",
         "{": "{", "}": "}", ",": ",", "−": "-", "–": "-", "·": "*", "×": "*", "⋅": "*", "∗": "*",
-        "÷": "/"}
+        "÷": "/", "⊙": "⊙", "∘": "⊙"}
 _SUPERSCRIPT = {"²": 2, "³": 3}
 _SPACES = {",", ";", "!", ":", " ", "quad", "qquad", "left", "right", "big", "Big", "bigl", "bigr", "Bigl",
            "Bigr", "displaystyle"}
-_WRAPPERS = {"mathrm", "mathbf", "mathit", "mathsf", "text", "textrm", "operatorname", "boldsymbol", "bm"}
+_WRAPPERS = {"mathrm", "mathbf", "mathit", "mathsf", "mathbb", "text", "textrm", "operatorname", "boldsymbol", "bm"}
 _DIGITS = "0123456789"
 _NUM_RE = re.compile(r"(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 _TRANSPOSE_RE = re.compile(
@@ -133,6 +133,12 @@ def tokenize(text: str) -> list[Tok]:
             lit = m.group(0) if m else c
             if len(lit) > MAX_LITERAL:
                 raise ExprSyntaxError(f"number longer than {MAX_LITERAL} characters", text, i)
+            if lit == "1" and text[i + 1:i + 2] == "_":  # 1_m: a vector of ones
+                sub = _subscript(text, i + 1)
+                if sub is not None:
+                    push(Tok("name", f"1_{sub[0]}", i))
+                    i = sub[1]
+                    continue
             push(Tok("num", lit, i))
             i += len(lit)
             continue
@@ -238,6 +244,9 @@ def _command(text: str, i: int, push: Any) -> int:
     if name in ("cdot", "times", "ast"):
         push(Tok("op", "*", i))
         return j
+    if name in ("odot", "circ"):  # element-wise (Hadamard) product
+        push(Tok("op", "⊙", i))
+        return j
     if name == "div":
         push(Tok("op", "/", i))
         return j
@@ -245,7 +254,7 @@ def _command(text: str, i: int, push: Any) -> int:
         push(Tok("frac", None, i))
         return j
     if name in _WRAPPERS:
-        w = re.compile(r"\s*\{\s*(\\?[A-Za-z]+)\s*\}").match(text, j)
+        w = re.compile(r"\s*\{\s*(\\?[A-Za-z]+|1)\s*\}").match(text, j)
         if not w:
             raise ExprSyntaxError(f"\\{name}{{NAME}} around a single name", text, j)
         inner = w.group(1).lstrip("\\")
@@ -339,9 +348,9 @@ class _Parser:
     def term(self) -> Node:
         node = self.unary()
         while True:
-            t = self.take("op", "*") or self.take("op", "/")
+            t = self.take("op", "*") or self.take("op", "/") or self.take("op", "⊙")
             if t is not None:
-                node = ("mul" if t.value == "*" else "div", node, self.unary(), t.pos)
+                node = ({"*": "mul", "/": "div", "⊙": "had"}[t.value], node, self.unary(), t.pos)
             elif self._starts_primary():
                 t = self.tok
                 if t.kind == "num" and _ends_with_number(node):
@@ -498,7 +507,8 @@ def transposed_names(node: Node) -> set[str]:
 # ---------------------------------------------------------------------------------------------
 # building sympy, with size checks before each evaluation
 
-_CHAIN = {"add": ("add", "sub"), "sub": ("add", "sub"), "mul": ("mul", "div"), "div": ("mul", "div")}
+_CHAIN = {"add": ("add", "sub"), "sub": ("add", "sub"), "mul": ("mul", "div", "had"), "div": ("mul", "div", "had"),
+          "had": ("mul", "div", "had")}
 
 
 def _digits(x: sp.Expr) -> float:
@@ -566,6 +576,9 @@ class _Builder:
                 return self.check(a - b, node)
             if kind == "mul":
                 return self.check(a * b, node)
+            if kind == "had":
+                both = isinstance(a, sp.MatrixExpr) and isinstance(b, sp.MatrixExpr)
+                return sp.hadamard_product(a, b) if both else self.check(a * b, node)
             if kind == "div":
                 if isinstance(b, sp.MatrixExpr):
                     raise self.fail("division by a matrix", node)
@@ -606,6 +619,11 @@ class _Builder:
 
     def call(self, node: Node) -> Any:
         name, args = node[1], [self.build(a) for a in node[2]]
+        if name == "HadamardProduct":
+            try:
+                return sp.hadamard_product(*args) if all(isinstance(a, sp.MatrixExpr) for a in args) else sp.Mul(*args)
+            except (sp.matrices.exceptions.ShapeError, TypeError, ValueError) as exc:
+                raise self.fail(f"the shapes do not fit: {exc}", node) from None
         if any(isinstance(a, sp.MatrixExpr) for a in args):
             raise self.fail(f"{name if isinstance(name, str) else 'log'} of a matrix", node)
         if isinstance(name, tuple):  # log_b
@@ -668,7 +686,17 @@ def parse_expression(
     ``symbols`` are created up front (names are symbols anyway); ``matrix_symbols`` maps names
     to (rows, cols) and makes them ``MatrixSymbol`` s, so ``W^T \\delta`` is a matrix product.
     """
-    tree = parse_tree(text, max_len=max_len)
+    return build(parse_tree(text, max_len=max_len), text, symbols=symbols, matrix_symbols=matrix_symbols)
+
+
+def build(
+    tree: Node,
+    text: str,
+    *,
+    symbols: Iterable[str] | None = None,
+    matrix_symbols: Mapping[str, tuple[int, int]] | None = None,
+) -> sp.Expr:
+    """The sympy value of a tree from :func:`parse_tree` (``text`` is for error messages)."""
     env: dict[str, Any] = {s: sp.Symbol(s) for s in (symbols or ())}
     for name, (r, c) in (matrix_symbols or {}).items():
         env[name] = sp.MatrixSymbol(name, r, c)
@@ -678,4 +706,3 @@ def parse_expression(
         raise ExprSyntaxError("nested too deeply", text, 0) from None
     except (ZeroDivisionError, OverflowError, ArithmeticError) as exc:
         raise ExprSyntaxError(f"cannot be evaluated: {exc}", text, 0) from None
-

@@ -88,16 +88,12 @@ def solve(p: Params) -> Answer:
         if p.batch:
             steps.append(para(f"Sample {n}:"))
         written = doc.join("+", [doc.call("exp", doc.num(v)) for v in z])
-        sum_f = doc.expr(total)
-        top_z = max(z)
-        shifted = [math.exp(float(v - top_z)) for v in z]  # decimals for display only: exp(z - max) never overflows
+        sum_f, ratios = act.softmax_shown(z)
         total_f = doc.F("", "", "") if isinstance(total, sp.Rational) else op("~") + doc.expr(sp.N(total, 6))
         steps.append(Display(doc.eq(_SUM, written, sum_f) + total_f))
-        for i, (v, q, e) in enumerate(zip(z, pr, shifted), start=1):
-            top = doc.expr(sp.exp(v))
-            ratio = doc.F(
-                rf"\frac{{{top.latex}}}{{{sum_f.latex}}}", f"({top.typst})/({sum_f.typst})", f"{top.plain}/({sum_f.plain})"
-            )
+        top_z = max(z)
+        shifted = [math.exp(float(v - top_z)) for v in z]  # decimals for display only: exp(z - max) never overflows
+        for i, (q, ratio, e) in enumerate(zip(pr, ratios, shifted), start=1):
             steps.append(Display(doc.eq(var("p", i), ratio) + _approx(q, e / sum(shifted))))
     steps.append(para("The probabilities of a sample sum to 1; subtracting max z from every logit leaves them unchanged."))
     kind = "matrix" if p.batch else "vector"

@@ -1,5 +1,5 @@
 """conv-output-size: textbook cases, mistakes, follow-on, bad input, generator, and differential
-tests against real PyTorch modules (nn.Conv2d, nn.MaxPool2d with ceil_mode) and Keras layers
+tests against real PyTorch modules (nn.Conv2d, nn.MaxPool2d with dilation and ceil_mode) and Keras layers
 (Conv2D, MaxPooling2D, AveragePooling2D, 'same'/'valid')."""
 
 from __future__ import annotations
@@ -173,6 +173,7 @@ def _random_layers(rng: random.Random, *, keras_padding: bool) -> list[dict]:
             else:
                 layer["padding"] = rng.randint(0, k // 2)
                 layer["ceil_mode"] = rng.random() < 0.5
+                layer["dilation"] = rng.choice((1, 1, 2))
         else:
             layer = {"kernel": rng.randint(1, 7), "stride": rng.randint(1, 3), "dilation": rng.choice((1, 1, 2, 3))}
             layer["padding"] = rng.choice(("same", "valid")) if keras_padding else rng.randint(0, 3)
@@ -189,7 +190,8 @@ def test_differential_against_torch_modules(one_thread):
 
     def module(layer: dict) -> nn.Module:
         if layer.get("op") == "pool":
-            return nn.MaxPool2d(layer["kernel"], layer.get("stride"), layer["padding"], ceil_mode=layer["ceil_mode"])
+            return nn.MaxPool2d(layer["kernel"], layer.get("stride"), layer["padding"], layer["dilation"],
+                                ceil_mode=layer["ceil_mode"])
         return nn.Conv2d(1, 1, layer["kernel"], layer["stride"], layer["padding"], layer["dilation"], bias=False)
 
     rng = random.Random(3)
@@ -252,16 +254,18 @@ def test_differential_against_keras_layers():
     while checked < DIFF_N:
         h, w = rng.randint(1, 48), rng.randint(1, 48)
         layers = _random_layers(rng, keras_padding=True)
+        shape, sizes = (None, h, w, 1), []
         try:
-            p = FAM.parse({"input": [h, w], "layers": layers})
-        except ParamError:
+            for layer in layers:
+                shape = layer_of(layer).compute_output_shape(shape)
+                sizes.append(tuple(shape[1:3]))
+                if min(shape[1:3]) < 1:
+                    raise ValueError(f"empty output {shape}")
+        except ValueError:  # Keras: the window does not fit
+            with pytest.raises(ParamError, match="kernel"):
+                FAM.parse({"input": [h, w], "layers": layers})
             continue
-        shape = (None, h, w, 1)
-        sizes = []
-        for layer in layers:
-            shape = layer_of(layer).compute_output_shape(shape)
-            sizes.append(tuple(shape[1:3]))
-        assert FAM.solve(p)["sizes"] == tuple(sizes), (h, w, layers)
+        assert FAM.solve(FAM.parse({"input": [h, w], "layers": layers}))["sizes"] == tuple(sizes), (h, w, layers)
         checked += 1
 
 

@@ -105,6 +105,7 @@ NET = dict(x=[1, -2], weights=[[[2, 1], [3, 2]], [[-3, 1]]], biases=[[1, -2], 1]
         (NET, "relu-on-output", "output", (0,)),
         (dict(x=[1, -2], weights=[[2, 1], [3, 2]], biases=[1, -2], activations="linear"), "transposed-weights", "z1", (-3, -5)),
         (dict(x=[1], weights=[[2]], biases=[1], activations="sigmoid"), "sigmoid-sign", "output", (1 / (1 + E(3)),)),
+        (dict(x=[1, 0], weights=[[1, 0], [0, 1]], activations="softmax"), "softmax-as-sigmoid", "output", (1 / (1 + E(-1)), sp.Rational(1, 2))),
         (dict(x=[1, -2], weights=[[1, 1]], activations="leaky_relu"), "leaky-slope-keras", "output", (sp.Rational(-3, 10),)),
         (dict(x=[1, -2], weights=[[1, 1]], activations="leaky_relu"), "leaky-as-relu", "output", (0,)),
     ],
@@ -231,7 +232,7 @@ def test_generator_is_seeded_and_makes_good_questions():
 def test_generator_options_are_honoured():
     opts = {"layers_min": 3, "layers_max": 3, "hidden_activations": ["leaky_relu", "tanh"], "output_activations": "sigmoid",
             "value_min": -1, "value_max": 2, "alpha": "1/10"}  # fmt: skip
-    for s in range(10):
+    for s in range(5):
         p = FAM.draw(random.Random(s), options=opts)
         assert len(p.weights) == 3 and p.activations[-1] == "sigmoid"
         assert set(p.activations[:-1]) <= {"leaky_relu", "tanh"} and p.alpha == sp.Rational(1, 10)

@@ -77,11 +77,23 @@ def _strings(rng: random.Random) -> list[str]:
 
 @pytest.fixture
 def nothing_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """eval/exec of text, shell commands, processes and sympy's text parser all fail loudly.
+    (exec of compiled module code stays allowed: that is Python importing a module.)"""
+
     def trap(*args: object, **kwargs: object) -> None:
         raise AssertionError(f"executed: {args!r:.80}")
 
-    for target, name in ((builtins, "eval"), (builtins, "exec"), (os, "system"), (os, "popen"), (subprocess, "Popen"),
-                         (sympy.parsing.sympy_parser, "parse_expr")):
+    def text_trap(original: object) -> object:
+        def guarded(source: object, *args: object, **kwargs: object) -> object:
+            if isinstance(source, str | bytes):
+                raise AssertionError(f"executed text: {source!r:.80}")
+            return original(source, *args, **kwargs)  # type: ignore[operator]
+
+        return guarded
+
+    monkeypatch.setattr(builtins, "eval", text_trap(builtins.eval))
+    monkeypatch.setattr(builtins, "exec", text_trap(builtins.exec))
+    for target, name in ((os, "system"), (os, "popen"), (subprocess, "Popen"), (sympy.parsing.sympy_parser, "parse_expr")):
         monkeypatch.setattr(target, name, trap)
 
 

@@ -89,6 +89,14 @@ model = keras.Sequential([
 ])
 """
 
+FUNCTIONAL_MNIST = """
+inputs = keras.Input(shape=(784,), name="digits")
+x = layers.Dense(64, activation="relu", name="dense_1")(inputs)
+x = layers.Dense(64, activation="relu", name="dense_2")(x)
+outputs = layers.Dense(10, activation="softmax", name="predictions")(x)
+model = keras.Model(inputs=inputs, outputs=outputs)
+"""
+
 # (model, input_shape, bindings) -> total, trainable, non-trainable, last output shape
 CLASSICS = {
     "keras-mnist-convnet": (MNIST_CONVNET, None, None, 34826, 34826, 0, (10,)),
@@ -109,6 +117,7 @@ CLASSICS = {
     "keras-bidirectional-lstm-imdb": (BIDIRECTIONAL_IMDB, None, {"max_features": 20000}, 2757761, None, 0, (1,)),
     "time-distributed": ("m = Sequential([Input((5, 6, 6, 1)), TimeDistributed(Conv2D(2, 3)), TimeDistributed(Flatten()), LSTM(3)])",
                          None, None, 20 + 4 * (3 * 32 + 3 * 3 + 3), None, 0, (3,)),
+    "keras-functional-mnist": (FUNCTIONAL_MNIST, None, None, 55050, 55050, 0, (10,)),
     "vgg-small-input": ("input (32 x 32 RGB image), conv3-8, maxpool, conv1-4, LRN, FC-10, soft-max", None, None, 224 + 36 + 10250, None, 0, (10,)),
 }  # fmt: skip
 
@@ -250,7 +259,8 @@ def test_code_is_never_executed(tmp_path):
         ("model = Sequential([Input((4,)), Dense(3, *args)])", None, None, r"\*args"),
         ("model = Sequential([Input((4,)), Dense(3)])", [0, 2], None, r"input_shape"),
         ("print('hello')", None, None, r"no Sequential model found"),
-        ("inputs = keras.Input((3,))\noutputs = layers.Dense(2)(inputs)\nmodel = keras.Model(inputs, outputs)", None, None, r"functional models"),
+        ("a = keras.Input((3,))\nb = layers.Dense(2)(a)\nc = layers.Concatenate()([a, b])\nm = keras.Model(a, c)", None, None, r"merging layers"),
+        ("a = keras.Input((3,))\nm = keras.Model(a, base.output)", None, None, r"functional keras.Model"),
         ("model = Sequential([Input((4,)), Dense(3)", None, None, r"Python code that parses \(line 1"),
         ("model = Sequential([Input((4,)), 3])", None, None, r"expected a layer call"),
         ([{"units": 3}], [4], None, r"model\[1\]"),
@@ -261,7 +271,7 @@ def test_code_is_never_executed(tmp_path):
     ],
     ids=["kernel-too-big", "dilated-too-big", "pool-too-big", "unknown-layer", "unknown-activation", "unknown-arg",
          "bad-type", "rank", "no-input", "missing-arg", "reshape", "groups", "stride-dilation", "dup-name", "starargs",
-         "bad-input-shape", "not-a-model", "functional", "syntax", "not-a-call", "table-no-type", "vgg-too-small",
+         "bad-input-shape", "not-a-model", "functional-merge", "functional-unknown", "syntax", "not-a-call", "table-no-type", "vgg-too-small",
          "vgg-unknown", "not-text", "opaque-input"],
 )  # fmt: skip
 def test_bad_input_names_the_problem(model, input_shape, bindings, match):

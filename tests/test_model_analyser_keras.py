@@ -57,6 +57,9 @@ def write_code(shape: tuple[int, ...], bp: Blueprint, rng: random.Random) -> str
             kw["input_shape"] = shape
         calls.append(f"{prefix}{kind}(" + ", ".join([_lit(a) for a in args] + [f"{k}={_lit(v)}" for k, v in kw.items()]) + ")")
     head = "import tensorflow as tf\nfrom tensorflow import keras\nfrom tensorflow.keras import layers\n"
+    if not first_kw and rng.random() < 0.2:  # functional API, one chain
+        body = [f"x = inputs = keras.Input(shape={_lit(shape)})"] + [f"x = {c}(x)" for c in calls]
+        return head + "\n".join(body) + "\nmodel = keras.Model(inputs, x)\n"
     inp = [] if first_kw else [f"keras.Input(shape={_lit(shape)})"]
     if rng.random() < 0.5:
         return head + "model = keras.Sequential([\n" + "".join(f"    {c},\n" for c in inp + calls) + "])\n"
@@ -313,7 +316,7 @@ def test_random_models_match_keras(chunk):
 
 @pytest.mark.keras
 @pytest.mark.parametrize("case", ["keras-mnist-convnet", "lenet5", "resnet-style-no-skips", "lstm-imdb", "gru-reset-before",
-                                  "vgg-small-input", "keras-bidirectional-lstm-imdb", "time-distributed"])
+                                  "vgg-small-input", "keras-bidirectional-lstm-imdb", "time-distributed", "keras-functional-mnist"])
 def test_classic_models_rebuilt_in_keras(case):
     from test_model_analyser import CLASSICS
 

@@ -83,13 +83,13 @@ def test_mistakes_are_named_and_differ():
         ({"layers": [{"kernel": 0}]}, r"layers\[1\]\.kernel"),
         ({"layers": [{"kernel": 3}, {"kernel": 2.5}]}, r"layers\[2\]\.kernel"),
         ({"layers": [{"kernel": 3, "stride": -1}]}, r"layers\[1\]\.stride"),
-        ({"layers": [{"kernel": 3, "op": "pool", "dilation": 2}]}, r"layers\[1\]\.dilation"),
+        ({"layers": [{"kernel": 3, "op": "max"}]}, r"layers\[1\]\.op"),
         ({"layers": [{"stride": 2}]}, r"layers\[1\]\.kernel"),
         ({"layers": [{"kernel": 3, "padding": 1}]}, r"layers\[1\]\.padding"),
         ({"layers": "conv3"}, "layers"),
         ({}, "layers"),
     ],
-    ids=["empty", "kernel-0", "float-kernel", "negative-stride", "dilated-pool", "no-kernel", "unknown-key",
+    ids=["empty", "kernel-0", "float-kernel", "negative-stride", "unknown-op", "no-kernel", "unknown-key",
          "not-a-list", "missing"],
 )
 def test_bad_params_name_the_parameter(raw, param):
@@ -149,7 +149,7 @@ def _random_stack(rng: random.Random) -> list[dict]:
     layers = []
     for _ in range(rng.randint(1, 5)):
         if rng.random() < 0.25:
-            layers.append(conv(rng.randint(1, 3), rng.choice((None, 1, 2)), op="pool"))
+            layers.append(conv(rng.randint(1, 3), rng.choice((None, 1, 2)), rng.choice((1, 1, 2)), op="pool"))
         else:
             layers.append(conv(rng.randint(1, 5), rng.choice((None, 1, 2, 3)), rng.choice((1, 1, 2, 3))))
     return layers

@@ -23,8 +23,6 @@ from grader.audit.summary import Row, Table, readable_size
 from grader.claims import Verdict
 from questions.model_spec import LayerSpec, ModelSpec
 
-ROUNDING = 0.0051  # "97.0%" for 0.9702, "0.97" for 0.9749
-
 
 def _shape(s: Sequence[int | None]) -> str:
     return "(None, " + ", ".join(str(d) for d in s) + ")"
@@ -91,7 +89,8 @@ def _row_verdict(table: Table, row: Row, prev: tuple[int | None, ...] | None, la
     if layer is not None and (layer.params != row.params or tuple(layer.output_shape) != tuple(row.shape)):
         expected = f"{layer.kind}: {_shape(layer.output_shape)}, {layer.params:,} params"
         derived = rows_mod.check(row.kind, prev, row.shape, row.params, _unusual_in_code(layer))
-        why = (f"the code ({fm.where() if fm else 'model code'}, layer {layer.name}: {layer.kind}) gives "
+        line = f"line {fm.line_of(layer)}, " if fm else ""
+        why = (f"the code ({line}layer {layer.name}: {layer.kind}) gives "
                f"{_shape(layer.output_shape)} with {layer.params:,} parameters; the row says {_shape(row.shape)} with {row.params:,}")
         if derived.verdict in ("refuted", "implausible"):
             why += f". Also from the row before: {derived.evidence}"
@@ -228,9 +227,10 @@ def check_log(log: Log, setup: Setup, train_size: tuple[int, str] | None, accura
             continue
         where = f"line {acc.line}: \"{acc.text}\""
         final, best = series[-1], max(series)
-        if abs(acc.value - final) <= ROUNDING or abs(acc.value - best) <= ROUNDING:
+        tol = acc.rounding
+        if abs(acc.value - final) <= tol or abs(acc.value - best) <= tol:
             verdict, why = "confirmed", f"the log's {metric}: final {final:.4f}, best {best:.4f}"
-        elif min(series) - ROUNDING <= acc.value <= best + ROUNDING:
+        elif min(series) - tol <= acc.value <= best + tol:
             ep = min(range(len(series)), key=lambda i: abs(series[i] - acc.value))
             verdict, why = "consistent", f"matches epoch {log.epochs[ep].n} of the log ({series[ep]:.4f}), not the final {final:.4f}"
         else:

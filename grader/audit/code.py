@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from questions.errors import NnexamError
-from questions.model_spec import ModelSpec
+from questions.model_spec import LayerSpec, ModelSpec
 
 FENCE = re.compile(r"^\s*(```|~~~)")
 MODEL_HINT = re.compile(r"Sequential\s*\(|\.add\s*\(")
@@ -38,8 +38,13 @@ class FoundModel:
     spec: ModelSpec | None
     error: str | None = None
 
+    def line_of(self, layer: LayerSpec | None = None) -> int:
+        """Report line of ``layer`` (default: the first layer), from the analyser's snippet-relative line."""
+        layer = layer or (self.spec.layers[0] if self.spec and self.spec.layers else None)
+        return self.snippet.line + (layer.line - 1 if layer is not None and layer.line else 0)
+
     def where(self) -> str:
-        return f"model code (line {self.snippet.line})"
+        return f"model code (line {self.line_of()})"
 
 
 @dataclass(frozen=True)

@@ -55,6 +55,12 @@ class Accuracy:
     value: float  # fraction
     line: int
     text: str
+    decimals: int = 2  # decimal places of the fraction as written ("87.0%" -> 3, "0.87" -> 2)
+
+    @property
+    def rounding(self) -> float:
+        """Half a unit in the last place written: how far the true value may be from the stated one."""
+        return 0.5 * 10.0 ** -self.decimals + 1e-9
 
 
 def _int(text: str) -> int:
@@ -169,12 +175,14 @@ def accuracies(lines: tuple[str, ...], skip: set[int]) -> list[Accuracy]:
             pct = bool(m.group("pct") or m.group("pct2"))
             which = (m.group("which") or m.group("which2") or "").lower()
             value = float(raw)
+            decimals = len(raw.partition(".")[2])
             if pct or value > 1:
                 value /= 100
+                decimals += 2
             if not 0 <= value <= 1:
                 continue
             which = {"validation": "val", "training": "train"}.get(which, which) or "unspecified"
-            out.append(Accuracy(which, value, i, m.group(0).strip()))
+            out.append(Accuracy(which, value, i, m.group(0).strip(), decimals))
     return out
 
 

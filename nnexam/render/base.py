@@ -165,6 +165,8 @@ def tolerance_text(p: PartKey) -> str:
     t = p.tolerance
     if p.kind in ("integer", "choice", "shape") or p.choices:
         return "exact"
+    if p.kind in ("expression", "text", "table"):
+        return "exact (equivalent forms)"
     if t.sigfigs:
         return f"{t.sigfigs} significant figures"
     return f"±{t.rel * 100:g}% or ±{t.abs:g}"

@@ -1,6 +1,11 @@
 """The model analyser: Keras code, layer tables, VGG notation or PyTorch ``nn.Sequential`` code ->
 :class:`~questions.model_spec.ModelSpec` (per-layer names, output shapes, parameter counts).
 
+Keras code: ``Sequential([...])`` or ``model.add(...)`` (in functions, classes, literal loops and
+conditions), or a functional model that is one chain of layers. Modules, one job each:
+``keras_code`` / ``torch_code`` / ``vgg`` / ``tables`` read a source into raw layers, ``build``
+names and checks them, ``layers`` / ``torch_layers`` hold each kind's shape and parameter math.
+
 Pure integer arithmetic, as Keras' ``compute_output_shape``; nothing is imported from or run in
 a framework, and code is read through its AST, never executed. Used by the ``param-count``
 family, the claims verifier and the report auditor (which build the same ModelSpec for real).

@@ -4,6 +4,8 @@ Both styles: ``model = keras.Sequential([layers.Conv2D(32, 3), ...])`` and ``mod
 followed by ``model.add(...)``, also inside functions, classes (``self.model``), ``if`` blocks
 whose condition is a literal, ``for`` loops over a literal list or ``range(n)`` (unrolled), and
 calls of the code's own functions (``build_model(10)``: the body is read with the arguments bound).
+A functional model that is a single chain (``x = keras.Input(...)``, ``x = layers.Dense(8)(x)``,
+``keras.Model(inputs, x)``) is read as the equivalent Sequential.
 Any prefix (``keras.``, ``layers.``, ``tf.keras.layers.``) or a bare imported name works; the
 class name decides. The input shape comes from ``Input(shape=...)`` / ``keras.Input`` /
 ``InputLayer`` or a first layer's ``input_shape=``; names the code leaves free come from
@@ -53,7 +55,7 @@ def read(code: str, bindings: Mapping[str, Any]) -> KerasModel:
     for m in reader.models:
         if m.layers:
             return KerasModel(tuple(m.layers), m.input, m.name, m.line, tuple(reader.notes))
-    hint = " (functional models, keras.Model(inputs, outputs), are not supported: write it as a Sequential)" if reader.functional else ""
+    hint = " (a functional keras.Model(inputs, outputs) is read only when it is one chain x = layer(x) from a keras.Input)" if reader.functional else ""
     raise ParamError(
         "model",
         f"Keras code defining a Sequential model: keras.Sequential([...]) or model = Sequential() with model.add(...){hint}",
@@ -84,6 +86,7 @@ class _Reader:
         self.functions: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] = {}
         self.called: set[str] = set()
         self.active: list[str] = []
+        self.tensors: dict[str, _Model] = {}  # functional API: variable -> the chain of layers producing it
 
     # statements ------------------------------------------------------------------------------
 
@@ -96,6 +99,9 @@ class _Reader:
             targets = st.targets if isinstance(st, ast.Assign) else [st.target]
             if _class_name(st.value) == "Sequential":
                 self.start(st.value, ast.unparse(targets[0]))
+                return
+            names = [t.id for t in targets if isinstance(t, ast.Name)]
+            if len(names) == len(targets) and self.functional_step(names, st.value):
                 return
             self.functional |= _class_name(st.value) in ("Model", "Functional")
             if isinstance(st.value, ast.Call):
@@ -140,6 +146,8 @@ class _Reader:
         given.update({k.arg: k.value for k in call.keywords if k.arg is not None})
         values = {name: self.ev(node) for name, node in {**defaults, **given}.items()}
         for a in params + fn.args.kwonlyargs:
+            if a.arg in self.bound:
+                continue
             self.ev.env.pop(a.arg, None)
             if a.arg in values:
                 self.set(a.arg, values[a.arg])
@@ -252,6 +260,46 @@ class _Reader:
                 self.add(model, el)
         elif seq is not None:
             raise ParamError("model", "Sequential([...]) with a literal list of layers", ast.unparse(seq)[:80])
+
+    def functional_step(self, names: list[str], value: ast.AST) -> bool:
+        """Functional API chains: ``x = keras.Input(...)``, ``x = layers.Dense(8)(x)``,
+        ``model = keras.Model(inputs, x)``. True when ``value`` was one of these steps."""
+        if isinstance(value, ast.Name) and value.id in self.tensors:
+            self.tensors.update({n: self.tensors[value.id] for n in names})
+            return True
+        if not isinstance(value, ast.Call):
+            return False
+        kind = _class_name(value)
+        if kind == "Input":
+            chain = _Model("functional", value.lineno)
+            self.add(chain, value)
+            self.tensors.update({n: chain for n in names})
+            return True
+        if kind in ("Model", "Functional"):
+            out = value.args[1] if len(value.args) > 1 else next((k.value for k in value.keywords if k.arg == "outputs"), None)
+            chain = self.tensors.get(out.id) if isinstance(out, ast.Name) else None
+            if chain is None:
+                return False
+            title = next((self.ev(k.value) for k in value.keywords if k.arg == "name"), "functional")
+            self.models.append(_Model(title if isinstance(title, str) else "functional", value.lineno, list(chain.layers), chain.input))
+            return True
+        func = value.func
+        layer = func if isinstance(func, ast.Call) else self.layer_vars.get(func.id) if isinstance(func, ast.Name) else None
+        if layer is None or not value.args:
+            return False
+        arg = value.args[0]
+        if isinstance(arg, ast.List | ast.Tuple) and any(isinstance(e, ast.Name) and e.id in self.tensors for e in arg.elts):
+            raise ParamError(
+                "model", "a functional model that is one chain of layers (x = layer(x)); merging layers (Add, Concatenate) are not supported",
+                ast.unparse(value)[:80],
+            )
+        source = self.tensors.get(arg.id) if isinstance(arg, ast.Name) else None
+        if source is None:
+            return False
+        chain = _Model(source.name, source.line, list(source.layers), source.input)
+        self.add(chain, layer)
+        self.tensors.update({n: chain for n in names})
+        return True
 
     def add(self, model: _Model, el: ast.AST) -> None:
         if isinstance(el, ast.Name) and el.id in self.layer_vars:

@@ -75,13 +75,12 @@ def _extras_for(name: str) -> frozenset[str]:
     elif name in ("SimpleRNN", "LSTM", "GRU"):
         groups += ["kernel", "recurrent", "bias", "activity_regularizer", "dropout", "recurrent_dropout", "go_backwards",
                    "stateful", "unroll", "seed"]  # fmt: skip
-        groups += ["recurrent_activation"] if name != "SimpleRNN" else []
         groups += ["unit_forget_bias"] if name == "LSTM" else []
     elif name == "Embedding":
         groups += ["embeddings", "mask_zero", "activity_regularizer"]
     elif name in ("BatchNormalization", "LayerNormalization"):
-        groups += ["beta", "gamma", "epsilon"]
-        groups += ["momentum", "moving_mean_initializer", "moving_variance_initializer"] if name == "BatchNormalization" else []
+        groups += ["beta", "gamma"]
+        groups += ["moving_mean_initializer", "moving_variance_initializer"] if name == "BatchNormalization" else []
     elif name == "Dropout":
         groups += ["noise_shape", "seed"]
     elif name.startswith("SpatialDropout") or name == "GaussianNoise":
@@ -451,6 +450,8 @@ def _conv_kinds() -> list[Kind]:
 
 _RNN_NORM = {"units": _pos, "activation": activation, "use_bias": boolean, "return_sequences": boolean}
 _RNN_DEF = {"units": REQUIRED, "activation": "tanh", "use_bias": True, "return_sequences": False}
+_GATED_NORM = {**_RNN_NORM, "recurrent_activation": activation}
+_GATED_DEF = {**_RNN_DEF, "recurrent_activation": "sigmoid"}
 _SEQ_HINT = "(timesteps, features)"
 
 KINDS: list[Kind] = [
@@ -469,20 +470,21 @@ KINDS: list[Kind] = [
     _kind("ELU", "alpha", {"alpha": number(0)}, {"alpha": 1.0}, identity),
     _kind("PReLU", "", _NO_ARGS, {}, prelu),
     _kind("Softmax", "axis", {"axis": integer(-8)}, {"axis": -1}, identity),
-    _kind("BatchNormalization", "axis momentum epsilon center scale", {"axis": integer(-8), "center": boolean, "scale": boolean},
-          {"axis": -1, "center": True, "scale": True}, batch_norm),
-    _kind("LayerNormalization", "axis epsilon center scale", {"axis": integer(-8), "center": boolean, "scale": boolean},
-          {"axis": -1, "center": True, "scale": True}, layer_norm),
+    _kind("BatchNormalization", "axis momentum epsilon center scale",
+          {"axis": integer(-8), "momentum": number(0, 1), "epsilon": number(0), "center": boolean, "scale": boolean},
+          {"axis": -1, "momentum": 0.99, "epsilon": 0.001, "center": True, "scale": True}, batch_norm),
+    _kind("LayerNormalization", "axis epsilon center scale", {"axis": integer(-8), "epsilon": number(0), "center": boolean, "scale": boolean},
+          {"axis": -1, "epsilon": 0.001, "center": True, "scale": True}, layer_norm),
     _kind("Reshape", "target_shape", {"target_shape": int_tuple}, {"target_shape": REQUIRED}, reshape),
     _kind("RepeatVector", "n", {"n": _pos}, {"n": REQUIRED}, repeat_vector, (1,), "(features,)"),
     _kind("Embedding", "input_dim output_dim", {"input_dim": _pos, "output_dim": _pos}, {"input_dim": REQUIRED, "output_dim": REQUIRED}, embedding),
     _kind("SimpleRNN", "units activation use_bias", _RNN_NORM, _RNN_DEF, simple_rnn, (2,), _SEQ_HINT),
-    _kind("LSTM", "units activation recurrent_activation use_bias", _RNN_NORM, _RNN_DEF, lstm, (2,), _SEQ_HINT),
+    _kind("LSTM", "units activation recurrent_activation use_bias", _GATED_NORM, _GATED_DEF, lstm, (2,), _SEQ_HINT),
     _kind("Bidirectional", "layer merge_mode", {"layer": _wrapped("SimpleRNN", "LSTM", "GRU"), "merge_mode": choice("concat", "sum", "mul", "ave")},
           {"layer": REQUIRED, "merge_mode": "concat"}, bidirectional, (2,), _SEQ_HINT),
     _kind("TimeDistributed", "layer", {"layer": _wrapped()}, {"layer": REQUIRED}, time_distributed),
-    _kind("GRU", "units activation recurrent_activation use_bias", {**_RNN_NORM, "reset_after": boolean},
-          {**_RNN_DEF, "reset_after": True}, gru, (2,), _SEQ_HINT),
+    _kind("GRU", "units activation recurrent_activation use_bias", {**_GATED_NORM, "reset_after": boolean},
+          {**_GATED_DEF, "reset_after": True}, gru, (2,), _SEQ_HINT),
 ]  # fmt: skip
 
 KERAS: dict[str, Kind] = {k.name: k for k in KINDS}

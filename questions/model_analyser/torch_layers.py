@@ -151,8 +151,9 @@ def _kinds() -> list[Kind]:
             kinds.append(_kind(f"Adaptive{op}Pool{n}d", "output_size", {"output_size": sizes(n)}, {"output_size": REQUIRED},
                                adaptive_pool, (n + 1,), hint))
         kinds.append(_kind(f"BatchNorm{n}d", "num_features eps momentum affine track_running_stats",
-                           {"num_features": _pos, "affine": boolean}, {"num_features": REQUIRED, "affine": True},
-                           batch_norm, (1, 2) if n == 1 else (3,), hint, frozenset({"eps", "momentum", "track_running_stats"})))
+                           {"num_features": _pos, "eps": number(0), "momentum": optional(number(0, 1)), "affine": boolean},
+                           {"num_features": REQUIRED, "eps": 1e-5, "momentum": 0.1, "affine": True},
+                           batch_norm, (1, 2) if n == 1 else (3,), hint, frozenset({"track_running_stats"})))
         kinds.append(_kind(f"Dropout{n}d" if n == 2 else "Dropout1d", "p inplace", {"p": number(0, 1)}, {"p": 0.5}, identity))
     rate = {"p": number(0, 1)}
     simple = {"ReLU": "inplace", "Sigmoid": "", "Tanh": "", "GELU": "approximate", "SiLU": "inplace", "Identity": "", "ELU": "alpha inplace"}
