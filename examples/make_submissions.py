@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 MISTAKES_S002 = ("forgot-bias", "log-base-10", "flipped-kernel", "floor-steps", "zero-based-epochs", "opposite",
-                 "forgot-padding", "forgot-jump", "forgot-normalisation", "forgot-bn-non-trainable")
+                 "forgot-padding", "forgot-jump", "forgot-normalisation", "forgot-bn-non-trainable", "missing-x-transpose")
 
 
 def _decimal(v: Any) -> str:
@@ -72,6 +72,9 @@ def main(key_path: str, out_dir: str) -> None:
             md.append(f"- {p['id']}: \\begin{{bmatrix}} {body} \\end{{bmatrix}}")
         elif p["kind"] == "number":
             latex = p["exact"].replace("exp(", "e^(").replace("log(", "\\ln(")
+            md.append(f"- {p['id']}: $ {latex} $")
+        elif p["kind"] == "expression":
+            latex = p["exact"].replace("*", " ").replace(".T", "^{\\top}").replace("1_m", "\\mathbf{1}_m")
             md.append(f"- {p['id']}: $ {latex} $")
         elif p["kind"] == "table":
             continue  # tables are answered in YAML

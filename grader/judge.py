@@ -117,7 +117,10 @@ def judge_question(q: KeyQuestion, answers: Mapping[str, Any]) -> QuestionResult
         follow = _follow_on(q, {k: v for k, v in given.items() if v is not None})
     shapes = q.matrix_shapes
     results = tuple(judge_part(p, answers.get(p.id), parsed[p.id], q, follow, shapes) for p in q.parts)
-    return QuestionResult(id=q.id, score=round(sum(r.score for r in results), 6), max=q.points, parts=results)
+    # the key rounds part points (4/3 -> 1.333333): the question's score is its share of the question's points
+    part_points = sum(p.points for p in q.parts)
+    score = q.points * sum(r.score for r in results) / part_points if part_points else 0.0
+    return QuestionResult(id=q.id, score=round(score, 6), max=q.points, parts=results)
 
 
 def judge_part(

@@ -301,9 +301,9 @@ def _as_shape(v: Any, dims: int) -> tuple[int, ...] | None:
         return None
     out = []
     for x in items:
+        if isinstance(x, sp.Number) and x.is_finite:
+            x = float(x)
         if isinstance(x, float) and x.is_integer():
-            x = int(x)
-        if isinstance(x, sp.Integer):
             x = int(x)
         if isinstance(x, bool) or not isinstance(x, int) or not 1 <= x <= MAX_SIZE:
             return None

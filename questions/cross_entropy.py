@@ -200,7 +200,7 @@ def _samples(p: Params) -> tuple[Sample, ...]:
         if r[k] == 0:
             raise ParamError(
                 name,
-                f"a non-zero probability for the true class {k}: ln(0) makes the loss infinite "
+                f"a non-zero probability for the true class (entry {k + 1}): ln(0) makes the loss infinite "
                 "(Keras clips probabilities to 1e-7)",
                 r,
             )
@@ -290,7 +290,8 @@ def _sample_steps(p: Params, n: int, s: Sample, loss: Any, single: bool) -> doc.
         term = lse + op("-") + doc.num(s.pred[k], paren_negative=True)
     else:
         term = _MINUS + doc.call("ln", _shown(s.pred[k]))
-    cls = doc.F(rf"\quad (\text{{true class }} {k})", f'quad ("true class" {k})', f"   (true class {k})")
+    where = f"label {k}: entry {k + 1} of the row" if p.kind == "sparse" else f"the 1 of y_true is entry {k + 1}"
+    cls = doc.F(rf"\quad (\text{{{where}}})", f'quad ("{where}")', f"   ({where})")
     return Display(_equation(ell, term, loss) + cls)
 
 

@@ -354,7 +354,13 @@ def _given_vector(v: Any, n: int) -> tuple[Any, ...] | None:
     """A student's vector as exact/float sympy numbers, or None when it is not n numbers."""
     if isinstance(v, sp.MatrixBase):
         v = list(v)
-    if not isinstance(v, Sequence) or isinstance(v, str) or len(v) != n:
+    if not isinstance(v, Sequence) or isinstance(v, str):
+        return None
+    if len(v) == 1 and isinstance(v[0], Sequence) and not isinstance(v[0], str):  # a row [[a, b]]
+        v = v[0]
+    elif all(isinstance(x, Sequence) and not isinstance(x, str) and len(x) == 1 for x in v):  # a column [[a], [b]]
+        v = [x[0] for x in v]
+    if len(v) != n:
         return None
     out = []
     for x in v:

@@ -18,6 +18,7 @@ samples).
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import random
 from collections.abc import Mapping
@@ -215,8 +216,8 @@ def _values(c: sp.Expr, n: Numeric, dz: sp.Matrix, *, transpose_x: bool = True) 
     return out
 
 
-def _answer_parts(p: Params, **switches: Any) -> dict[str, Any]:
-    """Every part, right (no switches) or as a mistake computes it."""
+def _answer_parts(p: Params, approx: bool = False, **switches: Any) -> dict[str, Any]:
+    """Every part, right (no switches) or as a mistake computes it; ``approx``: values from a float A."""
     c = factor(p, mean=switches.get("mean"), two=switches.get("two"))
     transpose_x, sum_b = switches.get("transpose_x", True), switches.get("sum_b", True)
     sym = symbolic(c, sign=switches.get("sign", False), extra_sigmoid=switches.get("extra_sigmoid", False),
@@ -224,7 +225,7 @@ def _answer_parts(p: Params, **switches: Any) -> dict[str, Any]:
     parts: dict[str, Any] = {"dL/dW": sym["dL/dW"], "dL/db": sym["dL/db"]}
     if not p.numeric:
         return parts
-    n = instance(p)
+    n = _float_instance(p) if approx else instance(p)
     dz = n.A - n.Y
     if switches.get("sign"):
         dz = -dz
@@ -235,6 +236,13 @@ def _answer_parts(p: Params, **switches: Any) -> dict[str, Any]:
         del vals["dL/db_value"]
     parts.update(vals)
     return parts
+
+
+@lru_cache(maxsize=256)
+def _float_instance(p: Params) -> Numeric:
+    """The instance with A in floating point (same formulas as :func:`_floats`)."""
+    n = instance(p)
+    return dataclasses.replace(n, A=sp.Matrix(_floats(p, n)["A"]))
 
 
 _KIND = {"dL/dW": "expression", "dL/db": "expression", "dL/dW_value": "matrix", "dL/db_value": "vector"}
@@ -391,40 +399,60 @@ def follow_on(p: Params, given: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _mistake(**switches: Any) -> Any:
-    return lambda p: _answer_parts(p, **switches)
-
-
-MISTAKES = (
-    Mistake("missing-x-transpose", "dZ/dW brings in Xᵀ, not X: dL/dW = (A - Y) Xᵀ has W's shape (outputs x features).",
-            _mistake(transpose_x=False)),
-    Mistake("sign-error", "the gradient is A - Y (prediction minus target), not Y - A: gradient descent then subtracts it.",
-            _mistake(sign=True)),
-    Mistake("extra-sigmoid-derivative",
-            "for sigmoid with cross-entropy the factor A(1 - A) of dA/dZ cancels against dL/dA: dL/dZ = A - Y, no extra A(1 - A).",
-            lambda p: _answer_parts(p, extra_sigmoid=True) if p.model == "logistic" else {}),
-    Mistake("mean-vs-sum", "check the reduction: a summed loss has no 1/m, a mean loss has it.",
-            lambda p: _answer_parts(p, mean=p.reduction != "mean")),
-    Mistake("forgot-2", "the derivative of (a - y)^2 is 2(a - y): without the 1/2 in the loss the 2 stays.",
-            lambda p: _answer_parts(p, two=False) if p.model == "linear-mse" and p.half is False else {}),
-    Mistake("extra-2", "with L = 1/2 Σ (a - y)^2 the 1/2 cancels the 2 of the derivative: dL/dA = a - y.",
-            lambda p: _answer_parts(p, two=True) if p.model == "linear-mse" and p.half is not False else {}),
-    Mistake("db-not-summed", "b is shared by all samples: dL/db sums dZ over the samples (columns), (A - Y) 1_m.",
-            lambda p: {k: v for k, v in _answer_parts(p, sum_b=False).items() if k == "dL/db"}),
+# id, message, when it can occur, the switches of _answer_parts that reproduce it
+_RULES: tuple[tuple[str, str, Any, dict[str, Any]], ...] = (
+    ("missing-x-transpose", "dZ/dW brings in Xᵀ, not X: dL/dW = (A - Y) Xᵀ has W's shape (outputs x features).",
+     lambda p: True, {"transpose_x": False}),
+    ("sign-error", "the gradient is A - Y (prediction minus target), not Y - A: gradient descent then subtracts it.",
+     lambda p: True, {"sign": True}),
+    ("extra-sigmoid-derivative",
+     "for sigmoid with cross-entropy the factor A(1 - A) of dA/dZ cancels against dL/dA: dL/dZ = A - Y, no extra A(1 - A).",
+     lambda p: p.model == "logistic", {"extra_sigmoid": True}),
+    ("mean-vs-sum", "check the reduction: a summed loss has no 1/m, a mean loss has it.",
+     lambda p: p.reduction == "sum", {"mean": True}),
+    ("mean-vs-sum", "check the reduction: a summed loss has no 1/m, a mean loss has it.",
+     lambda p: p.reduction == "mean", {"mean": False}),
+    ("forgot-2", "the derivative of (a - y)^2 is 2(a - y): without the 1/2 in the loss the 2 stays.",
+     lambda p: p.model == "linear-mse" and p.half is False, {"two": False}),
+    ("extra-2", "with L = 1/2 Σ (a - y)^2 the 1/2 cancels the 2 of the derivative: dL/dA = a - y.",
+     lambda p: p.model == "linear-mse" and p.half is not False, {"two": True}),
+    ("db-not-summed", "b is shared by all samples: dL/db sums dZ over the samples (columns), (A - Y) 1_m.",
+     lambda p: True, {"sum_b": False}),
 )
 
 
-def _numbers_distinct(p: Params) -> bool:
-    """Every mistake's values (where it has them) differ from the right values, and nothing is zero."""
-    right = _answer_parts(p)
-    if all(v == 0 for row in right["dL/dW_value"] for v in row) or all(v == 0 for v in right["dL/db_value"]):
-        return False
-    from questions.family import same
+def _mistake(rules: tuple[tuple[str, str, Any, dict[str, Any]], ...]) -> Mistake:
+    def apply(p: Params) -> dict[str, Any]:
+        for _, _, when, switches in rules:
+            if when(p):
+                wrong = _answer_parts(p, **switches)
+                return {"dL/db": wrong["dL/db"]} if switches.get("sum_b") is False else wrong
+        return {}
 
-    for m in MISTAKES:
-        wrong = m.apply(p)
+    return Mistake(rules[0][0], rules[0][1], apply)
+
+
+MISTAKES = tuple(_mistake(tuple(r for r in _RULES if r[0] == rid)) for rid in dict.fromkeys(r[0] for r in _RULES))
+
+
+def _close(a: Any, b: Any) -> bool:
+    return abs(float(a) - float(b)) <= 1e-9 * max(1.0, abs(float(b)))
+
+
+def _numbers_distinct(p: Params) -> bool:
+    """Every mistake's values differ from the right values, and no right value is all zeros. Checked in
+    floating point (``approx``): the generator tries several candidates and exact exp() sums are slow."""
+    right = _answer_parts(p, approx=True)
+    if all(_close(v, 0) for row in right["dL/dW_value"] for v in row) or all(_close(v, 0) for v in right["dL/db_value"]):
+        return False
+    for _, _, when, switches in _RULES:
+        if not when(p) or switches.get("sum_b") is False:
+            continue
+        wrong = _answer_parts(p, approx=True, **switches)
         vals = {k: v for k, v in wrong.items() if k.endswith("_value")}
-        if vals and all(same(v, right[k]) for k, v in vals.items()):
+        flat = lambda v: [x for row in v for x in row] if v and isinstance(v[0], tuple) else list(v)  # noqa: E731
+        if all(len(flat(v)) == len(flat(right[k])) and all(_close(a, b) for a, b in zip(flat(v), flat(right[k])))
+               for k, v in vals.items()):
             return False
     return True
 

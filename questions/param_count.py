@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import random
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -238,7 +239,8 @@ def _each(names: Sequence[str], wrap: Callable[[Forward], Forward]) -> Callable[
 _BIASED = [n for n, k in KERAS.items() if "use_bias" in k.norm]
 _CONVS = [n for n in KERAS if n.startswith(("Conv", "SeparableConv", "DepthwiseConv"))]
 _POOLS = [n for n in KERAS if n.startswith(("MaxPooling", "AveragePooling"))]
-_PADDED = [n for n, k in KERAS.items() if "padding" in k.norm and n not in ("ZeroPadding1D", "ZeroPadding2D")]
+_PADDED = [n for n, k in KERAS.items() if "padding" in k.norm]
+_FAN_IN = ["Dense", *(n for n in _CONVS if "Transpose" not in n)]
 
 
 def _no_bias(f: Forward) -> Forward:
@@ -268,10 +270,7 @@ def _bn_all_trainable(f: Forward) -> Forward:
 
 def _pool_params(f: Forward) -> Forward:
     def g(s: Shape, c: dict[str, Any]) -> Out:
-        window = 1
-        for k in c["pool_size"]:
-            window *= k
-        return dataclasses.replace(f(s, c), trainable=window * (s[-1] or 0))
+        return dataclasses.replace(f(s, c), trainable=math.prod(c["pool_size"]) * (s[-1] or 0))
 
     return g
 
@@ -304,8 +303,7 @@ def _layers_where(p: Any, pred: Callable[[Any], bool]) -> bool:
 
 _WRONG: dict[str, _Wrong] = {
     "forgot-bias": _Wrong(_each(_BIASED, _no_bias), lambda p: _layers_where(p, lambda lay: lay.config.get("use_bias") is True)),
-    "forgot-fan-in": _Wrong(_each(["Dense", *[n for n in _CONVS if "Transpose" not in n]], _no_fan_in),
-                            lambda p: _layers_where(p, lambda lay: lay.kind in ("Dense", *_CONVS) and lay.input_shape[-1] != 1)),
+    "forgot-fan-in": _Wrong(_each(_FAN_IN, _no_fan_in), lambda p: _layers_where(p, lambda lay: lay.kind in _FAN_IN and lay.input_shape[-1] != 1)),
     "forgot-bn-non-trainable": _Wrong(_each(["BatchNormalization"], _bn_two), lambda p: _layers_where(p, lambda lay: lay.kind == "BatchNormalization")),
     "bn-all-trainable": _Wrong(_each(["BatchNormalization"], _bn_all_trainable), lambda p: _layers_where(p, lambda lay: lay.kind == "BatchNormalization")),
     "counted-pooling-params": _Wrong(_each(_POOLS, _pool_params), lambda p: _layers_where(p, lambda lay: lay.kind in _POOLS)),

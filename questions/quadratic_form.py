@@ -22,7 +22,7 @@ from questions import doc
 from questions.doc import Display, para
 from questions.errors import ParamError
 from questions.family import Answer, Mistake, Part
-from questions.params import Boolean, Choice, Integer, ListOf, OneOf, Param, PartSpec, Text
+from questions.params import Boolean, Choice, Integer, ListOf, Number, OneOf, Param, PartSpec, Text
 from questions.safe_expr import ExprSyntaxError, parse_expression
 
 TYPE_ID = "quadratic-form"
@@ -32,7 +32,7 @@ MAX_VARS = 8
 MAX_EXPAND_DEGREE = 8  # a degree bound above this is refused before expanding (no blow-up)
 
 PARAMS = (
-    Param("f", Text(max_len=2000), help="the quadratic, e.g. 3x^2 - 4xy + y^2 + 2x - 5 (plain or LaTeX)"),
+    Param("f", OneOf(Text(max_len=2000), Number()), help="the quadratic, e.g. 3x^2 - 4xy + y^2 + 2x - 5 (plain or LaTeX)"),
     Param("variables", OneOf(ListOf(Text(max_len=32), max_len=MAX_VARS), Text(max_len=400)), default=None,
           help="the variables in the order of x, e.g. [\"x\", \"y\"] or \"x, y\" (default: f's names, sorted)"),
 )
@@ -76,8 +76,13 @@ class Params:
     variables: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "variables", _names(self.variables))  # canonical names: x1 -> x_1
-        analyse(self.f, self.variables)
+        if not isinstance(self.f, str):  # a constant given as a number (--set f=5)
+            object.__setattr__(self, "f", doc.plain_str(self.f))
+        # canonical names (x1 -> x_1); when absent, f's names, so the stored params say the order of x
+        object.__setattr__(self, "variables", _names(self.variables))
+        q = analyse(self.f, self.variables)
+        if self.variables is None:
+            object.__setattr__(self, "variables", tuple(x.name for x in q.x))
 
 
 @dataclass(frozen=True)
@@ -149,6 +154,8 @@ def analyse(f: str, variables: tuple[str, ...] | None) -> Quadratic:
         products[sp.Symbol(n)] = sp.Mul(*(sp.Symbol(p) for p in parts))
     e = e.xreplace(products)
     xs = tuple(sp.Symbol(n) for n in atoms)
+    if not xs:
+        raise ParamError("f", "an expression in at least one variable (or give variables)", f)
     bound = _degree_bound(e, set(xs), f)
     if bound > MAX_EXPAND_DEGREE:
         raise ParamError("f", f"a quadratic (degree at most 2): its degree can reach {bound}", f)
@@ -157,7 +164,7 @@ def analyse(f: str, variables: tuple[str, ...] | None) -> Quadratic:
         coeff = t.as_independent(*xs)[0]
         if not (coeff.is_number and coeff.is_real):
             raise ParamError("f", f"real coefficients: the term {doc.plain_str(t)} has coefficient {doc.plain_str(coeff)}", f)
-    terms = tuple((m, c) for m, c in sp.Poly(expanded, *xs).terms() if c != 0) if xs else (((), expanded),)
+    terms = tuple((m, c) for m, c in sp.Poly(expanded, *xs).terms() if c != 0)
     for m, c in terms:
         if sum(m) > 2:
             term = c * sp.Mul(*(x**k for x, k in zip(xs, m)))

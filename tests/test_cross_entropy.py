@@ -11,6 +11,8 @@ from fractions import Fraction
 import pytest
 import sympy as sp
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from nnexam.cli import cli
 from questions import registry
@@ -18,6 +20,11 @@ from questions.errors import NnexamError, ParamError
 
 FAM = registry.get("cross-entropy")
 DIFF_N = int(os.environ.get("NNEXAM_DIFF_N", "300"))
+
+# Anything a spec file or --set could hold: numbers, text, booleans, nulls, nested lists.
+SCALARS = st.one_of(st.integers(-5, 5), st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=4), st.booleans(), st.none())
+JUNK = st.recursive(SCALARS, lambda inner: st.lists(inner, max_size=4), max_leaves=16)
+NUMBERS = st.recursive(st.integers(-3, 3), lambda inner: st.lists(inner, min_size=1, max_size=3), max_leaves=9)
 ln = sp.log
 R = sp.Rational
 
@@ -115,7 +122,7 @@ def test_mistakes_apply_only_where_they_can():
 @pytest.mark.parametrize(
     "raw,fragment",
     [
-        (dict(y_true=0, y_pred=[0, 0.5, 0.5]), "non-zero probability for the true class 0"),
+        (dict(y_true=0, y_pred=[0, 0.5, 0.5]), "non-zero probability for the true class (entry 1)"),
         (dict(y_true=1, y_pred=0), "non-zero chance"),
         (dict(y_true=0, y_pred=1, kind="binary"), "non-zero chance"),
         (dict(y_true=[1, 0, 0], y_pred=[0.7, 0.2, 0.2], kind="categorical"), "sum to 1"),
@@ -145,6 +152,16 @@ def test_bad_input_names_the_parameter(raw, fragment):
     with pytest.raises(NnexamError) as err:
         FAM.parse(raw)
     assert fragment in str(err.value)
+
+
+@given(y_true=JUNK, y_pred=JUNK, kind=st.sampled_from([None, "categorical", "sparse", "binary", "x"]), logits=st.booleans())
+@settings(max_examples=150, deadline=None, derandomize=True)
+def test_junk_input_is_a_clear_error_or_an_answer(y_true, y_pred, kind, logits):
+    try:
+        p = FAM.parse({"y_true": y_true, "y_pred": y_pred, "kind": kind, "from_logits": logits})
+    except NnexamError:
+        return
+    assert FAM.solve(p)["loss"].is_finite
 
 
 def test_infinite_loss_is_a_param_error_naming_y_pred():
@@ -188,6 +205,16 @@ def test_generator_is_seeded_and_valid():
             if p.kind != "binary":
                 assert sum(row) == 1
 
+
+
+def test_drawn_params_round_trip_through_json():
+    import json
+
+    from questions.exact import params_json
+
+    for s in range(15):
+        p = FAM.draw(random.Random(s))
+        assert FAM.parse(json.loads(json.dumps(params_json(p)))) == p
 
 def test_generator_options_are_honoured():
     opts = {"kinds": ["sparse"], "batch_min": 3, "batch_max": 3, "reductions": ["sum"], "denominator": 20, "classes_min": 5, "classes_max": 5}

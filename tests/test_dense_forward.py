@@ -10,15 +10,22 @@ from fractions import Fraction
 import pytest
 import sympy as sp
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from nnexam.cli import cli
 from questions import registry
 from questions.activations import NAMES, TRANSCENDENTAL
-from questions.errors import ParamError, UnknownNameError
+from questions.errors import NnexamError, ParamError, UnknownNameError
 from questions.exact import json_value
 
 FAM = registry.get("dense-forward")
 DIFF_N = int(os.environ.get("NNEXAM_DIFF_N", "300"))
+
+# Anything a spec file or --set could hold: numbers, text, booleans, nulls, nested lists.
+SCALARS = st.one_of(st.integers(-5, 5), st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=4), st.booleans(), st.none())
+JUNK = st.recursive(SCALARS, lambda inner: st.lists(inner, max_size=4), max_leaves=16)
+NUMBERS = st.recursive(st.integers(-3, 3), lambda inner: st.lists(inner, min_size=1, max_size=3), max_leaves=9)
 E = sp.exp
 
 
@@ -142,6 +149,8 @@ def test_follow_on_uses_the_students_own_values():
     assert out["a2"] == (5,)  # linear of the student's z2
     assert out["output"] == (5,)
     assert FAM.follow_on(p, {"z1": [1, 2, 3], "a1": "abc"}) == {}
+    assert FAM.follow_on(p, {"z1": [[3], [-3]]})["a1"] == (3, 0)  # a column vector
+    assert FAM.follow_on(p, {"a1": [[2.5, 0]]})["z2"] == (sp.Float(-6.5),)  # a row of decimals
 
 
 # --- bad input --------------------------------------------------------------------------------
@@ -176,6 +185,16 @@ def test_bad_input_names_the_parameter(raw, fragment):
     with pytest.raises(ParamError) as err:
         FAM.parse(raw)
     assert fragment in str(err.value)
+
+
+@given(x=NUMBERS, weights=JUNK, activations=st.one_of(JUNK, st.sampled_from(["relu", "sigmoid", ["tanh", "softmax"]])), biases=JUNK)
+@settings(max_examples=120, deadline=None, derandomize=True)
+def test_junk_input_is_a_clear_error_or_an_answer(x, weights, activations, biases):
+    try:
+        p = FAM.parse({"x": x, "weights": weights, "activations": activations, "biases": biases})
+    except NnexamError:
+        return
+    assert FAM.solve(p).names()[-1] == "output"
 
 
 def test_unknown_activation_suggests_the_close_name():
@@ -228,6 +247,16 @@ def test_generator_is_seeded_and_makes_good_questions():
         relu_z = [v for i, n in enumerate(p.activations, 1) if n == "relu" for v in answer[f"z{i}"]]
         assert any(v < 0 for v in relu_z), p  # at least one negative pre-activation before a ReLU
 
+
+
+def test_drawn_params_round_trip_through_json():
+    import json
+
+    from questions.exact import params_json
+
+    for s in range(15):
+        p = FAM.draw(random.Random(s))
+        assert FAM.parse(json.loads(json.dumps(params_json(p)))) == p
 
 def test_generator_options_are_honoured():
     opts = {"layers_min": 3, "layers_max": 3, "hidden_activations": ["leaky_relu", "tanh"], "output_activations": "sigmoid",

@@ -14,6 +14,7 @@ from click.testing import CliRunner
 from grader_keys import key_data, right_answers, students
 
 from grader import gradebook
+from grader.judge import VERDICTS
 from nnexam.cli import cli
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -73,7 +74,7 @@ def test_generate_fill_grade(generated: Path, tmp_path: Path) -> None:
     assert {"student", "score", "max", "status", "parts"} <= set(s)
     for p in s["parts"]:
         assert {"part", "verdict", "score", "max", "expected", "given", "mistake", "feedback"} <= set(p)
-        assert p["verdict"] in ("correct", "partial", "incorrect", "missing", "unreadable")
+        assert p["verdict"] in VERDICTS
     loss = next(p for p in s["parts"] if p["part"] == q_loss["id"])
     assert (loss["verdict"], loss["mistake"]) == ("partial", "log-base-10")
     assert "natural log" in loss["feedback"]

@@ -118,6 +118,10 @@ CLASSICS = {
     "time-distributed": ("m = Sequential([Input((5, 6, 6, 1)), TimeDistributed(Conv2D(2, 3)), TimeDistributed(Flatten()), LSTM(3)])",
                          None, None, 20 + 4 * (3 * 32 + 3 * 3 + 3), None, 0, (3,)),
     "keras-functional-mnist": (FUNCTIONAL_MNIST, None, None, 55050, 55050, 0, (10,)),
+    "preprocessing": ("m = Sequential([Input((8, 8, 3)), Normalization(), Rescaling(1. / 255), Resizing(4, 6), RandomFlip(),\n"
+                      "    CenterCrop(2, 3), Permute((2, 1, 3)), Flatten(), Dense(2)])", None, None, 45, 38, 7, (2,)),
+    "conv3d": ("m = Sequential([Input((6, 6, 6, 2)), Conv3D(4, 3), MaxPooling3D(), Conv3DTranspose(2, 2), ZeroPadding3D(1),\n"
+               "    Cropping3D(1), UpSampling3D(), GlobalAveragePooling3D()])", None, None, 286, 286, 0, (2,)),
     "vgg-small-input": ("input (32 x 32 RGB image), conv3-8, maxpool, conv1-4, LRN, FC-10, soft-max", None, None, 224 + 36 + 10250, None, 0, (10,)),
 }  # fmt: skip
 

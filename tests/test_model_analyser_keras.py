@@ -113,7 +113,14 @@ def _prod(shape: list[int]) -> int:
 def _image_layer(rng: random.Random, s: list[int]) -> tuple[tuple[str, tuple, dict], list[int]] | None:
     h, w, c = s
     pick = rng.choice(["conv", "conv", "depthwise", "separable", "transpose", "pool", "pool", "pad", "up", "crop",
-                       "bn", "act", "global", "reshape", "dropout"])  # fmt: skip
+                       "bn", "act", "global", "reshape", "dropout", "preprocess", "resize", "permute"])  # fmt: skip
+    if pick == "preprocess":
+        return rng.choice([("Rescaling", (0.5,), {}), ("RandomFlip", (), {}), ("Normalization", (), {}), ("GaussianNoise", (0.1,), {})]), s
+    if pick == "resize":
+        nh, nw = rng.randint(2, h), rng.randint(2, w)
+        return (rng.choice(["Resizing", "CenterCrop"]), (nh, nw), {}), [nh, nw, c]
+    if pick == "permute":
+        return ("Permute", ((2, 1, 3),), {}), [w, h, c]
     if pick in ("conv", "depthwise", "separable", "transpose"):
         k = rng.choice([1, 2, 3, 3, 5])
         pad = rng.choice(["valid", "same"])
@@ -316,7 +323,8 @@ def test_random_models_match_keras(chunk):
 
 @pytest.mark.keras
 @pytest.mark.parametrize("case", ["keras-mnist-convnet", "lenet5", "resnet-style-no-skips", "lstm-imdb", "gru-reset-before",
-                                  "vgg-small-input", "keras-bidirectional-lstm-imdb", "time-distributed", "keras-functional-mnist"])
+                                  "vgg-small-input", "keras-bidirectional-lstm-imdb", "time-distributed", "keras-functional-mnist",
+                                  "preprocessing", "conv3d"])
 def test_classic_models_rebuilt_in_keras(case):
     from test_model_analyser import CLASSICS
 

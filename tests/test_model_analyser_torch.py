@@ -153,3 +153,20 @@ def test_torch_input_from_first_linear():
 def test_torch_bad_input(code, shape, match):
     with pytest.raises(ParamError, match=match):
         analyse(code, input_shape=shape)
+
+
+def test_ordered_dict_names_and_several_sequentials():
+    code = """
+from collections import OrderedDict
+import torch.nn as nn
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.features = nn.Sequential(OrderedDict([("conv1", nn.Conv2d(3, 8, 3, padding=1)), ("relu1", nn.ReLU())]))
+        self.head = nn.Sequential(nn.Flatten(), nn.Linear(8 * 32 * 32, 10))
+"""
+    spec = analyse(code, input_shape=[3, 32, 32])
+    assert [x.name for x in spec.layers] == ["conv1", "relu1"]
+    assert spec.total == 224 and any("2 nn.Sequential found" in n for n in spec.notes)
+    with pytest.raises(ParamError, match=r"nn.Sequential\(\*modules\) is built at run time"):
+        analyse("import torch.nn as nn\nlayers = [nn.Linear(3, 2)]\nm = nn.Sequential(*layers)")

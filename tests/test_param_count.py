@@ -169,3 +169,11 @@ def test_drawn_exam_models_match_keras():
         assert model.count_params() == FAM.solve(p)["total"], p.model
         assert sum(math.prod(w.shape) for w in model.non_trainable_weights) == FAM.solve(p)["non_trainable"]
         assert [tuple(x.output.shape[1:]) for x in model.layers] == [x.output_shape for x in spec.layers]
+
+
+def test_example_file_for_the_demo():
+    from pathlib import Path
+
+    code = (Path(__file__).resolve().parents[1] / "examples" / "param_count_mnist_convnet.py").read_text()
+    r = run("answer", "param-count", "--set", f"model={code}", "--json")
+    assert r.exit_code == 0 and json.loads(r.output)["parts"]["total"]["value"] == 34826

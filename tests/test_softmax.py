@@ -11,13 +11,20 @@ from fractions import Fraction
 import pytest
 import sympy as sp
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from nnexam.cli import cli
 from questions import registry
-from questions.errors import ParamError
+from questions.errors import NnexamError, ParamError
 
 FAM = registry.get("softmax")
 DIFF_N = int(os.environ.get("NNEXAM_DIFF_N", "300"))
+
+# Anything a spec file or --set could hold: numbers, text, booleans, nulls, nested lists.
+SCALARS = st.one_of(st.integers(-5, 5), st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=4), st.booleans(), st.none())
+JUNK = st.recursive(SCALARS, lambda inner: st.lists(inner, max_size=4), max_leaves=16)
+NUMBERS = st.recursive(st.integers(-3, 3), lambda inner: st.lists(inner, min_size=1, max_size=3), max_leaves=9)
 E = sp.exp
 
 
@@ -110,11 +117,19 @@ def test_mistakes_apply_only_where_they_can():
     ids=["ragged", "mixed", "too-deep", "text", "scalar", "missing", "unknown-param"],
 )
 def test_bad_input_names_the_parameter(raw, fragment):
-    from questions.errors import NnexamError
-
     with pytest.raises(NnexamError) as err:
         FAM.parse(raw)
     assert fragment in str(err.value)
+
+
+@given(logits=JUNK)
+@settings(max_examples=120, deadline=None, derandomize=True)
+def test_junk_input_is_a_clear_error_or_an_answer(logits):
+    try:
+        p = FAM.parse({"logits": logits})
+    except NnexamError:
+        return
+    assert FAM.solve(p).names() == ["probabilities"]
 
 
 def test_cli_bad_input_is_one_line_exit_1():
@@ -135,6 +150,16 @@ def test_generator_is_seeded_and_valid():
 
 
 @pytest.mark.torch
+
+def test_drawn_params_round_trip_through_json():
+    import json
+
+    from questions.exact import params_json
+
+    for s in range(15):
+        p = FAM.draw(random.Random(s))
+        assert FAM.parse(json.loads(json.dumps(params_json(p)))) == p
+
 def test_differential_against_torch():
     import torch
     import torch.nn.functional as F

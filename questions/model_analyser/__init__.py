@@ -72,7 +72,8 @@ def analyse(
     if source == "torch":
         found = torch_code.read(text, bindings)
         return build(found.layers, registry=torch_code.KINDS, aliases={}, source="torch", input_shape=shape,
-                     code_input=found.input, fallback_input=fallback, index_names=True, data_format="channels_first")  # fmt: skip
+                     code_input=found.input, fallback_input=fallback, index_names=True, data_format="channels_first",
+                     notes=found.notes)  # fmt: skip
     km = keras_code.read(text, bindings)
     return build(km.layers, registry=kinds, aliases=ALIASES, source="keras", input_shape=shape, code_input=km.input,
                  fallback_input=fallback, model_name=km.name, notes=km.notes)  # fmt: skip

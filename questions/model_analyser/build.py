@@ -187,10 +187,10 @@ def build(
     code_shape = _input_value(code_input, missing) if input_shape is None else None
 
     def name_of(kind: Kind, explicit: str | None) -> str:
-        if index_names:
-            return str(len(resolved))
         if explicit is not None:
             return explicit
+        if index_names:
+            return str(len(resolved))
         base = snake_case(kind.name)
         n = counters.get(base, 0)
         counters[base] = n + 1

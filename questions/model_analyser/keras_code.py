@@ -52,9 +52,11 @@ def read(code: str, bindings: Mapping[str, Any]) -> KerasModel:
     reader = _Reader(bindings)
     reader.block(parse(code).body)
     reader.finish()
-    for m in reader.models:
-        if m.layers:
-            return KerasModel(tuple(m.layers), m.input, m.name, m.line, tuple(reader.notes))
+    built = [m for m in reader.models if m.layers]
+    if built:
+        m = built[0]
+        more = (f"{len(built)} models found; the first (line {m.line}) was analysed",) if len(built) > 1 else ()
+        return KerasModel(tuple(m.layers), m.input, m.name, m.line, tuple(reader.notes) + more)
     hint = " (a functional keras.Model(inputs, outputs) is read only when it is one chain x = layer(x) from a keras.Input)" if reader.functional else ""
     raise ParamError(
         "model",

@@ -415,12 +415,12 @@ def _kind(name: str, args: str, norm: Mapping[str, Normaliser], defaults: Mappin
     return Kind(name, tuple(args.split()), dict(norm), dict(defaults), forward, ranks, hint, _extras_for(name))
 
 
-_RANK_HINT = {1: "(steps, channels)", 2: "(height, width, channels)"}
+_RANK_HINT = {1: "(steps, channels)", 2: "(height, width, channels)", 3: "(depth, height, width, channels)"}
 
 
 def _conv_kinds() -> list[Kind]:
     kinds = []
-    for n in (1, 2):
+    for n in (1, 2, 3):
         hint = _RANK_HINT[n]
         kinds += [
             _kind(f"Conv{n}D", "filters kernel_size strides padding data_format dilation_rate groups activation use_bias",
@@ -431,7 +431,7 @@ def _conv_kinds() -> list[Kind]:
                   _conv_norm(n, filters=False, groups=False, depth=True), _conv_defaults(n, kernel_size=REQUIRED, depth_multiplier=1), depthwise, (n + 1,), hint),
             _kind(f"SeparableConv{n}D", "filters kernel_size strides padding data_format dilation_rate depth_multiplier activation use_bias",
                   _conv_norm(n, groups=False, depth=True), _conv_defaults(n, filters=REQUIRED, kernel_size=REQUIRED, depth_multiplier=1), separable, (n + 1,), hint),
-        ]  # fmt: skip
+        ][: 2 if n == 3 else 4]  # fmt: skip  # Keras has no depthwise / separable 3D convolution
         pool_norm = {"pool_size": sizes(n), "strides": optional(sizes(n)), "padding": _padding, "data_format": _fmt}
         for op in ("Max", "Average"):
             kinds.append(dataclasses.replace(
@@ -442,10 +442,39 @@ def _conv_kinds() -> list[Kind]:
                                {"keepdims": False}, global_pool, (n + 1,), hint))  # fmt: skip
         kinds.append(_kind(f"ZeroPadding{n}D", "padding data_format", {"padding": _pairs(n), "data_format": _fmt}, {"padding": 1}, zero_padding, (n + 1,), hint))
         kinds.append(_kind(f"Cropping{n}D", "cropping data_format", {"cropping": _pairs(n), "data_format": _fmt}, {"cropping": 1}, cropping, (n + 1,), hint))
-        up = {"size": sizes(n), "data_format": _fmt, "interpolation": choice("nearest", "bilinear")} if n == 2 else {"size": _pos}
-        kinds.append(_kind(f"UpSampling{n}D", "size data_format interpolation" if n == 2 else "size", up,
-                           {"size": (2, 2), "interpolation": "nearest"} if n == 2 else {"size": 2}, up_sampling, (n + 1,), hint))
+        if n == 1:  # UpSampling1D takes an int
+            kinds.append(_kind("UpSampling1D", "size", {"size": _pos}, {"size": 2}, up_sampling, (2,), hint))
+        else:
+            up = {"size": sizes(n), "data_format": _fmt} | ({"interpolation": choice("nearest", "bilinear")} if n == 2 else {})
+            kinds.append(_kind(f"UpSampling{n}D", "size data_format interpolation", up,
+                               {"size": (2,) * n, "interpolation": "nearest"}, up_sampling, (n + 1,), hint))  # fmt: skip
     return kinds
+
+
+def resize(s: Shape, c: dict[str, Any]) -> Out:
+    return Out((c["height"], c["width"]) + s[2:], 0, 0, "no weights = 0")
+
+
+def permute(s: Shape, c: dict[str, Any]) -> Out:
+    dims = c["dims"]
+    if sorted(dims) != list(range(1, len(s) + 1)):
+        raise Bad(f"Permute dims must be a permutation of 1..{len(s)} (batch excluded), received {dims}")
+    return Out(tuple(s[d - 1] for d in dims), 0, 0, "no weights = 0")
+
+
+def normalization(s: Shape, c: dict[str, Any]) -> Out:
+    """Keras' Normalization: a mean and variance per feature and a sample count, all non-trainable."""
+    if c.get("mean") is not None:
+        return Out(s, 0, 0, "mean and variance given as constants: no weights = 0")
+    axes = () if c["axis"] is None else c["axis"] if isinstance(c["axis"], tuple) else (c["axis"],)
+    size = math.prod(_axis_size(s, a) for a in axes)
+    return Out(s, 0, 2 * size + 1, f"2*{size} (mean, variance) + 1 (count), non-trainable = {2 * size + 1}")
+
+
+def _passive(name: str, args: str, ranks: tuple[int, ...] = ()) -> Kind:
+    """A layer that changes no shape and has no weights (augmentation, noise, masking): its
+    arguments are all shape-neutral and kept as given."""
+    return Kind(name, tuple(args.split()), {}, {}, identity, ranks, "", frozenset(args.split()) | {"dtype"})
 
 
 _RNN_NORM = {"units": _pos, "activation": activation, "use_bias": boolean, "return_sequences": boolean}
@@ -475,6 +504,27 @@ KINDS: list[Kind] = [
           {"axis": -1, "momentum": 0.99, "epsilon": 0.001, "center": True, "scale": True}, batch_norm),
     _kind("LayerNormalization", "axis epsilon center scale", {"axis": integer(-8), "epsilon": number(0), "center": boolean, "scale": boolean},
           {"axis": -1, "epsilon": 0.001, "center": True, "scale": True}, layer_norm),
+    _kind("Resizing", "height width interpolation crop_to_aspect_ratio", {"height": _pos, "width": _pos},
+          {"height": REQUIRED, "width": REQUIRED}, resize, (3,), _RANK_HINT[2]),
+    _kind("CenterCrop", "height width data_format", {"height": _pos, "width": _pos, "data_format": _fmt},
+          {"height": REQUIRED, "width": REQUIRED}, resize, (3,), _RANK_HINT[2]),
+    _kind("RandomCrop", "height width seed data_format", {"height": _pos, "width": _pos, "data_format": _fmt},
+          {"height": REQUIRED, "width": REQUIRED}, resize, (3,), _RANK_HINT[2]),
+    _kind("Permute", "dims", {"dims": int_tuple}, {"dims": REQUIRED}, permute),
+    dataclasses.replace(_kind("Normalization", "axis mean variance invert", {"axis": optional(integer(-8))}, {"axis": -1}, normalization),
+                        passthrough=frozenset({"mean", "variance", "invert", "dtype"})),
+    _passive("Rescaling", "scale offset"),
+    _passive("RandomFlip", "mode seed data_format", (3,)),
+    _passive("RandomRotation", "factor fill_mode interpolation seed fill_value data_format", (3,)),
+    _passive("RandomZoom", "height_factor width_factor fill_mode interpolation seed fill_value data_format", (3,)),
+    _passive("RandomTranslation", "height_factor width_factor fill_mode interpolation seed fill_value data_format", (3,)),
+    _passive("RandomContrast", "factor value_range seed", (3,)),
+    _passive("RandomBrightness", "factor value_range seed", (3,)),
+    _passive("Masking", "mask_value"),
+    _passive("GaussianDropout", "rate seed"),
+    _passive("AlphaDropout", "rate noise_shape seed"),
+    _passive("UnitNormalization", "axis"),
+    _passive("ActivityRegularization", "l1 l2"),
     _kind("Reshape", "target_shape", {"target_shape": int_tuple}, {"target_shape": REQUIRED}, reshape),
     _kind("RepeatVector", "n", {"n": _pos}, {"n": REQUIRED}, repeat_vector, (1,), "(features,)"),
     _kind("Embedding", "input_dim output_dim", {"input_dim": _pos, "output_dim": _pos}, {"input_dim": REQUIRED, "output_dim": REQUIRED}, embedding),

@@ -26,6 +26,8 @@ _BINOPS: dict[type, Callable[[Any, Any], Any]] = {
     ast.Sub: operator.sub,
     ast.Mult: operator.mul,
     ast.FloorDiv: operator.floordiv,
+    ast.Div: operator.truediv,
+    ast.Pow: operator.pow,
     ast.Mod: operator.mod,
 }
 
@@ -131,18 +133,23 @@ class Evaluator:
             return Opaque(_source(node))
 
     def _binop(self, node: ast.BinOp) -> Any:
+        """Integer arithmetic (sizes), float arithmetic for rates and scales (``1. / 255``), tuple concatenation."""
         a, b = self(node.left), self(node.right)
         for v in (a, b):
             if isinstance(v, Free):
                 return v
-        ints = all(isinstance(v, int) and not isinstance(v, bool) for v in (a, b))
-        tuples = isinstance(a, tuple) and isinstance(b, tuple) and isinstance(node.op, ast.Add)
-        if not (ints or tuples) or (ints and isinstance(node.op, ast.FloorDiv | ast.Mod) and b == 0):
+        nums = all(isinstance(v, int | float) and not isinstance(v, bool) for v in (a, b))
+        ints = nums and all(isinstance(v, int) for v in (a, b))
+        op = node.op
+        if isinstance(a, tuple) and isinstance(b, tuple) and isinstance(op, ast.Add):
+            return a + b if len(a) + len(b) <= MAX_ITEMS else Opaque(_source(node))
+        if isinstance(op, ast.Pow):  # 2 ** 5 filters; bounded so no huge power is ever computed
+            return a**b if ints and 0 <= b <= 64 and abs(a) <= 2**20 and abs(a) ** b <= MAX_INT else Opaque(_source(node))
+        whole = isinstance(op, ast.FloorDiv | ast.Mod)
+        if not nums or (whole and not ints) or (isinstance(op, ast.FloorDiv | ast.Mod | ast.Div) and b == 0):
             return Opaque(_source(node))
-        result = _BINOPS[type(node.op)](a, b)
-        if ints and abs(result) > MAX_INT or tuples and len(result) > MAX_ITEMS:
-            return Opaque(_source(node))
-        return result
+        result = _BINOPS[type(op)](a, b)
+        return result if abs(result) <= MAX_INT else Opaque(_source(node))
 
 
 def constants(nodes: Sequence[ast.AST], bindings: Mapping[str, Any]) -> Evaluator:

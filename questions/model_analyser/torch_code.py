@@ -16,7 +16,7 @@ from typing import Any
 
 from questions.errors import ParamError
 from questions.model_analyser.build import LayerError, RawLayer
-from questions.model_analyser.pycode import constants, dotted, in_order, parse
+from questions.model_analyser.pycode import Evaluator, constants, dotted, in_order, parse
 from questions.model_analyser.torch_layers import KINDS
 
 __all__ = ["KINDS", "TorchModel", "looks_like", "read"]
@@ -26,6 +26,7 @@ __all__ = ["KINDS", "TorchModel", "looks_like", "read"]
 class TorchModel:
     layers: tuple[RawLayer, ...]
     input: Any  # (in_features,) when the first module is a Linear, else None
+    notes: tuple[str, ...] = ()
 
 
 def looks_like(text: str) -> bool:
@@ -33,24 +34,45 @@ def looks_like(text: str) -> bool:
 
 
 def read(code: str, bindings: Mapping[str, Any]) -> TorchModel:
+    """The first ``nn.Sequential(...)`` in ``code`` (a note names any others)."""
     nodes = in_order(parse(code))
     ev = constants(nodes, bindings)
-    for node in nodes:
-        if not (isinstance(node, ast.Call) and (dotted(node.func) or "").rsplit(".", 1)[-1] == "Sequential" and node.args):
-            continue
-        raw = []
-        for i, el in enumerate(node.args, 1):
-            name = dotted(el.func) if isinstance(el, ast.Call) else None
-            if name is None or not isinstance(el, ast.Call):
-                raise LayerError(i, "?", f"expected a module call such as nn.Linear(4, 2), received {ast.unparse(el)[:60]!r}", getattr(el, "lineno", None))
-            if any(isinstance(a, ast.Starred) for a in el.args) or any(k.arg is None for k in el.keywords):
-                raise LayerError(i, name, "cannot read *args / **kwargs without running the code: write the arguments out", el.lineno)
-            kwargs = {k.arg: ev(k.value) for k in el.keywords if k.arg is not None}
-            raw.append(RawLayer(name.rsplit(".", 1)[-1], tuple(ev(a) for a in el.args), kwargs, el.lineno))
-        first = raw[0]
-        shape = None
-        if first.kind == "Linear":
-            n_in = first.args[0] if first.args else first.kwargs.get("in_features")
-            shape = (n_in,)
-        return TorchModel(tuple(raw), shape)
-    raise ParamError("model", "PyTorch code with nn.Sequential(module, module, ...)", "no nn.Sequential model found")
+    found = [n for n in nodes if isinstance(n, ast.Call) and (dotted(n.func) or "").rsplit(".", 1)[-1] == "Sequential" and n.args]
+    if not found:
+        raise ParamError("model", "PyTorch code with nn.Sequential(module, module, ...)", "no nn.Sequential model found")
+    node = found[0]
+    raw = [_module(i, el, name, ev) for i, (name, el) in enumerate(_elements(node), 1)]
+    first = raw[0]
+    shape = None
+    if first.kind == "Linear":
+        shape = (first.args[0] if first.args else first.kwargs.get("in_features"),)
+    notes = (f"{len(found)} nn.Sequential found; the first (line {node.lineno}) was analysed",) if len(found) > 1 else ()
+    return TorchModel(tuple(raw), shape, notes)
+
+
+def _elements(node: ast.Call) -> list[tuple[str | None, ast.AST]]:
+    """The modules, with their names for ``nn.Sequential(OrderedDict([("conv1", nn.Conv2d(...)), ...]))``."""
+    arg = node.args[0]
+    if len(node.args) == 1 and isinstance(arg, ast.Call) and (dotted(arg.func) or "").endswith("OrderedDict") and arg.args:
+        pairs = arg.args[0]
+        if isinstance(pairs, ast.List | ast.Tuple) and all(
+            isinstance(p, ast.Tuple) and len(p.elts) == 2 and isinstance(p.elts[0], ast.Constant) and isinstance(p.elts[0].value, str)
+            for p in pairs.elts
+        ):
+            return [(p.elts[0].value, p.elts[1]) for p in pairs.elts]  # type: ignore[attr-defined]
+    return [(None, el) for el in node.args]
+
+
+def _module(i: int, el: ast.AST, name: str | None, ev: Evaluator) -> RawLayer:
+    cls = dotted(el.func) if isinstance(el, ast.Call) else None
+    if cls is None or not isinstance(el, ast.Call):
+        what = "nn.Sequential(*modules) is built at run time: write the modules out" if isinstance(el, ast.Starred) else (
+            f"expected a module call such as nn.Linear(4, 2), received {ast.unparse(el)[:60]!r}"
+        )
+        raise LayerError(i, "?", what, getattr(el, "lineno", None))
+    if any(isinstance(a, ast.Starred) for a in el.args) or any(k.arg is None for k in el.keywords):
+        raise LayerError(i, cls, "cannot read *args / **kwargs without running the code: write the arguments out", el.lineno)
+    kwargs = {k.arg: ev(k.value) for k in el.keywords if k.arg is not None}
+    if name is not None:
+        kwargs["name"] = name
+    return RawLayer(cls.rsplit(".", 1)[-1], tuple(ev(a) for a in el.args), kwargs, el.lineno)
