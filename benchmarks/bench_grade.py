@@ -93,7 +93,7 @@ def _clear_caches() -> None:
     """Every run starts cold, as one `nnexam grade` process does."""
     from grader import compare, values
 
-    for fn in (values._scalar, values._element, compare.to_float):
+    for fn in (values._scalar, values._element, values._magnitude, compare.to_float, compare._tree, compare._key_points):
         fn.cache_clear()
 
 

@@ -28,6 +28,10 @@ data order, library versions, a subset. Floors: 0.02 absolute for accuracies; fo
 of the band's midpoint, at least 0.02. A model "does not learn" when its final accuracy
 (validation if any) stays within 0.1 of chance (the most frequent class's share).
 Accuracy values may be given as fractions (0.97), percentages (97, "97%").
+
+A model whose output layer is linear (no softmax) is trained with ``from_logits: true`` unless the
+training table says otherwise; PyTorch ``nn.Sequential`` models are trained with the same Keras-style
+loop (their own initialisation).
 """
 
 from __future__ import annotations
@@ -150,7 +154,7 @@ def read(path: str | Path, *, data_dir: str | None = None) -> ClaimsFile:
     except NnexamError as err:
         raise fail("dataset", err) from err
     try:
-        config = training_config(raw.get("training") or {})
+        config = training_config(raw.get("training") or {}, spec)
     except NnexamError as err:
         raise fail("training", err) from err
     items = raw.get("claims")
@@ -166,8 +170,20 @@ def read(path: str | Path, *, data_dir: str | None = None) -> ClaimsFile:
 _TRAINING_KEYS = {f.name for f in fields(TrainConfig)} | {"lr"}
 
 
-def training_config(raw: Mapping[str, Any]) -> TrainConfig:
-    """A ``training`` table -> TrainConfig (Keras' defaults for what it leaves out)."""
+def linear_output(spec: ModelSpec) -> bool:
+    """Does the model end without softmax/sigmoid (PyTorch ``Linear``, Keras ``Dense`` with no activation)?"""
+    last = spec.layers[-1] if spec.layers else None
+    if last is None:
+        return False
+    if spec.source == "torch":
+        return last.kind == "Linear"
+    return last.kind == "Dense" and str(last.config.get("activation", "linear")).lower() in ("linear", "none")
+
+
+def training_config(raw: Mapping[str, Any], spec: ModelSpec | None = None) -> TrainConfig:
+    """A ``training`` table -> TrainConfig (Keras' defaults for what it leaves out). A cross-entropy loss
+    on a model with a linear output is trained ``from_logits`` unless the table says otherwise: that is
+    the only way such a model trains (PyTorch's ``CrossEntropyLoss``, Keras' ``from_logits=True``)."""
     if not isinstance(raw, Mapping):
         raise ParamError("training", "a table of optimizer, learning_rate, batch_size, epochs, loss, ...", raw)
     unknown = set(raw) - _TRAINING_KEYS
@@ -184,6 +200,8 @@ def training_config(raw: Mapping[str, Any]) -> TrainConfig:
     for name in ("learning_rate", "momentum", "validation_split"):
         if name in kw and kw[name] is not None and (isinstance(kw[name], bool) or not isinstance(kw[name], int | float)):
             raise ParamError(f"training.{name}", "a number", kw[name])
+    if "from_logits" not in kw and spec is not None and linear_output(spec) and "crossentropy" in str(kw.get("loss", "crossentropy")).lower():
+        kw["from_logits"] = True
     try:
         return TrainConfig(**kw)
     except TypeError as err:

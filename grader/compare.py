@@ -104,6 +104,10 @@ def _squeeze(v: Any) -> Any:
     return v
 
 
+def _flat(v: Any) -> list[Any]:
+    return [x for item in v for x in _flat(item)] if isinstance(v, tuple) else [v]
+
+
 def arrays_equal(given: Any, expected: Any, element: Element) -> bool:
     """Same shape (after squeezing singleton dimensions) and every element equal."""
     g, e = _squeeze(given), _squeeze(expected)
@@ -111,9 +115,10 @@ def arrays_equal(given: Any, expected: Any, element: Element) -> bool:
         return False
     if not isinstance(e, tuple):
         return element(g, e)
-    if _shape(g) != _shape(e) or -1 in _shape(e):
+    shape = _shape(e)
+    if -1 in shape or _shape(g) != shape:
         return False
-    return all(arrays_equal(a, b, element) for a, b in zip(g, e))
+    return all(element(a, b) for a, b in zip(_flat(g), _flat(e)))
 
 
 def is_transposed(given: Any, expected: Any, element: Element) -> bool:
@@ -294,7 +299,7 @@ def _finite(v: Any) -> Any:
         if not math.isfinite(v):
             raise _Undefined("not a finite number")
         return v
-    if isinstance(v, complex) or not np.all(np.isfinite(v)):
+    if isinstance(v, complex) or not np.isfinite(v).all():
         raise _Undefined("not a finite real number")
     return v
 
@@ -355,9 +360,9 @@ def _random_point(rng: random.Random, names: set[str], shapes: Mapping[str, tupl
 
 def _close(a: Any, b: Any) -> bool:
     if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
-        return isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.shape == b.shape and bool(
-            np.allclose(a, b, rtol=1e-9, atol=1e-12)
-        )
+        if not (isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.shape == b.shape):
+            return False
+        return bool((np.abs(a - b) <= 1e-9 * np.maximum(1.0, np.maximum(np.abs(a), np.abs(b)))).all())
     return abs(a - b) <= 1e-9 * max(1.0, abs(a), abs(b))
 
 
@@ -367,10 +372,20 @@ def _tree(text: str) -> Node:
 
 
 @lru_cache(maxsize=4096)
-def _shapes_for(expected: str, known: tuple[tuple[str, tuple[int, int]], ...]) -> dict[str, tuple[int, int]]:
+def _key_points(expected: str, known: tuple[tuple[str, tuple[int, int]], ...], trials: int) -> tuple[Any, ...]:
+    """The key's values at ``trials`` random points (computed once per key expression, not per student)."""
     tree = _tree(expected)
     shapes = dict(known)
-    return infer_shapes(tree, matrix_names(tree, shapes), shapes) or {}
+    found = infer_shapes(tree, matrix_names(tree, shapes), shapes) or {}
+    rng = random.Random(expected)
+    out = []
+    for _ in range(trials):
+        point = _random_point(rng, tree_names(tree) - CONSTANTS, found)
+        try:
+            out.append((point, evaluate(tree, point)))
+        except (_Undefined, ValueError, TypeError, IndexError):
+            continue
+    return tuple(out)
 
 
 def expressions_equivalent(
@@ -378,34 +393,28 @@ def expressions_equivalent(
 ) -> bool:
     """Equivalence of two expressions by their values at random points (float64, 1e-9 relative).
 
-    Matrix names (capitalised or transposed ones, and those in ``shapes``) get the shapes of
-    ``shapes`` or shapes inferred from ``expected``; random matrices of those shapes (and random
-    positive scalars) are substituted in both, so (A - Y)Xᵀ = AXᵀ - YXᵀ but XᵀA is not.
-    Deterministic: the points come from a generator seeded by the two texts.
+    Matrix names (capitalised or transposed ones, ``1_m`` vectors of ones, and those in
+    ``shapes``) get the shapes of ``shapes`` or shapes inferred from ``expected``; random matrices
+    of those shapes (and random positive scalars) are substituted in both, so (A - Y)Xᵀ = AXᵀ - YXᵀ
+    but XᵀA is not. Deterministic: the points come from generators seeded by the texts.
     """
-    key_tree = _tree(expected)
+    points = _key_points(expected, tuple(sorted((shapes or {}).items())), trials)
     try:
         given_tree = _tree(given)
     except ExprSyntaxError:
         return False
-    found = _shapes_for(expected, tuple(sorted((shapes or {}).items())))
-    names = tree_names(key_tree) | tree_names(given_tree)
-    rng = random.Random(f"{given}\0{expected}")
-    checked = 0
-    for _ in range(trials):
-        point = _random_point(rng, names - CONSTANTS, found)
-        try:
-            want = evaluate(key_tree, point)
-        except (_Undefined, ValueError, TypeError, IndexError):
-            continue
+    extra = tree_names(given_tree) - CONSTANTS
+    for point, want in points:
+        names = extra - point.keys()
+        if names:  # names the key does not use: free scalars
+            point = dict(point, **_random_point(random.Random(f"{given}\0{expected}"), names, {}))
         try:
             got = evaluate(given_tree, point)
         except (_Undefined, ValueError, TypeError, IndexError):
             return False
         if not _close(got, want):
             return False
-        checked += 1
-    return checked > 0
+    return bool(points)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -105,10 +105,17 @@ def _is_fraction(expected: Any) -> bool:
     """True when the key's value is a number in [-1, 1] (so 97% means 0.97)."""
     if expected is None:
         return True
-    try:
-        return isinstance(expected, sp.Basic) and expected.is_number and abs(float(expected)) <= 1
-    except (TypeError, ValueError):
+    if not isinstance(expected, sp.Basic) or not expected.is_number:
         return False
+    return bool(_magnitude(expected) <= 1)
+
+
+@lru_cache(maxsize=16384)
+def _magnitude(x: sp.Basic) -> float:
+    try:
+        return abs(complex(sp.N(x, 15)))
+    except (TypeError, ValueError):
+        return math.inf
 
 
 # ---------------------------------------------------------------------------------------------

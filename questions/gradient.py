@@ -300,7 +300,7 @@ def _floats(p: Params, n: Numeric) -> dict[str, list[list[float]]]:
     z = [[float(v) for v in n.Z.row(i)] for i in range(n.Z.rows)]
     rows, cols = len(z), len(z[0])
     if p.model == "logistic":
-        a = [[1 / (1 + math.exp(-v)) for v in r] for r in z]
+        a = [[1 / (1 + math.exp(-v)) if v >= 0 else math.exp(v) / (1 + math.exp(v)) for v in r] for r in z]
     elif p.model == "linear-mse":
         a = z
     else:
@@ -335,7 +335,7 @@ def solve(p: Params) -> Answer:
         if n.labels is not None:
             steps.append(para("Class indices ", str(list(n.labels)), " as one-hot columns: ", doc.eq(doc.var("Y"), mat(n.Y)), "."))
         steps += [
-            para("Forward pass: ", doc.eq(doc.var("Z"), doc.var("W") + doc.var("X") + doc.op("+") + doc.var("b"), mat(n.Z)), "."),
+            para("Forward pass: ", doc.eq(doc.var("Z"), F("W X + b", "W X + b", "WX + b"), mat(n.Z)), "."),
         ]
         if all(v.is_Rational for v in n.A):  # linear-mse, or W = b = 0 (sigmoid 1/2, softmax 1/n_y)
             steps += [

@@ -50,6 +50,19 @@ OPTIONS = (
 )
 
 
+@lru_cache(maxsize=1024)
+def _canonical(name: str) -> str | None:
+    """The symbol name the parser gives ``name`` (x1 -> x_1); None when it is not one name."""
+    try:
+        sym = parse_expression(name, max_len=32)
+    except ExprSyntaxError:
+        return None
+    return sym.name if isinstance(sym, sp.Symbol) else None
+
+
+_expr = lru_cache(maxsize=4096)(doc.expr)  # table cells repeat (small coefficients, the same terms)
+
+
 def _names(raw: Any) -> tuple[str, ...] | None:
     if raw is None:
         return None
@@ -58,13 +71,10 @@ def _names(raw: Any) -> tuple[str, ...] | None:
         raise ParamError("variables", f"1 to {MAX_VARS} variable names", raw)
     out = []
     for i, name in enumerate(items):
-        try:
-            sym = parse_expression(name, max_len=32)
-        except ExprSyntaxError:
-            sym = None
-        if not isinstance(sym, sp.Symbol):
+        canonical = _canonical(name) if isinstance(name, str) else None
+        if canonical is None:
             raise ParamError(f"variables[{i + 1}]", "a variable name such as x, x_1 or w2 (not e or pi)", name)
-        out.append(sym.name)
+        out.append(canonical)
     if len(set(out)) != len(out):
         raise ParamError("variables", "distinct names (x1 and x_1 are the same variable)", raw)
     return tuple(out)
@@ -159,16 +169,15 @@ def analyse(f: str, variables: tuple[str, ...] | None) -> Quadratic:
     bound = _degree_bound(e, set(xs), f)
     if bound > MAX_EXPAND_DEGREE:
         raise ParamError("f", f"a quadratic (degree at most 2): its degree can reach {bound}", f)
-    expanded = sp.expand(e)
-    for t in sp.Add.make_args(expanded):
-        coeff = t.as_independent(*xs)[0]
-        if not (coeff.is_number and coeff.is_real):
-            raise ParamError("f", f"real coefficients: the term {doc.plain_str(t)} has coefficient {doc.plain_str(coeff)}", f)
-    terms = tuple((m, c) for m, c in sp.Poly(expanded, *xs).terms() if c != 0)
+    poly = sp.Poly(e, *xs)  # expands
+    terms = tuple((m, c) for m, c in poly.terms() if c != 0)
     for m, c in terms:
+        term = doc.plain_str(c * sp.Mul(*(x**k for x, k in zip(xs, m))))
+        if not (c.is_number and c.is_real):
+            raise ParamError("f", f"real coefficients: the term {term} has coefficient {doc.plain_str(c)}", f)
         if sum(m) > 2:
-            term = c * sp.Mul(*(x**k for x, k in zip(xs, m)))
-            raise ParamError("f", f"a quadratic (degree at most 2): the term {doc.plain_str(term)} has degree {sum(m)}", f)
+            raise ParamError("f", f"a quadratic (degree at most 2): the term {term} has degree {sum(m)}", f)
+    expanded = poly.as_expr()
     n = len(xs)
     A = sp.zeros(n, n)
     b = [sp.Integer(0)] * n
@@ -207,20 +216,21 @@ def solve(p: Params) -> Answer:
     rows = []
     for m, coeff in sorted(q.terms, key=lambda t: (-sum(t[0]), [-k for k in t[0]])):
         idx = [i for i, k in enumerate(m) for _ in range(k)]
-        term = doc.expr(coeff * sp.Mul(*(x**k for x, k in zip(q.x, m))))
+        term = _expr(coeff * sp.Mul(*(x**k for x, k in zip(q.x, m))))
         if len(idx) == 2 and idx[0] == idx[1]:
             i = idx[0] + 1
-            place = doc.eq(doc.var("A", f"{i}{i}"), doc.num(coeff))
+            place = doc.eq(doc.var("A", f"{i}{i}"), _expr(coeff))
         elif len(idx) == 2:
             i, j = idx[0] + 1, idx[1] + 1
-            place = doc.eq(doc.var("A", f"{i}{j}"), doc.var("A", f"{j}{i}"), doc.num(coeff / 2))
+            place = doc.eq(doc.var("A", f"{i}{j}"), doc.var("A", f"{j}{i}"), _expr(coeff / 2))
         elif len(idx) == 1:
-            place = doc.eq(doc.var("b", idx[0] + 1), doc.num(coeff))
+            place = doc.eq(doc.var("b", idx[0] + 1), _expr(coeff))
         else:
-            place = doc.eq(doc.var("c"), doc.num(coeff))
-        rows.append((term, doc.num(coeff), place))
+            place = doc.eq(doc.var("c"), _expr(coeff))
+        rows.append((term, _expr(coeff), place))
     steps: list[doc.Block] = [
-        para(f"With x = ({names})ᵀ, expand f: ", doc.eq(doc.var("f"), doc.expr(q.expanded)), "."),
+        para(f"With x = ({names})ᵀ, ",
+             *(("expand f: ", doc.eq(doc.var("f"), doc.expr(q.expanded)), ".") if q.expanded != q.given else ("f is already expanded.",))),
         para("xᵀAx = Σ_i A_ii x_i² + Σ_{i<j} (A_ij + A_ji) x_i x_j: a square's coefficient goes to the diagonal; "
              "for a symmetric A each cross term's coefficient is split in half between A_ij and A_ji. "
              "xᵀb = Σ_i b_i x_i takes the linear terms, c the constant."),

@@ -180,3 +180,32 @@ def test_listing_backends_imports_neither_framework():
     code = "import sys; from grader.backends import registry; registry.installed(); print('torch' in sys.modules, 'keras' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "False"]
+
+
+def random_torch_model(rng: random.Random) -> tuple[str, list[int]]:
+    """PyTorch nn.Sequential code for a random small convnet (channels first), with its input shape."""
+    c, h = rng.choice([1, 3]), rng.randint(10, 24)
+    channels, mods, size = c, [], h
+    for _ in range(rng.randint(1, 3)):
+        out, k, s, p = rng.randint(2, 8), rng.choice([1, 3, 5]), rng.choice([1, 2]), rng.choice([0, 1, 2])
+        if size + 2 * p < k:
+            continue
+        mods.append(f"nn.Conv2d({c}, {out}, {k}, stride={s}, padding={p}, bias={rng.random() < 0.8})")
+        size, c = (size + 2 * p - k) // s + 1, out
+        if rng.random() < 0.4:
+            mods.append(f"nn.BatchNorm2d({c})")
+        mods.append(rng.choice(["nn.ReLU()", "nn.Tanh()", "nn.Sigmoid()"]))
+        if size >= 2 and rng.random() < 0.5:
+            mods.append("nn.MaxPool2d(2)")
+            size //= 2
+    mods += ["nn.Flatten()", f"nn.Linear({c * size * size}, {rng.randint(2, 10)})"]
+    return "net = nn.Sequential(\n    " + ",\n    ".join(mods) + "\n)", [channels, h, h]
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("seed", range(8))
+def test_random_torch_models_match_the_analyser(seed):
+    code, shape = random_torch_model(random.Random(seed))
+    spec = analyse(code, shape)
+    assert spec.source == "torch"
+    _check(spec, "torch")

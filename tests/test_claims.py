@@ -175,6 +175,7 @@ claims:
 
 @pytest.mark.torch
 @pytest.mark.keras
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
 @pytest.mark.parametrize("backend", ["torch", "keras"])
 def test_digits_end_to_end(tmp_path, backend):
     cf = claims.read(write(tmp_path, E2E))
@@ -232,3 +233,16 @@ def test_independent_runs_use_a_process_pool(tmp_path):
     for a, b in zip(pooled, local):
         for ea, eb in zip(a.epochs, b.epochs):
             assert ea == pytest.approx(eb, abs=1e-5)
+
+
+@pytest.mark.torch
+def test_linear_output_trains_from_logits_and_pytorch_models_train(tmp_path):
+    text = E2E.replace('model: |\n  model = keras.Sequential([keras.Input((64,)), layers.Dense(16, activation="relu"), layers.Dense(10, activation="softmax")])',
+                       "model: |\n  net = nn.Sequential(nn.Linear(64, 16), nn.ReLU(), nn.Linear(16, 10))")
+    cf = claims.read(write(tmp_path, text))
+    assert cf.spec.source == "torch" and cf.config.from_logits
+    verdicts, hist = claims.verify(cf, seeds=1)
+    assert verdicts[0].verdict == "confirmed" and hist[0].history["val_accuracy"][-1] > 0.5
+    keras_linear = claims.training_config({}, analyse("model = keras.Sequential([keras.Input((4,)), layers.Dense(3)])"))
+    assert keras_linear.from_logits
+    assert not claims.training_config({"from_logits": False}, cf.spec).from_logits

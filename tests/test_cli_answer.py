@@ -55,7 +55,7 @@ def test_bad_input_is_one_line_exit_1():
 def test_help_is_fast_and_imports_nothing_heavy():
     code = "import sys; from nnexam.cli import main; sys.argv=['nnexam','--help']\ntry: main()\nexcept SystemExit: pass\nprint(sorted(m for m in ('sympy','torch','keras','numpy') if m in sys.modules))"
     best = 9.0
-    for _ in range(3):
+    for _ in range(5):  # best of 5: the suite runs on 2 busy cores
         t = time.perf_counter()
         out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
         best = min(best, time.perf_counter() - t)

@@ -125,6 +125,14 @@ EQUIVALENT = [
     ("x_1 w_1 + b", "b + w1*x1", True),
     ("relu(x)", "Max(0, x)", True),
     ("x +", "x", False),
+    # the gradient family's keys: vectors of ones, element-wise products as sympy prints them
+    ("(A-Y) 1_m", "(A - Y)*1_m", True),
+    (r"(A-Y)\mathbf{1}_m", "(A - Y)*1_m", True),
+    ("(A - Y)", "(A - Y)*1_m", False),
+    ("((A-Y) ⊙ A ⊙ (1-A)) X^T", "(HadamardProduct(A - Y, A, -A + 1))*X.T", True),
+    (r"((A-Y) \odot A \odot (1-A)) X^\top", "(HadamardProduct(A - Y, A, -A + 1))*X.T", True),
+    ("(A-Y) X^T", "(HadamardProduct(A - Y, A, -A + 1))*X.T", False),
+    ("1/m (A-Y) X^T", "1/m*(A - Y)*X.T", True),
 ]
 
 

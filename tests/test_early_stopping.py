@@ -310,3 +310,14 @@ def test_inside_a_real_fit():
         best = inject.weights[want["weights_from_epoch"] - 1]
         for w, b in zip(model.get_weights(), best):
             np.testing.assert_array_equal(w, b)
+
+
+def test_params_json_round_trip():
+    """key.json stores params with params_json; parsing them back gives the same instance."""
+    import json
+
+    from questions.exact import params_json
+
+    for s in range(10):
+        p = FAM.draw(random.Random(s))
+        assert FAM.parse(json.loads(json.dumps(params_json(p)))) == p

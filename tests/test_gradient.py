@@ -306,3 +306,14 @@ def test_differential_generated_variants_against_torch():
         gw, gb, _ = torch_grads(p)
         assert all(close(float(u), v) for ru, rv in zip(a["dL/dW_value"], gw) for u, v in zip(ru, rv))
         assert all(close(float(u), v) for u, v in zip(a["dL/db_value"], gb))
+
+
+def test_params_json_round_trip():
+    """key.json stores params with params_json; parsing them back gives the same instance."""
+    import json
+
+    from questions.exact import params_json
+
+    for s in range(10):
+        p = FAM.draw(random.Random(s))
+        assert FAM.parse(json.loads(json.dumps(params_json(p)))) == p

@@ -117,6 +117,8 @@ def _image_layer(rng: random.Random, s: list[int]) -> tuple[tuple[str, tuple, di
     if pick == "preprocess":
         return rng.choice([("Rescaling", (0.5,), {}), ("RandomFlip", (), {}), ("Normalization", (), {}), ("GaussianNoise", (0.1,), {})]), s
     if pick == "resize":
+        if min(h, w) < 2:
+            return None
         nh, nw = rng.randint(2, h), rng.randint(2, w)
         return (rng.choice(["Resizing", "CenterCrop"]), (nh, nw), {}), [nh, nw, c]
     if pick == "permute":

@@ -275,3 +275,14 @@ def test_differential_polynomial_and_torch():
         assert torch.allclose(hess, 2 * At, rtol=0, atol=1e-12), f
         grad0 = torch.autograd.functional.jacobian(poly, torch.zeros(len(names), dtype=torch.float64))
         assert torch.allclose(grad0, bt, rtol=0, atol=1e-12), f
+
+
+def test_params_json_round_trip():
+    """key.json stores params with params_json; parsing them back gives the same instance."""
+    import json
+
+    from questions.exact import params_json
+
+    for s in range(10):
+        p = FAM.draw(random.Random(s))
+        assert FAM.parse(json.loads(json.dumps(params_json(p)))) == p

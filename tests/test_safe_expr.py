@@ -99,3 +99,12 @@ def test_message_has_a_caret_under_the_offset() -> None:
 def test_long_flat_input_does_not_recurse() -> None:
     assert parse_expression("+".join(["x"] * 450)) == 450 * x
     assert parse_expression(" ".join(["x"] * 60)) == x**60
+
+
+def test_ones_vectors_and_hadamard_products() -> None:
+    shapes = {"A": (2, 3), "Y": (2, 3), "1_m": (3, 1)}
+    assert parse_expression("(A - Y)*1_m", matrix_symbols=shapes).shape == (2, 1)
+    assert parse_expression(r"(A - Y)\mathbf{1}_m", matrix_symbols=shapes).shape == (2, 1)
+    had = parse_expression("HadamardProduct(A, Y)", matrix_symbols=shapes)
+    assert had == parse_expression(r"A \odot Y", matrix_symbols=shapes) == parse_expression("A ⊙ Y", matrix_symbols=shapes)
+    assert isinstance(had, sp.HadamardProduct)

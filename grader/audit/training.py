@@ -21,11 +21,12 @@ from questions.errors import NnexamError
 LOADABLE = ("digits", "mnist", "fashion-mnist")
 
 
-def _config(setup: Setup, log: Log | None) -> TrainConfig:
+def _config(setup: Setup, log: Log | None, linear_output: bool) -> TrainConfig:
     epochs = setup.epochs or (log.epochs[-1].of if log else None)
+    from_logits = setup.from_logits if setup.from_logits is not None else (linear_output or None)
     kw = {k: v for k, v in {
         "optimizer": setup.optimizer, "learning_rate": setup.learning_rate, "momentum": setup.momentum,
-        "nesterov": setup.nesterov, "loss": setup.loss, "from_logits": setup.from_logits,
+        "nesterov": setup.nesterov, "loss": setup.loss, "from_logits": from_logits,
         "batch_size": setup.batch_size, "epochs": epochs, "validation_split": setup.validation_split,
     }.items() if v is not None}
     return TrainConfig(**kw)
@@ -54,7 +55,7 @@ def check(found: Sequence[FoundModel], setup: Setup, found_logs: Sequence[Log], 
     if not items:
         return [claims.Verdict("training", "report", None, None, "unverifiable", "no logged or stated accuracy to reproduce")]
     try:
-        config = _config(setup, log)
+        config = _config(setup, log, claims.linear_output(model.spec))
         ref = datasets.DataRef(dataset, data_dir=data_dir)
         datasets.for_model(datasets.load(ref), model.spec.input_shape)
         cf = claims.ClaimsFile("report", model.spec, ref, config, tuple(items))

@@ -104,6 +104,11 @@ class History:
     def series(self, metric: str) -> list[float]:
         return [float(e[metric]) for e in self.epochs if metric in e]
 
+    @property
+    def history(self) -> dict[str, list[float]]:
+        """Keras' ``History.history`` layout: metric -> one value per epoch."""
+        return {k: self.series(k) for k in dict.fromkeys(k for e in self.epochs for k in e)}
+
     def as_dict(self) -> dict[str, Any]:
         return {"epochs": [dict(e) for e in self.epochs], "test": dict(self.test), "seconds": self.seconds}
 
