@@ -41,7 +41,7 @@ MAX_SIZE = 8  # features, samples and outputs: exact exp() sums grow fast beyond
 MODELS = ("logistic", "linear-mse", "softmax-ce")
 
 PARAMS = (
-    Param("model", Choice(*MODELS), default="logistic", help="logistic, linear-mse or softmax-ce"),
+    Param("model", Choice(*MODELS), help="logistic, linear-mse or softmax-ce"),
     Param("reduction", Choice("sum", "mean"), default="sum", help="loss summed over the m samples, or their mean"),
     Param("half", Boolean(), default=None, help="linear-mse only: L = 1/2 sum (a - y)^2 (true, the default) or sum (a - y)^2"),
     Param("X", Matrix(allow_vector=True, max_dim=MAX_SIZE), default=None, help="inputs, features x samples (one column per sample)"),

@@ -23,7 +23,7 @@ A, Y, X, ONES, M = G.A_, G.Y_, G.X_, G.ONES, G.M
 
 
 def answer(**raw):
-    return FAM.solve(FAM.parse(raw)).as_dict()
+    return FAM.solve(FAM.parse({"model": "logistic", **raw})).as_dict()
 
 
 def mat(rows):
@@ -154,13 +154,14 @@ def test_follow_on_evaluates_students_expression():
         ({"X": [[1, 2], [3]], "y": [1, 0]}, "X"),
         ({"X": [list(range(9))], "y": [0] * 9}, "X"),
         ({"X": [[1, "a"]], "y": [1, 0]}, "X[1][2]"),
+        ({"model": None}, "model"),
     ],
     ids=["y-columns", "W-shape", "b-length", "y-without-X", "X-without-y", "half-logistic", "bce-target",
-         "not-one-hot", "class-out-of-range", "ragged", "too-big", "not-a-number"],
+         "not-one-hot", "class-out-of-range", "ragged", "too-big", "not-a-number", "model-required"],
 )
 def test_bad_params_name_the_parameter(raw, param):
     with pytest.raises(ParamError, match=re.escape(f"'{param}")):
-        FAM.parse(raw)
+        FAM.parse({"model": "logistic", **raw})
 
 
 def test_unknown_model_lists_known():
@@ -169,7 +170,7 @@ def test_unknown_model_lists_known():
 
 
 def test_cli_bad_shape_is_one_line_exit_1():
-    r = CliRunner().invoke(cli, ["answer", "gradient", "--set", "X=[[1,2,3]]", "--set", "y=[1,0]"])
+    r = CliRunner().invoke(cli, ["answer", "gradient", "--set", "model=logistic", "--set", "X=[[1,2,3]]", "--set", "y=[1,0]"])
     assert r.exit_code == 1 and "Traceback" not in r.output
     assert "parameter 'y'" in r.output and len(r.output.strip().splitlines()) == 1
 

@@ -133,12 +133,16 @@ class Dense(KerasLayer):
         self.kernel = nn.Parameter(torch.empty(units, fan_in))  # (out, in) as F.linear wants
         init_kernel(self.kernel, cfg.get("kernel_initializer"), fan_in, units)
         self.bias = nn.Parameter(torch.zeros(units)) if cfg.get("use_bias", True) else None
+        self.softmax = str(cfg.get("activation")).lower() == "softmax"
         self.act = activation(cfg.get("activation"))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if x.dim() > 2:
             return to_first(self.act(F.linear(to_last(x), self.kernel, self.bias)))
         return self.act(F.linear(x, self.kernel, self.bias))
+
+    def logits(self, x: torch.Tensor) -> torch.Tensor:
+        return F.linear(x, self.kernel, self.bias)
 
     def keras_weights(self):
         out = [(self.kernel, lambda t: t.t())]
@@ -392,11 +396,24 @@ class SpecModel(nn.Module):
             for layer in spec.layers
         )
         self.outputs = int(math.prod(d for d in spec.output_shape if d is not None))
+        last = self.layers[-1]
+        # a flat softmax head: training may use its logits (see torch_train's fused loss)
+        self.softmax_head = self.keras and len(spec.output_shape) == 1 and (
+            (isinstance(last, Dense) and last.softmax)
+            or (spec.layers[-1].kind in ("Activation", "Softmax")
+                and str(spec.layers[-1].config.get("activation", "softmax")).lower() == "softmax"))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         for m in self.layers:
             x = m(x)
         return x
+
+    def logits(self, x: torch.Tensor) -> torch.Tensor:
+        """The input of the final softmax (only when ``softmax_head``)."""
+        for m in self.layers[:-1]:
+            x = m(x)
+        last = self.layers[-1]
+        return last.logits(x) if isinstance(last, Dense) else x
 
     def to_internal(self, x: torch.Tensor) -> torch.Tensor:
         """A batch in the dataset's layout -> the model's input (reshaped to the input shape, channels first)."""

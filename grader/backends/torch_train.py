@@ -6,6 +6,12 @@ Matched Keras semantics (each tested against the keras backend):
   output to sum 1, clips it to [1e-7, 1 - 1e-7] and takes -sum(t log p); sparse CE the same with
   class ids; binary CE clips then -(t log p + (1-t) log(1-p)) averaged over the last axis; MSE
   averaged over the last axis; then the mean over the batch ("sum_over_batch_size");
+- the same CE computed faster when the model ends in a flat softmax: from its logits,
+  ``-clamp(log_softmax(z), log 1e-7, log(1 - 1e-7))`` picked at the target. Equal in value (up to
+  float rounding: the normalisation divides by a sum that is 1) and in gradient: Keras' gradient
+  through ``p / sum(p)`` adds a constant across classes, which the softmax Jacobian cancels, so it
+  is ``p - t`` except where the target's probability is clipped, where both are 0. This is what
+  keeps the backend within 10 % of a hand-written loop with PyTorch's ``cross_entropy``;
 - ``accuracy`` resolves as Keras does: categorical (argmax vs argmax of one-hot), sparse (argmax
   vs id), binary (p > 0.5);
 - optimizers with Keras' update rules: SGD ``m = mu*m - lr*g; w += m`` (nesterov
@@ -63,6 +69,30 @@ def loss_fn(name: str, from_logits: bool) -> LossFn:
 
     return {"categorical_crossentropy": categorical, "sparse_categorical_crossentropy": sparse,
             "binary_crossentropy": binary, "mse": mse}[name]
+
+
+LOG_EPS, LOG_1M_EPS = float(np.log(EPS)), float(np.log1p(-EPS))
+
+
+def fused_loss_fn(name: str) -> LossFn:
+    """Keras' CE on probabilities, from the logits of a softmax head (see the module docstring)."""
+
+    def categorical(z: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+        return -(t * torch.log_softmax(z, dim=1).clamp(LOG_EPS, LOG_1M_EPS)).sum(dim=1).mean()
+
+    def sparse(z: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+        # -log p[target] in one kernel, clipped where Keras clips p
+        return F.cross_entropy(z, t, reduction="none").clamp(-LOG_1M_EPS, -LOG_EPS).mean()
+
+    return {"categorical_crossentropy": categorical, "sparse_categorical_crossentropy": sparse}[name]
+
+
+def _head(model: torch.nn.Module, cfg: TrainConfig) -> tuple[Callable, LossFn]:
+    """The forward pass and loss to train with: logits + fused CE for a softmax head, else output + loss."""
+    if getattr(model, "softmax_head", False) and not cfg.from_logits and cfg.loss in (
+            "categorical_crossentropy", "sparse_categorical_crossentropy"):
+        return model.logits, fused_loss_fn(cfg.loss)
+    return model, loss_fn(cfg.loss, cfg.from_logits)
 
 
 def correct_fn(kind: str) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
@@ -134,12 +164,13 @@ def _tensors(x: np.ndarray, y: np.ndarray, cfg: TrainConfig, outputs: int, to_in
 
 def evaluate(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, cfg: TrainConfig, outputs: int) -> dict[str, float]:
     """Loss and accuracy over a whole split in inference mode (Keras' ``evaluate``: batch-weighted means)."""
-    lf, correct = loss_fn(cfg.loss, cfg.from_logits), correct_fn(accuracy_kind(cfg.loss, outputs))
+    forward, lf = _head(model, cfg)
+    correct = correct_fn(accuracy_kind(cfg.loss, outputs))
     model.eval()
     total_loss, total_ok = 0.0, 0.0
     with torch.no_grad():
         for i in range(0, len(x), cfg.batch_size):
-            out = model(x[i : i + cfg.batch_size])
+            out = forward(x[i : i + cfg.batch_size])
             yb = y[i : i + cfg.batch_size]
             total_loss += float(lf(out, yb)) * len(yb)
             total_ok += float(correct(out, yb))
@@ -157,7 +188,8 @@ def fit(model: torch.nn.Module, data: Data, cfg: TrainConfig, seed: int, outputs
     x, y = _tensors(data.x_train, data.y_train, cfg, outputs, to_internal)
     cut = validation_rows(len(x), cfg.validation_split)
     xv, yv, x, y = x[cut:], y[cut:], x[:cut], y[:cut]
-    lf, correct = loss_fn(cfg.loss, cfg.from_logits), correct_fn(accuracy_kind(cfg.loss, outputs))
+    forward, lf = _head(model, cfg)
+    correct = correct_fn(accuracy_kind(cfg.loss, outputs))
     track_acc = "accuracy" in cfg.metrics
     opt = optimizer([p for p in model.parameters() if p.requires_grad], cfg)
     gen = torch.Generator().manual_seed(seed)
@@ -166,26 +198,25 @@ def fit(model: torch.nn.Module, data: Data, cfg: TrainConfig, seed: int, outputs
     for epoch in range(cfg.epochs):
         model.train()
         order = torch.randperm(n, generator=gen) if cfg.shuffle else None
-        loss_sum = torch.zeros((), dtype=torch.float64)
-        ok_sum = torch.zeros((), dtype=torch.float64)
+        loss_sum, ok_sum = 0.0, 0.0
         for i in range(0, n, bs):
             if order is None:
                 xb, yb = x[i : i + bs], y[i : i + bs]
             else:
                 idx = order[i : i + bs]
                 xb, yb = x[idx], y[idx]
-            out = model(xb)
+            out = forward(xb)
             loss = lf(out, yb)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
-            with torch.no_grad():
-                loss_sum += loss.detach() * len(yb)
-                if track_acc:
-                    ok_sum += correct(out.detach(), yb)
-        logs = {"loss": float(loss_sum) / n}
+            loss_sum += loss.item() * len(yb)
+            if track_acc:
+                with torch.no_grad():
+                    ok_sum += float(correct(out, yb))
+        logs = {"loss": loss_sum / n}
         if track_acc:
-            logs["accuracy"] = float(ok_sum) / n
+            logs["accuracy"] = ok_sum / n
         if len(xv):
             logs.update({f"val_{k}": v for k, v in evaluate(model, xv, yv, cfg, outputs).items()})
         epochs.append(logs)
