@@ -13,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import sympy as sp
+from sympy.printing.str import StrPrinter
 
 # A decimal, an integer or a fraction of two of them; no expression, never sympify.
 _NUMBER = re.compile(r"^\s*([+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d{1,3})?)\s*(?:/\s*([+-]?\d+(?:\.\d*)?))?\s*$")
@@ -59,6 +60,17 @@ def to_exact(value: Any) -> sp.Rational:
     raise ValueError(f"expected a number, got {value!r}")
 
 
+class _ExactPrinter(StrPrinter):
+    """sympy's str with Euler's number as ``e`` (what students write and the grader's parser reads)."""
+
+    def _print_Exp1(self, expr: Any) -> str:
+        return "e"
+
+
+def _sstr(value: sp.Basic) -> str:
+    return _ExactPrinter().doprint(value)
+
+
 def exact_str(value: Any) -> str:
     """The exact answer as text a human and the grader's parser both read: ``1/3``, ``[[1, 2], [3, 4]]``."""
     if isinstance(value, str):
@@ -74,7 +86,7 @@ def exact_str(value: Any) -> str:
     if isinstance(value, Sequence):
         return "[" + ", ".join(exact_str(v) for v in value) + "]"
     if isinstance(value, sp.Basic):
-        return sp.sstr(value)
+        return _sstr(value)
     if value is None:
         return "null"
     return str(value)
@@ -99,8 +111,8 @@ def json_value(value: Any) -> Any:
             v = value.evalf(30)
             if v.is_real:
                 return float(v)
-            return sp.sstr(value)
-        return sp.sstr(value)
+            return _sstr(value)
+        return _sstr(value)
     if isinstance(value, float):
         return value
     return str(value)
@@ -124,7 +136,7 @@ def params_json(value: Any) -> Any:
     if isinstance(value, Sequence):
         return [params_json(v) for v in value]
     if isinstance(value, sp.Basic):
-        return sp.sstr(value)
+        return _sstr(value)
     if hasattr(value, "__dataclass_fields__"):
         import dataclasses
 

@@ -396,7 +396,8 @@ class SpecModel(nn.Module):
             for layer in spec.layers
         )
         self.outputs = int(math.prod(d for d in spec.output_shape if d is not None))
-        last = self.layers[-1]
+        self._seq = tuple(self.layers)  # plain tuple: slicing a ModuleList builds a new one per call
+        last = self._seq[-1]
         # a flat softmax head: training may use its logits (see torch_train's fused loss)
         self.softmax_head = self.keras and len(spec.output_shape) == 1 and (
             (isinstance(last, Dense) and last.softmax)
@@ -404,15 +405,15 @@ class SpecModel(nn.Module):
                 and str(spec.layers[-1].config.get("activation", "softmax")).lower() == "softmax"))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        for m in self.layers:
+        for m in self._seq:
             x = m(x)
         return x
 
     def logits(self, x: torch.Tensor) -> torch.Tensor:
         """The input of the final softmax (only when ``softmax_head``)."""
-        for m in self.layers[:-1]:
+        for m in self._seq[:-1]:
             x = m(x)
-        last = self.layers[-1]
+        last = self._seq[-1]
         return last.logits(x) if isinstance(last, Dense) else x
 
     def to_internal(self, x: torch.Tensor) -> torch.Tensor:
