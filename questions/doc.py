@@ -155,9 +155,7 @@ def expr(e: Any, paren_negative: bool = False) -> F:
     """Any sympy expression or number."""
     if not isinstance(e, sp.Basic):
         e = sp.sympify(e)  # only ever called on trusted, already-exact values
-    latex = sp.latex(e, ln_notation=True)
-    typst = TypstPrinter().doprint(e)
-    plain = plain_str(e)
+    latex, typst, plain = _notations(e)
     neg = e.is_number and e.is_real and e.is_negative
     compound = isinstance(e, sp.Add)
     if (paren_negative and neg) or (paren_negative and compound):
@@ -168,20 +166,22 @@ def expr(e: Any, paren_negative: bool = False) -> F:
 def mat(rows: Any, order: str | None = None) -> F:
     """A matrix (list of rows) or sympy Matrix, with square brackets. ``order="none"`` prints sums
     in sympy's internal order: several times faster for long exact entries (sums of exp terms)."""
-    cells = [[_cell(x, order) for x in row] for row in sp.Matrix(rows).tolist()]
+    cells = [[_notations(x, order) for x in row] for row in sp.Matrix(rows).tolist()]
     latex = r"\begin{bmatrix}" + r" \\ ".join(" & ".join(c[0] for c in row) for row in cells) + r"\end{bmatrix}"
     typst = 'mat(delim: "[", ' + "; ".join(", ".join(c[1] for c in row) for row in cells) + ")"
     plain = "[" + ", ".join("[" + ", ".join(c[2] for c in row) + "]" for row in cells) + "]"
     return F(latex, typst, plain)
 
 
-@lru_cache(maxsize=8192)
-def _cell(x: sp.Basic, order: str | None = None) -> tuple[str, str, str]:
-    """One matrix entry in the three notations (cached: matrices repeat a few small values)."""
+@lru_cache(maxsize=16384)
+def _notations(x: sp.Basic, order: str | None = None) -> tuple[str, str, str]:
+    """An expression in the three notations (cached: keys and steps print the same values again
+    and again, and sympy's printers are slow)."""
     if order is None:
-        return sp.latex(x), TypstPrinter().doprint(x), plain_str(x)
+        return sp.latex(x, ln_notation=True), TypstPrinter().doprint(x), plain_str(x)
     settings = {"order": order}
-    return sp.latex(x, **settings), TypstPrinter(settings).doprint(x), PlainPrinter(settings).doprint(x).replace("**", "^")
+    latex = sp.latex(x, ln_notation=True, **settings)
+    return latex, TypstPrinter(settings).doprint(x), PlainPrinter(settings).doprint(x).replace("**", "^")
 
 
 def vec(values: Sequence[Any]) -> F:

@@ -96,6 +96,8 @@ def same(a: Any, b: Any) -> bool:
         return a == b
     if ea == eb:
         return True
+    if ea.is_Rational and eb.is_Rational:  # distinct exact rationals: no need to evaluate
+        return False
     if ea.is_number and eb.is_number:
         return bool(abs(sp.N(ea - eb, 40)) < sp.Float("1e-30"))
     if ea.free_symbols or eb.free_symbols:

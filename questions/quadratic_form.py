@@ -172,10 +172,11 @@ def analyse(f: str, variables: tuple[str, ...] | None) -> Quadratic:
     poly = sp.Poly(e, *xs)  # expands
     terms = tuple((m, c) for m, c in poly.terms() if c != 0)
     for m, c in terms:
-        term = doc.plain_str(c * sp.Mul(*(x**k for x, k in zip(xs, m))))
-        if not (c.is_number and c.is_real):
+        if not (c.is_Rational or (c.is_number and c.is_real)):
+            term = doc.plain_str(c * sp.Mul(*(x**k for x, k in zip(xs, m))))
             raise ParamError("f", f"real coefficients: the term {term} has coefficient {doc.plain_str(c)}", f)
         if sum(m) > 2:
+            term = doc.plain_str(c * sp.Mul(*(x**k for x, k in zip(xs, m))))
             raise ParamError("f", f"a quadratic (degree at most 2): the term {term} has degree {sum(m)}", f)
     expanded = poly.as_expr()
     n = len(xs)

@@ -68,6 +68,25 @@ Trainable params: 34,826
 Non-trainable params: 0
 _________________________________________________________________
 """
+KERAS22 = """\
+_________________________________________________________________
+Layer (type)                 Output Shape              Param #
+=================================================================
+conv2d_1 (Conv2D)            (None, 26, 26, 8)         80
+_________________________________________________________________
+max_pooling2d_1 (MaxPooling2 (None, 13, 13, 8)         0
+_________________________________________________________________
+batch_normalization_1 (Batch (None, 13, 13, 8)         32
+_________________________________________________________________
+flatten_1 (Flatten)          (None, 1352)              0
+_________________________________________________________________
+dense_1 (Dense)              (None, 4)                 5412
+=================================================================
+Total params: 5,524
+Trainable params: 5,508
+Non-trainable params: 16
+_________________________________________________________________
+"""
 PDF_TABS = "conv2d_3 (Conv2D)\t(None, 30, 30,\n16)\t448\nmax_pooling2d_3 (MaxPooling2D)\t(None, 15, 15, 16)\t0\nflatten_3 (Flatten)\t(None, 3600)\t0\ndense_5 (Dense)\t(None, 10)\t36010\nTotal params: 36,458\n"
 MARKDOWN = """\
 | Layer (type) | Output Shape | Param # |
@@ -88,10 +107,11 @@ def by(verdicts, what):
 
 @pytest.mark.parametrize("text,n_rows,total,kinds", [
     (KERAS3, 6, 8778, ["Conv2D", "BatchNormalization", "MaxPooling2D", "Flatten", "Dense", "Dense"]),
-    (KERAS2, 6, 34826, ["Conv2D", "MaxPooling2D", "Conv2D", "MaxPooling", "Flatten", "Dense"]),
+    (KERAS2, 6, 34826, ["Conv2D", "MaxPooling2D", "Conv2D", "MaxPooling2D", "Flatten", "Dense"]),
+    (KERAS22, 5, 5524, ["Conv2D", "MaxPooling2D", "BatchNormalization", "Flatten", "Dense"]),
     (PDF_TABS, 4, 36458, ["Conv2D", "MaxPooling2D", "Flatten", "Dense"]),
     (MARKDOWN, 3, None, ["Dense", "Dropout", "Dense"]),
-], ids=["keras3-box", "keras2-rules", "pdf-tabs-broken", "markdown"])
+], ids=["keras3-box", "keras2-rules", "keras2.2-truncated-types", "pdf-tabs-broken", "markdown"])
 def test_summary_layouts(text, n_rows, total, kinds):
     (table,) = summary.find_tables(reader.from_text(text).lines)
     assert len(table.rows) == n_rows and table.total == total
@@ -125,6 +145,12 @@ def test_rows_are_derived_without_code():
     assert "(3x3 x 32 + 1) x 64 = 18,496; kernel 3, stride 1, 'valid'" in rows_v[2].evidence
     bound = run(KERAS2, bindings={"input_shape": [28, 28, 1]})
     assert by(bound, "summary_row")[0].verdict == "confirmed"
+
+
+def test_keras22_truncated_types_checked():
+    vs = run(KERAS22, bindings={"input_shape": [28, 28, 1]})
+    assert {v.verdict for v in vs} == {"confirmed"}, [(v.where, v.evidence) for v in vs if v.verdict != "confirmed"]
+    assert len(by(vs, "summary_row")) == 5 and by(vs, "non_trainable_params")[0].expected == 16
 
 
 def test_pdf_text_with_tabs_and_broken_shapes():

@@ -49,6 +49,26 @@ class Table:
         return base if row is None else f"{base}, layer {row.name} (line {row.line})"
 
 
+KNOWN_KINDS = (
+    "Dense", "Conv1D", "Conv2D", "Conv3D", "MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "AveragePooling1D",
+    "AveragePooling2D", "AveragePooling3D", "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalMaxPooling1D",
+    "GlobalMaxPooling2D", "Flatten", "Dropout", "SpatialDropout2D", "Activation", "ReLU", "LeakyReLU", "Softmax",
+    "BatchNormalization", "LayerNormalization", "InputLayer", "Embedding", "LSTM", "GRU", "SimpleRNN", "Reshape",
+)
+
+
+def resolve_kind(kind: str | None, rank: int) -> str | None:
+    """A layer type as printed, completed when Keras cut it ("MaxPooling2" -> "MaxPooling2D",
+    "BatchNo" -> "BatchNormalization"; "MaxPooling" with a (H, W, C) output -> "MaxPooling2D")."""
+    if kind is None or kind in KNOWN_KINDS or len(kind) < 4:
+        return kind
+    options = [k for k in KNOWN_KINDS if k.startswith(kind)]
+    if len(options) > 1:
+        by_rank = [k for k in options if k.endswith(f"{max(rank - 1, 1)}D")]
+        options = by_rank if len(by_rank) == 1 else options
+    return options[0] if len(options) == 1 else kind
+
+
 def _shape(text: str) -> tuple[int | None, ...]:
     parts = [p.strip() for p in text.split(",") if p.strip()]
     dims = tuple(None if p == "None" else int(p) for p in parts)
@@ -84,7 +104,8 @@ def find_tables(lines: tuple[str, ...]) -> list[Table]:
             if kind is None and k + 1 < len(logical):
                 nxt = TYPE_ONLY.match(logical[k + 1][1])
                 kind = nxt.group("type") if nxt else None
-            row = Row(m.group("name"), kind, _shape(m.group("shape")), int(m.group("params").replace(",", "")), line_no)
+            shape = _shape(m.group("shape"))
+            row = Row(m.group("name"), resolve_kind(kind, len(shape)), shape, int(m.group("params").replace(",", "")), line_no)
             if current is None or line_no - last_row_line > MAX_GAP or current.get("closed"):
                 current = {"line": line_no, "rows": [], "footer": {}, "sizes": [], "footer_lines": []}
                 tables.append(current)
