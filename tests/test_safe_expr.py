@@ -80,10 +80,10 @@ REFUSED = [
 
 @pytest.mark.parametrize(("text", "reason"), REFUSED, ids=[r[0][:30] for r in REFUSED])
 def test_refuses_quickly(text: str, reason: str) -> None:
-    start = time.perf_counter()
+    start = time.thread_time()  # CPU time: other load on the machine does not count
     with pytest.raises(ExprSyntaxError, match=reason) as info:
         parse_expression(text)
-    assert time.perf_counter() - start < 0.1
+    assert time.thread_time() - start < 0.1
     assert 0 <= info.value.offset <= len(text)
 
 
