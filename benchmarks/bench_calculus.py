@@ -74,7 +74,7 @@ def clear_caches() -> None:
 
     gradient.instance.cache_clear()
     quadratic_form.analyse.cache_clear()
-    doc._cell.cache_clear()
+    doc._notations.cache_clear()
 
 
 def solve_times(type_id: str, n: int, seed: int) -> list[float]:

@@ -279,12 +279,6 @@ def _formulas(p: Params) -> dict[str, F]:
     return {"act": act, "loss": loss, "chain": chain}
 
 
-@lru_cache(maxsize=64)
-def _f(e: sp.Basic) -> F:
-    """Printing matrix expressions is slow in sympy, and a family has only a handful of them."""
-    return doc.expr(e)
-
-
 def _approx(rows: list[list[float]]) -> F:
     """Floats for the reader, computed in floating point from the exact Z (evaluating exp sums in
     sympy would dominate the solve time)."""
@@ -323,10 +317,10 @@ def solve(p: Params) -> Answer:
         para("X is n_x × m with one column per sample; W is n_y × n_x; Z = WX + b (b added to every column); ", f["act"], "."),
         para("Loss, summed over the samples" + (" and divided by m" if p.reduction == "mean" else "") + ": ", f["loss"], "."),
         para("Chain rule, dL/dW = dL/dA · dA/dZ · dZ/dW. First, per entry: ", f["chain"], "."),
-        para("So ", doc.eq(doc.var("dZ"), _f(dz)), ". Since Z_ij = Σ_k W_ik X_kj + b_i, ∂Z_ij/∂W_ik = X_kj and "
+        para("So ", doc.eq(doc.var("dZ"), doc.expr(dz)), ". Since Z_ij = Σ_k W_ik X_kj + b_i, ∂Z_ij/∂W_ik = X_kj and "
              "∂Z_ij/∂b_i = 1: summing over the samples j gives"),
-        Display(doc.eq(doc.var("dW"), _f(parts["dL/dW"]))),
-        Display(doc.eq(doc.var("db"), _f(parts["dL/db"]))),
+        Display(doc.eq(doc.var("dW"), doc.expr(parts["dL/dW"]))),
+        Display(doc.eq(doc.var("db"), doc.expr(parts["dL/db"]))),
         para("where 1_m is the m × 1 column of ones (dL/db is the sum of the columns of dZ)."),
     ]
     if p.numeric:
@@ -340,17 +334,17 @@ def solve(p: Params) -> Answer:
         if all(v.is_Rational for v in n.A):  # linear-mse, or W = b = 0 (sigmoid 1/2, softmax 1/n_y)
             steps += [
                 *([para(doc.eq(doc.var("A"), mat(n.A)), ".")] if p.model != "linear-mse" else []),
-                para(doc.eq(doc.var("dZ"), _f(dz), mat(c.xreplace({M: n.X.cols}) * (n.A - n.Y))), "."),
+                para(doc.eq(doc.var("dZ"), doc.expr(dz), mat(c.xreplace({M: n.X.cols}) * (n.A - n.Y))), "."),
             ]
         else:  # exact entries are exp() fractions, written out in dW and db; show their values here
             what = "σ(z) of each entry" if p.model == "logistic" else "the softmax of each column"
             steps += [
                 para(f"A = {what}: ", doc.join("~", [doc.var("A"), _approx(fl["A"])]), "."),
-                para(doc.join("~", [doc.eq(doc.var("dZ"), _f(dz)), _approx(fl["dZ"])]), "."),
+                para(doc.join("~", [doc.eq(doc.var("dZ"), doc.expr(dz)), _approx(fl["dZ"])]), "."),
             ]
         steps += [
-            Display(doc.eq(doc.var("dW"), _f(parts["dL/dW"]), mat(parts["dL/dW_value"], order="none"))),
-            Display(doc.eq(doc.var("db"), _f(parts["dL/db"]), mat([[v] for v in parts["dL/db_value"]], order="none"))),
+            Display(doc.eq(doc.var("dW"), doc.expr(parts["dL/dW"]), mat(parts["dL/dW_value"], order="none"))),
+            Display(doc.eq(doc.var("db"), doc.expr(parts["dL/db"]), mat([[v] for v in parts["dL/db_value"]], order="none"))),
         ]
         if p.model != "linear-mse":
             steps.append(para("Numerically: ", doc.join("~", [doc.var("dW"), _approx(fl["dW"])]),

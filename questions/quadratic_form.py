@@ -60,9 +60,6 @@ def _canonical(name: str) -> str | None:
     return sym.name if isinstance(sym, sp.Symbol) else None
 
 
-_expr = lru_cache(maxsize=4096)(doc.expr)  # table cells repeat (small coefficients, the same terms)
-
-
 def _names(raw: Any) -> tuple[str, ...] | None:
     if raw is None:
         return None
@@ -217,18 +214,18 @@ def solve(p: Params) -> Answer:
     rows = []
     for m, coeff in sorted(q.terms, key=lambda t: (-sum(t[0]), [-k for k in t[0]])):
         idx = [i for i, k in enumerate(m) for _ in range(k)]
-        term = _expr(coeff * sp.Mul(*(x**k for x, k in zip(q.x, m))))
+        term = doc.expr(coeff * sp.Mul(*(x**k for x, k in zip(q.x, m))))
         if len(idx) == 2 and idx[0] == idx[1]:
             i = idx[0] + 1
-            place = doc.eq(doc.var("A", f"{i}{i}"), _expr(coeff))
+            place = doc.eq(doc.var("A", f"{i}{i}"), doc.expr(coeff))
         elif len(idx) == 2:
             i, j = idx[0] + 1, idx[1] + 1
-            place = doc.eq(doc.var("A", f"{i}{j}"), doc.var("A", f"{j}{i}"), _expr(coeff / 2))
+            place = doc.eq(doc.var("A", f"{i}{j}"), doc.var("A", f"{j}{i}"), doc.expr(coeff / 2))
         elif len(idx) == 1:
-            place = doc.eq(doc.var("b", idx[0] + 1), _expr(coeff))
+            place = doc.eq(doc.var("b", idx[0] + 1), doc.expr(coeff))
         else:
-            place = doc.eq(doc.var("c"), _expr(coeff))
-        rows.append((term, _expr(coeff), place))
+            place = doc.eq(doc.var("c"), doc.expr(coeff))
+        rows.append((term, doc.expr(coeff), place))
     steps: list[doc.Block] = [
         para(f"With x = ({names})ᵀ, ",
              *(("expand f: ", doc.eq(doc.var("f"), doc.expr(q.expanded)), ".") if q.expanded != q.given else ("f is already expanded.",))),

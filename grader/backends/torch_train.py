@@ -75,14 +75,30 @@ LOG_EPS, LOG_1M_EPS = float(np.log(EPS)), float(np.log1p(-EPS))
 
 
 def fused_loss_fn(name: str) -> LossFn:
-    """Keras' CE on probabilities, from the logits of a softmax head (see the module docstring)."""
+    """Keras' CE on probabilities, from the logits of a softmax head (see the module docstring).
+    The clip only changes rows whose target probability lies outside [1e-7, 1 - 1e-7]; a cheap check
+    without autograd picks PyTorch's fused ``cross_entropy`` when no row does."""
+
+    def clipped(lp: torch.Tensor, t: torch.Tensor) -> bool:
+        picked = lp.gather(1, t.unsqueeze(1)) if t.dim() == 1 else lp[t > 0]
+        if picked.numel() == 0:
+            return False
+        lo, hi = torch.aminmax(picked)
+        return bool(lo < LOG_EPS) or bool(hi > LOG_1M_EPS)
 
     def categorical(z: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
-        return -(t * torch.log_softmax(z, dim=1).clamp(LOG_EPS, LOG_1M_EPS)).sum(dim=1).mean()
+        with torch.no_grad():
+            clip = clipped(torch.log_softmax(z, dim=1), t)
+        if clip:
+            return -(t * torch.log_softmax(z, dim=1).clamp(LOG_EPS, LOG_1M_EPS)).sum(dim=1).mean()
+        return F.cross_entropy(z, t)
 
     def sparse(z: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
-        # -log p[target] in one kernel, clipped where Keras clips p
-        return F.cross_entropy(z, t, reduction="none").clamp(-LOG_1M_EPS, -LOG_EPS).mean()
+        with torch.no_grad():
+            clip = clipped(torch.log_softmax(z, dim=1), t)
+        if clip:
+            return F.cross_entropy(z, t, reduction="none").clamp(-LOG_1M_EPS, -LOG_EPS).mean()
+        return F.cross_entropy(z, t)
 
     return {"categorical_crossentropy": categorical, "sparse_categorical_crossentropy": sparse}[name]
 
