@@ -1,16 +1,20 @@
-"""Solve time per question family, and `nnexam` start-up.
+"""Solve time per question family, draw time, and `nnexam` start-up.
 
-    python benchmarks/bench_solve.py [--n 10000] [--runs 5]
+    python benchmarks/bench_solve.py [--n 10000] [--draws 200] [--runs 3] [--only TYPE ...]
 
-For every registered family: draw N seeded random variants (not timed), then time solve() on
-each; report the median and 95th percentile per solve. Start-up: wall time of `nnexam --help`
-and of a whole `nnexam answer` in a fresh process, median of --runs runs. Targets (issue 2):
-start-up < 0.5 s, median solve < 5 ms for every numeric family.
+For every registered family: N seeded random instances from its generator (not timed), then
+solve() timed on each, in wall-clock and CPU time (CPU time is what to compare on a shared,
+loaded machine); the median over --runs runs of the per-solve median and 95th percentile.
+``draw`` is Family.draw (the generator plus the checks that every known mistake changes the
+answer), what `nnexam generate` pays per question. Start-up: wall time of `nnexam --help` and of
+a whole `nnexam answer` in a fresh process. Targets (issue 2): `nnexam answer` start-up < 0.5 s,
+median solve < 5 ms for every numeric family, VGG-16 (benchmarks/bench_param_count.py) < 20 ms.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import statistics
 import subprocess
@@ -24,20 +28,32 @@ sys.path.insert(0, str(ROOT))
 SKIP = {"true-false", "multiple-choice"}  # need a bank file; nothing to compute
 
 
-def bench_family(type_id: str, n: int) -> tuple[float, float, int]:
+def solve_run(type_id: str, n: int, run: int) -> tuple[float, float, float]:
+    """(median wall, p95 wall, median CPU) seconds per solve over n fresh instances."""
     from questions import registry
 
     fam = registry.get(type_id)
-    variants = []
-    for seed in range(n):
-        variants.append(fam.draw(random.Random(seed)))
-    times = []
+    variants = [fam.module.sample(random.Random(run * 1_000_003 + seed)) for seed in range(n)]
+    walls, cpus = [], []
     for p in variants:
-        t = time.perf_counter()
+        w, c = time.perf_counter(), time.process_time()
         fam.solve(p)
+        cpus.append(time.process_time() - c)
+        walls.append(time.perf_counter() - w)
+    walls.sort()
+    return statistics.median(walls), walls[int(0.95 * (len(walls) - 1))], statistics.median(cpus)
+
+
+def draw_median(type_id: str, n: int) -> float:
+    from questions import registry
+
+    fam = registry.get(type_id)
+    times = []
+    for seed in range(n):
+        t = time.perf_counter()
+        fam.draw(random.Random(10**9 + seed))
         times.append(time.perf_counter() - t)
-    times.sort()
-    return statistics.median(times) * 1e3, times[int(0.95 * (len(times) - 1))] * 1e3, len(set(variants))
+    return statistics.median(times)
 
 
 def startup(cmd: list[str], runs: int) -> float:
@@ -51,27 +67,33 @@ def startup(cmd: list[str], runs: int) -> float:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--n", type=int, default=10_000, help="instances per family")
-    ap.add_argument("--runs", type=int, default=5, help="runs for start-up medians")
+    ap.add_argument("--n", type=int, default=10_000, help="instances per family and run")
+    ap.add_argument("--draws", type=int, default=200, help="Family.draw calls per family")
+    ap.add_argument("--runs", type=int, default=3, help="runs; medians are reported")
     ap.add_argument("--only", nargs="*", help="type ids to run")
     args = ap.parse_args()
     from questions import registry
 
+    print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
     exe = str(Path(sys.executable).with_name("nnexam"))
-    print(f"{'command':<58} {'median s':>9}")
-    print(f"{'nnexam --help':<58} {startup([exe, '--help'], args.runs):>9.3f}")
-    ans = [exe, "answer", "training-steps", "--set", "samples=60000", "--set", "batch_size=32"]
-    print(f"{'nnexam answer training-steps ...':<58} {startup(ans, args.runs):>9.3f}")
-    ans = [exe, "answer", "dense-forward", "--seed", "1"]
-    if "dense-forward" in registry.names():
-        print(f"{'nnexam answer dense-forward --seed 1':<58} {startup(ans, args.runs):>9.3f}")
+    print(f"{'command (fresh process)':<58} {'median s':>9}")
+    print(f"{'nnexam --help':<58} {startup([exe, '--help'], 5):>9.3f}")
+    for label, cmd in (
+        ("nnexam answer training-steps --set ...", ["answer", "training-steps", "--set", "samples=60000", "--set", "batch_size=32"]),
+        ("nnexam answer cross-entropy --set ...", ["answer", "cross-entropy", "--set", "y_true=[1,0,0]", "--set", "y_pred=[0.7,0.2,0.1]"]),
+    ):
+        print(f"{label:<58} {startup([exe, *cmd], 5):>9.3f}")
     print()
-    print(f"{'family':<20} {'instances':>9} {'distinct':>9} {'median ms':>10} {'p95 ms':>8}")
+    print(f"{'family':<18} {'n':>6} {'solve median ms':>16} {'p95 ms':>8} {'CPU ms':>8} {'draw ms':>8}")
     for type_id in args.only or registry.names():
         if type_id in SKIP:
             continue
-        med, p95, distinct = bench_family(type_id, args.n)
-        print(f"{type_id:<20} {args.n:>9} {distinct:>9} {med:>10.3f} {p95:>8.3f}", flush=True)
+        runs = [solve_run(type_id, args.n, r) for r in range(args.runs)]
+        med = statistics.median(r[0] for r in runs) * 1e3
+        p95 = statistics.median(r[1] for r in runs) * 1e3
+        cpu = statistics.median(r[2] for r in runs) * 1e3
+        draw = draw_median(type_id, args.draws) * 1e3
+        print(f"{type_id:<18} {args.n:>6} {med:>16.3f} {p95:>8.3f} {cpu:>8.3f} {draw:>8.2f}", flush=True)
 
 
 if __name__ == "__main__":

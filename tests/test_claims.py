@@ -246,3 +246,13 @@ def test_linear_output_trains_from_logits_and_pytorch_models_train(tmp_path):
     keras_linear = claims.training_config({}, analyse("model = keras.Sequential([keras.Input((4,)), layers.Dense(3)])"))
     assert keras_linear.from_logits
     assert not claims.training_config({"from_logits": False}, cf.spec).from_logits
+
+
+def test_static_claims_need_no_backend(tmp_path, monkeypatch):
+    from grader.backends import registry
+
+    monkeypatch.setattr(registry, "installed", lambda: [])
+    text = GOOD.replace("  - {what: val_accuracy, value: 0.5, epoch: 2}\n", "  - {what: steps_per_epoch, value: 10}\n")
+    verdicts, histories = claims.verify(claims.read(write(tmp_path, text)))
+    assert [v.verdict for v in verdicts] == ["confirmed", "confirmed"] and histories == []  # floor(400*0.75)=300 -> 10
+    assert "backend" not in verdicts[0].evidence

@@ -432,9 +432,10 @@ class SpecModel(nn.Module):
         x = self.to_internal(x)
         shapes = []
         with torch.no_grad():
-            for m in self.layers:
+            for m, layer in zip(self._seq, self.spec.layers):
                 x = m(x)
                 s = tuple(x.shape[1:])
-                shapes.append(channels_last(s) if self.keras else s)
+                if layer.kind != "InputLayer":  # as Keras' model.layers, which has no InputLayer
+                    shapes.append(channels_last(s) if self.keras else s)
         self.train(was)
         return shapes
