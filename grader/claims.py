@@ -361,7 +361,7 @@ def metric_value(value: Any, metric: str) -> float | None:
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         return None
     if "accuracy" in metric and (pct or 1 < value <= 100):
-        return value / 100
+        return round(value / 100, 12)  # 90.8 % is 0.908, not 0.9079999999999999
     return float(value)
 
 

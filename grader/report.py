@@ -7,6 +7,7 @@ Markdown and HTML from ``templates/report_instructor.{md,html}.j2`` (the escapin
 
 from __future__ import annotations
 
+import statistics
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
@@ -35,12 +36,12 @@ def summary(key: Key, results: Sequence[StudentResult], problems: Sequence[Any])
             "id": qid,
             "title": title,
             "points": number(points),
-            "mean": number(sum(q.score for q in scores) / len(scores)) if scores else "-",
-            "correct_pct": number(100 * full / len(scores)) if scores else "-",
+            "mean": f"{sum(q.score for q in scores) / len(scores):.2f}" if scores else "-",
+            "correct_pct": f"{100 * full / len(scores):.0f}" if scores else "-",
             "parts": [
                 {
                     "part": name,
-                    "correct_pct": number(100 * sum(p.verdict == "correct" for p in ps) / len(ps)),
+                    "correct_pct": f"{100 * sum(p.verdict == 'correct' for p in ps) / len(ps):.0f}",
                     "carried_forward": sum(p.carried_forward for p in ps),
                     "unreadable": sum(p.verdict == "unreadable" for p in ps),
                     "missing": sum(p.verdict == "missing" for p in ps),
@@ -56,8 +57,8 @@ def summary(key: Key, results: Sequence[StudentResult], problems: Sequence[Any])
         "students": len(results),
         "graded": len(graded),
         "not_submitted": sum(r.status == "no submission" for r in results),
-        "mean_pct": number(sum(pct) / len(pct)) if pct else "-",
-        "median_pct": number(sorted(pct)[len(pct) // 2]) if pct else "-",
+        "mean_pct": f"{statistics.mean(pct):.1f}" if pct else "-",
+        "median_pct": f"{statistics.median(pct):.1f}" if pct else "-",
         "questions": questions,
         "mistakes": [
             {"part": part, "mistake": mid, "count": n, "message": messages[(part, mid)].removeprefix("Recognised mistake: ")}

@@ -25,7 +25,7 @@ def test_summary_and_files(tmp_path: Path) -> None:
     s = summary(key, graded.results, graded.problems)
     assert (s["students"], s["graded"], s["not_submitted"]) == (4, 3, 1)
     (q,) = s["questions"]
-    assert q["mean"] == "1.5" and q["correct_pct"] == "33.3333"
+    assert q["mean"] == "1.50" and q["correct_pct"] == "33"
     counts = {(m["part"], m["mistake"]): m["count"] for m in s["mistakes"]}
     assert counts == {("q1.steps_per_epoch", "floor-steps"): 2, ("q1.total_updates", "forgot-epochs"): 1}
     assert s["unreadable"] == [{"source": "e.yaml", "line": 3, "message": "not valid YAML"}]
