@@ -46,6 +46,7 @@ from typing import Any
 from grader import datasets
 from grader.backends.base import History, TrainConfig
 from questions.errors import InputError, NnexamError, ParamError
+from questions.files import read_text
 from questions.model_spec import ModelSpec
 
 STATIC = ("total_params", "trainable_params", "non_trainable_params", "layer_params", "output_shape",
@@ -120,12 +121,7 @@ def read(path: str | Path, *, data_dir: str | None = None) -> ClaimsFile:
     from questions.model_analyser import analyse
 
     p = Path(path)
-    try:
-        if p.stat().st_size > MAX_BYTES:
-            raise InputError(str(p), f"claims file larger than {MAX_BYTES} bytes")
-        text = p.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as err:
-        raise InputError(str(p), f"cannot read the claims file: {err}") from err
+    text = read_text(p, "claims file", MAX_BYTES)
     try:
         raw = yaml.safe_load(text)
     except yaml.YAMLError as err:

@@ -26,6 +26,7 @@ from typing import Any
 import yaml
 
 from questions.errors import InputError, ParamError
+from questions.files import read_text
 from questions.params import Converter
 
 LABELS = string.ascii_uppercase[:8]  # at most 8 choices: A..H
@@ -126,19 +127,9 @@ def load(path: str) -> tuple[Item, ...]:
     """Read a bank file (``.toml``, ``.yaml``/``.yml``); InputError names the file. Cached: every
     student's variant draws from the same file."""
     p = Path(path)
+    text = read_text(p, "question bank", MAX_BANK_BYTES)
     try:
-        raw = p.read_bytes()
-    except OSError as err:
-        raise InputError(str(p), f"cannot read the question bank: {err.strerror or err}") from None
-    if len(raw) > MAX_BANK_BYTES:
-        raise InputError(str(p), f"question bank larger than {MAX_BANK_BYTES} bytes")
-    try:
-        if p.suffix.lower() in (".yaml", ".yml"):
-            data = yaml.safe_load(raw.decode("utf-8"))
-        else:
-            data = tomllib.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise InputError(str(p), "not UTF-8 text") from None
+        data = yaml.safe_load(text) if p.suffix.lower() in (".yaml", ".yml") else tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise InputError(str(p), f"not valid TOML: {err}") from None
     except yaml.YAMLError as err:

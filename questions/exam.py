@@ -39,6 +39,7 @@ from questions import registry
 from questions.bank import FilePath
 from questions.errors import InputError, NnexamError, UnknownNameError
 from questions.family import Family
+from questions.files import read_text
 from questions.params import parse_fields
 
 MAX_SPEC_BYTES = 1_000_000
@@ -110,16 +111,9 @@ class Student:
 def load(path: str | Path, seed: int | None = None) -> ExamSpec:
     """Read and check an exam spec; ``seed`` (``--seed``) replaces the file's."""
     p = Path(path)
+    text = read_text(p, "exam file", MAX_SPEC_BYTES)
     try:
-        raw = p.read_bytes()
-    except OSError as err:
-        raise InputError(str(p), f"cannot read the exam file: {err.strerror or err}") from None
-    if len(raw) > MAX_SPEC_BYTES:
-        raise InputError(str(p), f"exam file larger than {MAX_SPEC_BYTES} bytes")
-    try:
-        data = tomllib.loads(raw.decode("utf-8-sig"))
-    except UnicodeDecodeError:
-        raise InputError(str(p), "not UTF-8 text") from None
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise InputError(str(p), f"not valid TOML: {err}") from None
     return parse(data, str(p), base=p.parent, seed=seed)
@@ -336,16 +330,7 @@ def _cell(row: list[str], col: int | None) -> str:
 def load_roster(path: str | Path) -> tuple[Student, ...]:
     """Students from a CSV with a column ``id`` (or ``student``/``student_id``), optional ``name``, ``email``."""
     p = str(path)
-    try:
-        raw = Path(path).read_bytes()
-    except OSError as err:
-        raise InputError(p, f"cannot read the roster: {err.strerror or err}") from None
-    if len(raw) > MAX_ROSTER_BYTES:
-        raise InputError(p, f"roster larger than {MAX_ROSTER_BYTES} bytes")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise InputError(p, "not UTF-8 text") from None
+    text = read_text(path, "roster", MAX_ROSTER_BYTES)
     try:
         rows = list(csv.reader(io.StringIO(text)))
     except csv.Error as err:
