@@ -7,6 +7,7 @@ report); exit 1 when the key cannot be used.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -21,10 +22,11 @@ import click
 @click.option("--pdf", is_flag=True, help="Also write each student's feedback as PDF (Typst).")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), help="Write the results as JSON here.")
 @click.option("--report", "report_dir", type=click.Path(file_okay=False, path_type=Path), help="Write the instructor report (Markdown, HTML, SVG) here.")
-@click.option("--jobs", "-j", type=click.IntRange(1, 64), default=1, show_default=True, help="Worker processes.")
+@click.option("--jobs", "-j", type=click.IntRange(1, 64), default=None,
+              help="Worker processes (default: min(2, CPUs); batches under 200 submissions run in one).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 def grade_cmd(key: Path, submissions: tuple[Path, ...], out: Path, feedback_dir: Path | None, pdf: bool,
-              json_path: Path | None, report_dir: Path | None, jobs: int, quiet: bool) -> None:
+              json_path: Path | None, report_dir: Path | None, jobs: int | None, quiet: bool) -> None:
     """Grade submissions (YAML/JSON answer sheets, CSV exports, Markdown/text/PDF, folders, zip
     archives) against KEY.json: a gradebook row per student, feedback naming the mistakes."""
     from grader import feedback, gradebook, report
@@ -37,7 +39,7 @@ def grade_cmd(key: Path, submissions: tuple[Path, ...], out: Path, feedback_dir:
     show = not quiet and len(batch.submissions) > 1
     with click.progressbar(length=len(batch.submissions), label="grading", file=sys.stderr,
                            hidden=not show) as bar:
-        graded = grade_batch(answer_key, batch, progress=bar.update, jobs=jobs)
+        graded = grade_batch(answer_key, batch, progress=bar.update, jobs=jobs or min(2, os.cpu_count() or 1))
     gradebook.write_gradebook(out, answer_key, graded.results)
     if json_path is not None:
         gradebook.write_json(json_path, graded.results, graded.problems)
