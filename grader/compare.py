@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from fractions import Fraction
 from functools import lru_cache
 from typing import Any
@@ -151,7 +151,9 @@ def matrix_names(tree: Node, known: Mapping[str, tuple[int, int]] | None = None)
     return {n for n in names if n[:1].isupper() or n.startswith("1_")} | transposed_names(tree) | {n for n in names if n in (known or {})}
 
 
-def infer_shapes(tree: Node, names: set[str], known: Mapping[str, tuple[int, int]] | None = None) -> dict[str, tuple[int, int]] | None:
+def infer_shapes(
+    tree: Node, names: set[str], known: Mapping[str, tuple[int, int]] | None = None, also: Sequence[Node] = ()
+) -> dict[str, tuple[int, int]] | None:
     """Shapes for ``names`` consistent with the products in ``tree`` (None when none exist).
 
     Dimensions are unified (A B needs cols(A) = rows(B)); dimensions left free get distinct sizes
@@ -192,6 +194,11 @@ def infer_shapes(tree: Node, names: set[str], known: Mapping[str, tuple[int, int
                 union(s[0], shapes[0][0])
                 union(s[1], shapes[0][1])
             return shapes[0] if shapes else None
+        if kind == "call" and node[1] == "sum" and len(node[2]) == 1:
+            s = walk(node[2][0])
+            return (s[0], 1) if s else None
+        if kind == "call" and isinstance(node[1], str) and len(node[2]) == 1 and node[1] in _ELEMENTWISE:
+            return walk(node[2][0])  # sigma(W X + b 1_m^T) has the shape of its argument
         if kind in ("num", "call"):
             return None
         if kind == "neg":
@@ -215,7 +222,8 @@ def infer_shapes(tree: Node, names: set[str], known: Mapping[str, tuple[int, int
         return a
 
     try:
-        walk(tree)
+        for t in (tree, *also):  # ``also``: more trees whose names share the same shapes
+            walk(t)
     except (ValueError, TypeError):
         return None
     sizes: dict[Any, int] = {}
@@ -239,6 +247,7 @@ _FUNCS: dict[str, Callable[..., Any]] = {
     "sigma": lambda x: 1 / (1 + np.exp(-x)), "sigmoid": lambda x: 1 / (1 + np.exp(-x)),
     "relu": lambda x: np.maximum(0, x), "ReLU": lambda x: np.maximum(0, x), "Abs": np.abs,
 }
+_ELEMENTWISE = frozenset(_FUNCS) | {"softmax"}  # functions that keep their argument's shape
 
 
 class _Undefined(Exception):
@@ -341,6 +350,13 @@ def _call(node: Node, args: list[Any]) -> Any:
             return _finite(np.log(args[0]) / (np.log(args[1]) if len(args) == 2 else 1.0))
         if name == "root":
             return _finite(float(args[0]) ** (1.0 / float(args[1])))
+        if name == "sum":  # over the samples: the columns, as (A - Y) 1_m
+            return args[0].sum(axis=1, keepdims=True) if isinstance(args[0], np.ndarray) else args[0]
+        if name == "softmax":  # column by column (one column per sample)
+            if not isinstance(args[0], np.ndarray):
+                return 1.0
+            e = np.exp(args[0] - args[0].max(axis=0, keepdims=True))
+            return _finite(e / e.sum(axis=0, keepdims=True))
         return _finite(_FUNCS[name](args[0]))
 
 
@@ -372,16 +388,28 @@ def _tree(text: str) -> Node:
 
 
 @lru_cache(maxsize=4096)
-def _key_points(expected: str, known: tuple[tuple[str, tuple[int, int]], ...], trials: int) -> tuple[Any, ...]:
-    """The key's values at ``trials`` random points (computed once per key expression, not per student)."""
+def _key_points(
+    expected: str, known: tuple[tuple[str, tuple[int, int]], ...], trials: int, definitions: tuple[tuple[str, str], ...] = ()
+) -> tuple[Any, ...]:
+    """The key's values at ``trials`` random points (computed once per key expression, not per student).
+
+    ``definitions`` (name, expression) give names their meaning (A = sigma(W X + b 1_m^T)): the point
+    draws the names they are made of and computes the defined ones, so either form evaluates the same.
+    """
     tree = _tree(expected)
     shapes = dict(known)
-    found = infer_shapes(tree, matrix_names(tree, shapes), shapes) or {}
+    defs = [(name, _tree(text)) for name, text in definitions]
+    links = [("sub", ("name", name, 0), t, 0) for name, t in defs]  # the defined name has its definition's shape
+    def_names = {n for link in links for n in tree_names(link)} - CONSTANTS  # all matrices (W, X, b, 1_m)
+    found = infer_shapes(tree, matrix_names(tree, shapes) | def_names, shapes, also=links) or {}
+    drawn = (tree_names(tree) | def_names) - CONSTANTS - {name for name, _ in defs}
     rng = random.Random(expected)
     out = []
     for _ in range(trials):
-        point = _random_point(rng, tree_names(tree) - CONSTANTS, found)
+        point = _random_point(rng, drawn, found)
         try:
+            for name, t in defs:
+                point[name] = evaluate(t, point)
             out.append((point, evaluate(tree, point)))
         except (_Undefined, ValueError, TypeError, IndexError):
             continue
@@ -389,7 +417,12 @@ def _key_points(expected: str, known: tuple[tuple[str, tuple[int, int]], ...], t
 
 
 def expressions_equivalent(
-    given: str, expected: str, *, shapes: Mapping[str, tuple[int, int]] | None = None, trials: int = 3
+    given: str,
+    expected: str,
+    *,
+    shapes: Mapping[str, tuple[int, int]] | None = None,
+    trials: int = 3,
+    definitions: Mapping[str, str] | None = None,
 ) -> bool:
     """Equivalence of two expressions by their values at random points (float64, 1e-9 relative).
 
@@ -398,7 +431,7 @@ def expressions_equivalent(
     of those shapes (and random positive scalars) are substituted in both, so (A - Y)Xᵀ = AXᵀ - YXᵀ
     but XᵀA is not. Deterministic: the points come from generators seeded by the texts.
     """
-    points = _key_points(expected, tuple(sorted((shapes or {}).items())), trials)
+    points = _key_points(expected, tuple(sorted((shapes or {}).items())), trials, tuple(sorted((definitions or {}).items())))
     try:
         given_tree = _tree(given)
     except ExprSyntaxError:
@@ -468,7 +501,15 @@ def element_for(kind: str, tol: Tolerance) -> Element:
     return lambda g, e: number_equal(g, e, tol)
 
 
-def matches(kind: str, given: Any, expected: Any, tol: Tolerance = DEFAULT, *, shapes: Mapping[str, tuple[int, int]] | None = None) -> bool:
+def matches(
+    kind: str,
+    given: Any,
+    expected: Any,
+    tol: Tolerance = DEFAULT,
+    *,
+    shapes: Mapping[str, tuple[int, int]] | None = None,
+    definitions: Mapping[str, str] | None = None,
+) -> bool:
     """Does ``given`` answer a part of ``kind`` whose key is ``expected``? Values from grader.values."""
     if kind == "integer":
         return arrays_equal(given, expected, exact_integer) if isinstance(given, tuple) else exact_integer(given, expected)
@@ -480,7 +521,7 @@ def matches(kind: str, given: Any, expected: Any, tol: Tolerance = DEFAULT, *, s
         return shapes_equal(given, expected)
     if kind == "expression":
         if isinstance(given, Formula) and isinstance(expected, Formula):
-            return expressions_equivalent(given.text, expected.text, shapes=shapes)
+            return expressions_equivalent(given.text, expected.text, shapes=shapes, definitions=definitions)
         return False
     if kind == "choice":
         return choice_equal(given, expected)

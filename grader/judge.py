@@ -143,10 +143,10 @@ def judge_part(
         return result("missing", 0.0, "No answer.")
     if isinstance(value, Unreadable):
         return result("unreadable", 0.0, f"Could not read your answer: {value.reason}")
-    if matches(p.kind, value, p.value, p.tolerance, shapes=shapes):
+    if matches(p.kind, value, p.value, p.tolerance, shapes=shapes, definitions=q.definitions):
         return result("correct", 1.0, "Correct.")
     wanted = (follow or {}).get(p.part)
-    if wanted is not None and matches(p.kind, value, wanted, p.tolerance, shapes=shapes):
+    if wanted is not None and matches(p.kind, value, wanted, p.tolerance, shapes=shapes, definitions=q.definitions):
         credit = q.policy.carried_forward_credit
         return result(
             "correct" if credit >= 1 else "partial", credit,
@@ -155,7 +155,7 @@ def judge_part(
             cf=True,
         )
     for m in p.mistakes:
-        if matches(p.kind, value, m.value, p.tolerance, shapes=shapes):
+        if matches(p.kind, value, m.value, p.tolerance, shapes=shapes, definitions=q.definitions):
             credit = q.policy.credit(m.id)
             return result("partial" if credit > 0 else "incorrect", credit, f"Recognised mistake: {m.message}", mistake=m.id)
     if p.kind in ("matrix", "vector") and is_transposed(value, p.value, element_for(p.kind, p.tolerance)):

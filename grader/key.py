@@ -73,6 +73,18 @@ class KeyQuestion:
             return None
 
     @cached_property
+    def definitions(self) -> dict[str, str]:
+        """What the names in this question's expressions stand for (A = sigma(W X + b 1_m^T))."""
+        from questions import registry
+
+        if self.family_params is None:
+            return {}
+        try:
+            return registry.get(self.type).definitions(self.family_params)
+        except NnexamError:
+            return {}
+
+    @cached_property
     def matrix_shapes(self) -> dict[str, tuple[int, int]]:
         """Shapes of the matrix-valued parameters (X, W, ...): the names expressions use."""
         out = {}

@@ -186,6 +186,12 @@ class Family:
         fn = getattr(self.module, "follow_on", None)
         return dict(fn(params, given)) if fn else {}
 
+    def definitions(self, params: Any) -> dict[str, str]:
+        """Names the key's expressions use and what they stand for (``{"A": "sigma(W*X + b*1_m^T)"}``),
+        in the grader's expression syntax; empty for most families."""
+        fn = getattr(self.module, "definitions", None)
+        return dict(fn(params)) if fn else {}
+
     def mistake_answers(self, params: Any, answer: Answer | None = None) -> list[tuple[Mistake, dict[str, Any]]]:
         """Each applicable mistake with the parts it changes (empty results are skipped)."""
         out = []

@@ -374,6 +374,17 @@ def statement(p: Params) -> tuple[doc.Block, ...]:
     return tuple(blocks)
 
 
+_ACTIVATION = {"logistic": "sigma", "linear-mse": "", "softmax-ce": "softmax"}
+
+
+def definitions(p: Params) -> dict[str, str]:
+    """What the names of the key's matrix forms stand for, so that an answer written with them
+    expanded, (sigma(W X + b 1_m^T) - Y) X^T, is the same as (A - Y) X^T."""
+    z = "W*X + b*1_m^T"
+    act = _ACTIVATION[p.model]
+    return {"Z": z, "A": f"{act}({z})" if act else z}
+
+
 def follow_on(p: Params, given: dict[str, Any]) -> dict[str, Any]:
     """The values from the student's own matrix-form answers, evaluated on the instance."""
     if not p.numeric:

@@ -89,6 +89,7 @@ _UNICODE_GREEK = dict(
 FUNCS = {
     "exp", "ln", "log", "log10", "log2", "sqrt", "tanh", "sinh", "cosh", "sin", "cos", "tan",
     "sigma", "sigmoid", "relu", "ReLU", "max", "min", "abs", "Max", "Min", "Abs", "HadamardProduct",
+    "sum", "softmax",  # of a matrix: over the samples (columns); softmax column by column
 }
 _CONSTS = {"e": sp.E, "E": sp.E, "pi": sp.pi}  # E and Max/Min/Abs: how sympy prints them in keys
 CONSTANTS = frozenset(_CONSTS)
@@ -635,6 +636,7 @@ class _Builder:
             "sigma": lambda x: 1 / (1 + sp.exp(-x)), "sigmoid": lambda x: 1 / (1 + sp.exp(-x)),
             "relu": lambda x: sp.Max(0, x), "ReLU": lambda x: sp.Max(0, x),
             "log10": lambda x: sp.log(x, 10), "log2": lambda x: sp.log(x, 2),
+            "sum": lambda x: x, "softmax": lambda x: sp.Integer(1),  # of one number
         }
         name = {"Max": "max", "Min": "min", "Abs": "abs"}.get(name, name)
         if name in ("max", "min"):

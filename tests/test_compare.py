@@ -163,3 +163,25 @@ def test_tables_compare_the_numbers_not_the_layer_names() -> None:
     assert tables_equal([{"name": "c1", "type": "conv", "output_shape": [26, 26, 16], "params": 160}], key)
     assert not tables_equal([{"name": "conv2d", "output_shape": [26, 26, 16], "params": 144}], key)
     assert not tables_equal([], key)
+
+
+@pytest.mark.parametrize(
+    "given,same",
+    [
+        ("(sigma(W X + b 1_m^T) - Y) X^T", True),  # A written out
+        ("(σ(Z) - Y)Xᵀ", True),
+        ("A X^T - Y X^T", True),
+        ("(Y - A) X^T", False),
+        ("(A - Y) X", False),
+        ("(sigma(W X) - Y) X^T", False),  # forgot the bias inside
+    ],
+    ids=["a-expanded", "sigma-of-z", "distributed", "sign", "no-transpose", "bias-dropped"],
+)
+def test_definitions_accept_a_written_out(given, same):
+    defs = {"Z": "W*X + b*1_m^T", "A": "sigma(W*X + b*1_m^T)"}
+    assert expressions_equivalent(given, "(A - Y)*X.T", definitions=defs) is same
+
+
+def test_sum_over_samples_is_times_ones():
+    assert expressions_equivalent("sum(A - Y)", "(A - Y)*1_m")
+    assert not expressions_equivalent("sum(A - Y)", "(A - Y)*X.T")

@@ -159,3 +159,15 @@ def test_parallel_grading_gives_the_same_results() -> None:
     one = grade_batch(key, Batch(submissions=subs)).results
     two = grade_batch(key, Batch(submissions=subs), jobs=2).results
     assert one == two
+
+
+def test_gradient_accepts_a_written_out_and_sum_over_samples() -> None:
+    """sigma(W X + b 1_m^T) is what the key calls A; sum(A - Y) is (A - Y) 1_m."""
+    params = {"model": "logistic", "X": [[1, 2], [0, -1]], "y": [1, 0], "W": [1, -1], "b": 0}
+    data = key_data([{"id": "q1", "type": "gradient", "points": 4, "params": params}])
+    key = parse_key(data, "key.json")
+    r = _judge(key, {"q1.dL/dW": r"(\sigma(W X + b 1_m^T) - Y) X^T", "q1.dL/db": "sum(A - Y)"})
+    verdicts = {p.part: p.verdict for p in r.parts}
+    assert verdicts["q1.dL/dW"] == "correct" and verdicts["q1.dL/db"] == "correct", verdicts
+    r = _judge(key, {"q1.dL/dW": r"(\sigma(W X) - Y) X^T"})  # the bias dropped inside sigma
+    assert {p.part: p.verdict for p in r.parts}["q1.dL/dW"] == "incorrect"
