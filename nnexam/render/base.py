@@ -204,7 +204,19 @@ def _question(fmt: Format, q: QuestionVariant, key: bool) -> dict[str, Any]:
         "statement": fmt.blocks(q.statement),
         "steps": fmt.blocks(q.steps) if key else Raw(""),
         "parts": [_part(fmt, p, key) for p in q.parts],
+        "mistakes": _mistakes(fmt, q.parts) if key else [],
     }
+
+
+def _mistakes(fmt: Format, parts: Sequence[PartKey]) -> list[dict[str, Any]]:
+    """Known mistakes, one entry each with every part it changes (a mistake such as forgot-bias
+    runs through several parts: one explanation, not one per part)."""
+    out: dict[str, dict[str, Any]] = {}
+    for p in parts:
+        for m in p.mistakes:
+            entry = out.setdefault(m.id, {"id": m.id, "message": m.message, "answers": []})
+            entry["answers"].append({"part": p.part, "answer": _short_value(fmt, m.exact, p.kind)})
+    return list(out.values())
 
 
 def _part(fmt: Format, p: PartKey, key: bool) -> dict[str, Any]:
@@ -226,7 +238,6 @@ def _part(fmt: Format, p: PartKey, key: bool) -> dict[str, Any]:
             exact=exact_str(p.exact),
             decimal=decimal(p.exact),
             tolerance=tolerance_text(p),
-            mistakes=[{"id": m.id, "message": m.message, "answer": _short_value(fmt, m.exact, p.kind)} for m in p.mistakes],
         )
     return out
 
