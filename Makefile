@@ -16,6 +16,9 @@ $(BIN)/python:
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q torch==2.13.0
 	$(BIN)/python -m pip install -q -e '.[torch,keras,test]'
+	@# bytecode for the editable sources too (pip compiles only what it copies; PYTHONDONTWRITEBYTECODE
+	@# environments would otherwise recompile them at every start)
+	$(BIN)/python -m compileall -q questions grader nnexam templates > /dev/null
 	touch $(STAMP)
 
 setup: $(STAMP)
