@@ -117,10 +117,6 @@ class Key:
     def variant(self, student: str) -> KeyStudent | None:
         return self.students.get(student) or self.students.get("*")
 
-    @property
-    def max_points(self) -> float:
-        return sum(p for _, _, p in self.questions)
-
 
 def load_key(path: str | Path) -> Key:
     """Read and check key.json; raises InputError naming the file and what is wrong."""

@@ -33,7 +33,6 @@ MAX_ANSWER = 20_000  # characters of one answer
 MAX_ELEMENTS = 4096  # numbers in one vector/matrix answer
 MAX_NESTING = 4  # [[[[...]]]]
 SCALAR_KINDS = ("integer", "number")
-ARRAY_KINDS = ("vector", "matrix", "shape")
 
 
 @dataclass(frozen=True)
@@ -232,7 +231,7 @@ def _scalar(text: str, kind: str, fraction_hint: bool) -> Any:
 
 
 def _number(text: str) -> sp.Rational:
-    mant, _, exp = text.lower().partition("e")
+    _, _, exp = text.lower().partition("e")
     if exp and abs(int(exp)) > MAX_SCI_EXPONENT:
         raise ReadError(f"the exponent of 10 is larger than {MAX_SCI_EXPONENT}")
     f = Fraction(text)
@@ -393,8 +392,8 @@ def _finish(toks: list[tuple[str, Any]], kind: str) -> Any:
     """Tokens of one level -> a tuple (of tuples for ``;`` rows or nested lists)."""
     if any(t == ("sep", ";") for t in toks):
         rows = _split(toks, ";")
-        return tuple(_items(r, kind, allow_commas=True) for r in rows if r)
-    return _items(toks, kind, allow_commas=True)
+        return tuple(_items(r, kind) for r in rows if r)
+    return _items(toks, kind)
 
 
 def _split(toks: list[tuple[str, Any]], sep: str) -> list[list[tuple[str, Any]]]:
@@ -407,7 +406,7 @@ def _split(toks: list[tuple[str, Any]], sep: str) -> list[list[tuple[str, Any]]]
     return out
 
 
-def _items(toks: list[tuple[str, Any]], kind: str, *, allow_commas: bool) -> tuple[Any, ...]:
+def _items(toks: list[tuple[str, Any]], kind: str) -> tuple[Any, ...]:
     if any(t == ("sep", ",") for t in toks):
         parts = _split(toks, ",")
         if parts and not parts[-1]:

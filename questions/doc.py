@@ -223,12 +223,6 @@ def eq(*items: F) -> F:
     return join("=", items)
 
 
-def dot(ws: Sequence[Any], xs: Sequence[Any]) -> F:
-    """Written-out dot product ``2·1 + (−1)·3``, each factor exact; negatives in parentheses."""
-    terms = [num(w, paren_negative=True) + op("*") + num(x, paren_negative=True) for w, x in zip(ws, xs)]
-    return join("+", terms)
-
-
 def plain(blocks: Iterable[Block]) -> str:
     """Blocks as terminal text (used by ``nnexam answer``)."""
     out: list[str] = []

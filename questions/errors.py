@@ -38,10 +38,6 @@ class ParamError(NnexamError, ValueError):
             msg += f". Received: {_short(received)}"
         super().__init__(msg)
 
-    def located(self, where: str) -> ParamError:
-        """The same error, prefixed with a place (file, question id)."""
-        return ParamError(self.param, self.expected, self.received, where=where)
-
 
 class UnknownNameError(NnexamError, KeyError):
     """An unknown question type, layer, activation, backend... with the closest known names."""

@@ -180,7 +180,7 @@ def formula(value: Any, kind: str = "") -> doc.F | None:
     if isinstance(value, sp.MatrixBase):
         return doc.mat(value.tolist())
     if _is_number(value):
-        return doc.expr(sp.sympify(value))
+        return doc.expr(sp.sympify(value))  # an exact answer from a solver, never student text
     if isinstance(value, Sequence) and not isinstance(value, str) and value:
         if all(isinstance(r, Sequence) and not isinstance(r, str) and r and all(_is_number(x) for x in r) for r in value):
             if len({len(r) for r in value}) == 1:

@@ -91,7 +91,7 @@ def same(a: Any, b: Any) -> bool:
     if isinstance(a, sp.MatrixExpr) or isinstance(b, sp.MatrixExpr):
         return isinstance(a, sp.MatrixExpr) and isinstance(b, sp.MatrixExpr) and same_matrix_expr(a, b)
     try:
-        ea, eb = sp.sympify(a), sp.sympify(b)
+        ea, eb = sp.sympify(a), sp.sympify(b)  # solver answers (sympy or int), never student text
     except (sp.SympifyError, TypeError):
         return a == b
     if ea == eb:

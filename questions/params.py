@@ -1,6 +1,6 @@
 """Parameter specifications and converters shared by every question family.
 
-A family declares ``PARAMS = (Param("kernel", Matrix(), help=...), ...)``; :func:`parse_params`
+A family declares ``PARAMS = (Param("kernel", Matrix(), help=...), ...)``; :meth:`questions.family.Family.parse`
 turns raw values (JSON, TOML, ``--set`` strings) into its frozen ``Params`` and names the
 parameter and what was expected when a value cannot be used. Sizes are bounded because
 exam specs and ``--set`` values may come from anywhere.
@@ -285,11 +285,6 @@ def parse_fields(specs: Sequence[Param], raw: Mapping[str, Any], prefix: str = "
         else:
             out[p.name] = p.default
     return out
-
-
-def parse_params(params_cls: type, specs: Sequence[Param], raw: Mapping[str, Any]) -> Any:
-    """Build a family's frozen ``Params`` from raw values; its ``__post_init__`` checks consistency."""
-    return params_cls(**parse_fields(specs, raw))
 
 
 def set_values(pairs: Sequence[str]) -> dict[str, Any]:

@@ -21,6 +21,17 @@ def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
     monkeypatch.setenv("NNEXAM_CACHE", str(home / "cache"))
 
 
+@pytest.fixture
+def one_thread():
+    """Tiny torch ops run ~10x faster on one thread (and do not fight the other xdist worker)."""
+    import torch
+
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     # A test marked torch/keras fails loudly in CI if the extra is missing (never silently skipped there).
     for item in items:

@@ -19,16 +19,6 @@ from questions.exact import params_json
 FAM = registry.get("conv2d-output")
 DIFF_N = int(os.environ.get("NNEXAM_DIFF_N", "300"))
 
-@pytest.fixture
-def one_thread():
-    """Tiny convolutions run ~10x faster on one thread (and do not fight the other xdist worker)."""
-    import torch
-
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
 
 D2L_X = [[0, 1, 2], [3, 4, 5], [6, 7, 8]]
 D2L_K = [[0, 1], [2, 3]]

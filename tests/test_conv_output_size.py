@@ -19,16 +19,6 @@ from questions.exact import params_json
 FAM = registry.get("conv-output-size")
 DIFF_N = int(os.environ.get("NNEXAM_DIFF_N", "300"))
 
-@pytest.fixture
-def one_thread():
-    """Tiny convolutions run ~10x faster on one thread (and do not fight the other xdist worker)."""
-    import torch
-
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
 
 LENET = [{"kernel": 5}, {"op": "pool", "kernel": 2}, {"kernel": 5}, {"op": "pool", "kernel": 2}]
 

@@ -18,16 +18,6 @@ FAM = registry.get("receptive-field")
 DIFF_N = int(os.environ.get("NNEXAM_DIFF_N", "300"))
 
 
-@pytest.fixture
-def one_thread():
-    """Tiny convolutions run ~10x faster on one thread (and do not fight the other xdist worker)."""
-    import torch
-
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
 
 def conv(k, s=None, d=1, op="conv"):
     layer = {"kernel": k, "dilation": d, "op": op}

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from questions.errors import NnexamError
+from questions.model_analyser.pycode import Evaluator, is_literal
 from questions.model_spec import LayerSpec, ModelSpec
 
 FENCE = re.compile(r"^\s*(```|~~~)")
@@ -159,12 +160,9 @@ def models(found: list[Snippet], bindings: Mapping[str, Any]) -> list[FoundModel
 
 
 def _literal(node: ast.AST, names: Mapping[str, Any]) -> Any:
-    if isinstance(node, ast.Name):
-        return names.get(node.id)
-    try:
-        return ast.literal_eval(node)
-    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
-        return None
+    """A literal value (``names`` fill variables), or None: the model analyser's bounded evaluator."""
+    value = Evaluator(names)(node)
+    return value if is_literal(value) else None
 
 
 def _callee(node: ast.AST) -> str:

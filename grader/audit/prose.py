@@ -1,8 +1,8 @@
 """Numbers stated in a report's prose: parameter totals ("in total 8,210 trainable parameters",
 "Total params: 4410"), arithmetic ("(3*3*1+1)*32 = 320", "(784 + 1) × 128 = 100,480"), accuracies
 ("a validation accuracy of 97.0%"), the training-set size ("60,000 training images") and which
-data set is used. Arithmetic is evaluated by a small exact parser (``+ - * / x × ·``, brackets,
-integers), never by ``eval``.
+data set is used. Arithmetic (``+ - * / x × ·``, brackets, integers) is evaluated exactly by
+:mod:`questions.safe_expr`, never by ``eval``.
 """
 
 from __future__ import annotations
@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from fractions import Fraction
+
+from questions.safe_expr import ExprSyntaxError, parse_expression
 
 NUM = r"\d{1,3}(?:[,\u2009 ]\d{3})+|\d+"
 TOTAL = re.compile(
@@ -94,61 +96,16 @@ def totals(lines: tuple[str, ...], skip: set[int]) -> list[Stated]:
 
 
 def evaluate(expr: str) -> Fraction | None:
-    """Exact value of an arithmetic expression of integers, or None when it is not one."""
+    """Exact value of an arithmetic expression of integers (``(3*3*1 + 1) x 32``), or None when it
+    is not one. Parsed by the project's safe expression parser, never eval."""
     text = re.sub(r"(?<=[\d)])\s*[x×·]\s*(?=[\d(])", "*", expr).replace(",", "")
     if len(text) > MAX_EXPR or not re.fullmatch(r"[\d\s+\-*/().]+", text) or "**" in text:
         return None
-    tokens = re.findall(r"\d+|[+\-*/()]", text)
-    if "".join(tokens) != re.sub(r"\s+", "", text):
-        return None
-    pos = 0
-
-    def peek() -> str | None:
-        return tokens[pos] if pos < len(tokens) else None
-
-    def take() -> str:
-        nonlocal pos
-        pos += 1
-        return tokens[pos - 1]
-
-    def atom(depth: int) -> Fraction:
-        if depth > 20:
-            raise ValueError("too deep")
-        t = take() if peek() is not None else ""
-        if t == "(":
-            v = add(depth + 1)
-            if take() != ")":
-                raise ValueError(")")
-            return v
-        if t == "-":
-            return -atom(depth + 1)
-        if t.isdigit():
-            return Fraction(int(t))
-        raise ValueError(t)
-
-    def mul(depth: int) -> Fraction:
-        v = atom(depth)
-        while peek() in ("*", "/"):
-            if take() == "*":
-                v *= atom(depth)
-            else:
-                d = atom(depth)
-                if d == 0:
-                    raise ValueError("division by zero")
-                v /= d
-        return v
-
-    def add(depth: int) -> Fraction:
-        v = mul(depth)
-        while peek() in ("+", "-"):
-            v = v + mul(depth) if take() == "+" else v - mul(depth)
-        return v
-
     try:
-        value = add(0)
-    except (ValueError, IndexError):
+        value = parse_expression(text)
+    except ExprSyntaxError:
         return None
-    return value if pos == len(tokens) else None
+    return Fraction(int(value.p), int(value.q)) if value.is_Rational else None
 
 
 def arithmetic(lines: tuple[str, ...], skip: set[int]) -> list[Arithmetic]:
