@@ -449,11 +449,13 @@ def _words(text: str) -> list[str]:
 
 
 def as_value(x: Any) -> Any:
-    """An exact answer from a solver (ints, sympy, lists, matrices) in the parser's representation."""
+    """An exact answer from a solver (ints, Fractions, sympy, lists, matrices) in the parser's representation."""
     if isinstance(x, bool) or x is None or isinstance(x, str | Formula | Unreadable):
         return x
     if isinstance(x, int):
         return sp.Integer(x)
+    if isinstance(x, Fraction):
+        return sp.Rational(x.numerator, x.denominator)
     if isinstance(x, float):
         f = Fraction(repr(x)) if math.isfinite(x) else None
         return sp.Rational(f.numerator, f.denominator) if f is not None else x

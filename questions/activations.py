@@ -8,19 +8,19 @@ are decided numerically at high precision, never with floats.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from fractions import Fraction
 from typing import Any
-
-import sympy as sp
 
 from questions import doc
 from questions.doc import F
 from questions.errors import ParamError, UnknownNameError
+from questions.exact import to_sympy
 from questions.params import Converter
 
 NAMES = ("relu", "sigmoid", "tanh", "softmax", "linear", "leaky_relu")
 ALIASES = {"identity": "linear", "none": "linear", "logistic": "sigmoid", "leakyrelu": "leaky_relu"}
-DEFAULT_ALPHA = sp.Rational(1, 100)  # PyTorch's LeakyReLU negative_slope
-KERAS_ALPHA = sp.Rational(3, 10)  # Keras' LeakyReLU default negative_slope
+DEFAULT_ALPHA = Fraction(1, 100)  # PyTorch's LeakyReLU negative_slope
+KERAS_ALPHA = Fraction(3, 10)  # Keras' LeakyReLU default negative_slope
 TRANSCENDENTAL = frozenset({"sigmoid", "tanh", "softmax"})
 
 
@@ -60,6 +60,8 @@ class ActivationNames(Converter):
 
 def sign(e: Any) -> int:
     """-1, 0 or 1 for an exact real number; non-rationals are evaluated to 40 digits."""
+    import sympy as sp
+
     if isinstance(e, sp.Rational | int | float):
         return int(bool(e > 0)) - int(bool(e < 0))
     v = sp.N(e, 40)
@@ -72,19 +74,25 @@ def sign(e: Any) -> int:
 
 def sigmoid(z: Any) -> Any:
     """1/(1 + exp(-z)); exact, sigmoid(0) = 1/2."""
+    import sympy as sp
+
     return sp.Integer(1) / (1 + sp.exp(-z))
 
 
 def relu(z: Any) -> Any:
+    import sympy as sp
+
     return z if sign(z) > 0 else sp.Integer(0)
 
 
 def leaky_relu(z: Any, alpha: Any = DEFAULT_ALPHA) -> Any:
-    return z if sign(z) >= 0 else alpha * z
+    return z if sign(z) >= 0 else to_sympy(alpha) * z
 
 
 def softmax(zs: Sequence[Any]) -> tuple[Any, ...]:
     """exp(z_i) / sum_j exp(z_j), each an exact expression."""
+    import sympy as sp
+
     exps = [sp.exp(z) for z in zs]
     total = sp.Add(*exps)
     return tuple(e / total for e in exps)
@@ -92,12 +100,16 @@ def softmax(zs: Sequence[Any]) -> tuple[Any, ...]:
 
 def log_softmax(zs: Sequence[Any]) -> tuple[Any, ...]:
     """z_i - ln(sum_j exp(z_j))."""
+    import sympy as sp
+
     lse = sp.log(sp.Add(*[sp.exp(z) for z in zs]))
     return tuple(z - lse for z in zs)
 
 
 def apply(name: str, zs: Sequence[Any], alpha: Any = DEFAULT_ALPHA) -> tuple[Any, ...]:
     """The activation ``name`` applied to a layer's pre-activations."""
+    import sympy as sp
+
     if name == "softmax":
         return softmax(zs)
     if name == "relu":
@@ -145,6 +157,8 @@ _DEFINITIONS = {
 def softmax_shown(zs: Sequence[Any]) -> tuple[F, tuple[F, ...]]:
     """The shared denominator sum_j exp(z_j) and each exp(z_i) / sum, printed once each (printing a
     sum of exponentials is the slow part of a worked solution)."""
+    import sympy as sp
+
     total = doc.expr(sp.Add(*[sp.exp(z) for z in zs]))
     ratios = []
     for z in zs:

@@ -12,14 +12,12 @@ from fractions import Fraction
 from functools import lru_cache
 from typing import Any
 
-import sympy as sp
-
 from questions import doc
 from questions.conv_arith import effective_kernel, pads
 from questions.conv_output_size import size_formula
 from questions.doc import mat, op, para, var
 from questions.errors import ParamError
-from questions.exact import exact_str
+from questions.exact import exact_str, norm
 from questions.family import Answer, Mistake, Part
 from questions.params import Boolean, Choice, Integer, ListOf, Matrix, Number, OneOf, Param, PartSpec
 
@@ -37,7 +35,7 @@ PARAMS = (
     Param("stride", Integer(min=1, max=64), default=1, help="stride"),
     Param("padding", _PADDING, default=0, help="zeros on each side, 'same' or 'valid'"),
     Param("dilation", Integer(min=1, max=64), default=1, help="dilation rate"),
-    Param("bias", Number(), default=sp.Integer(0), help="bias added to every output"),
+    Param("bias", Number(), default=Fraction(0), help="bias added to every output"),
 )
 PARTS = (PartSpec("output", "matrix", "the output feature map"),)
 OPTIONS = (
@@ -57,7 +55,7 @@ OPTIONS = (
     Param("divides", Boolean(), default=False, help="sizes where (n + 2p - span) is a multiple of the stride"),
 )
 
-Grid = tuple[tuple[sp.Rational, ...], ...]
+Grid = tuple[tuple[int | Fraction, ...], ...]
 
 
 @dataclass(frozen=True)
@@ -67,7 +65,7 @@ class Params:
     stride: int = 1
     padding: int | str = 0
     dilation: int = 1
-    bias: sp.Rational = sp.Integer(0)
+    bias: Fraction = Fraction(0)
 
     def __post_init__(self) -> None:
         (h, w), (kh, kw) = _shape(self.input), _shape(self.kernel)
@@ -93,27 +91,23 @@ def _pads(p: Params) -> tuple[tuple[int, int], tuple[int, int]]:
     return pads(h, kh, p.stride, p.padding, p.dilation), pads(w, kw, p.stride, p.padding, p.dilation)
 
 
-def _fr(x: sp.Rational) -> Fraction:
-    return Fraction(int(x.p), int(x.q))
-
-
 def _correlate(
-    x: Grid, k: Grid, stride: int, padding: tuple[tuple[int, int], tuple[int, int]], dilation: int, bias: sp.Rational
+    x: Grid, k: Grid, stride: int, padding: tuple[tuple[int, int], tuple[int, int]], dilation: int, bias: Fraction
 ) -> tuple[list[list[Fraction]], list[list[Fraction]]]:
     """(padded input, output) with exact fractions: out[i][j] = b + sum k[u][v] * xp[i*s + u*d][j*s + v*d]."""
     (top, bottom), (left, right) = padding
     w = len(x[0])
     zero = Fraction(0)
     xp = [[zero] * (w + left + right) for _ in range(top)]
-    xp += [[zero] * left + [_fr(v) for v in row] + [zero] * right for row in x]
+    xp += [[zero] * left + [Fraction(v) for v in row] + [zero] * right for row in x]
     xp += [[zero] * (w + left + right) for _ in range(bottom)]
-    kf = [[_fr(v) for v in row] for row in k]
+    kf = [[Fraction(v) for v in row] for row in k]
     kh, kw = len(kf), len(kf[0])
     rows = (len(xp) - effective_kernel(kh, dilation)) // stride + 1
     cols = (len(xp[0]) - effective_kernel(kw, dilation)) // stride + 1
     if rows < 1 or cols < 1:  # only a mistaken variant (e.g. padding forgotten) gets here
         raise ParamError("kernel", f"a kernel that fits the {len(xp)}x{len(xp[0])} (padded) input", (kh, kw))
-    b = _fr(bias)
+    b = Fraction(bias)
     out = [
         [
             b + sum(kf[u][v] * xp[i * stride + u * dilation][j * stride + v * dilation] for u in range(kh) for v in range(kw))
@@ -125,7 +119,8 @@ def _correlate(
 
 
 def _exact(m: Sequence[Sequence[Fraction]]) -> Grid:
-    return tuple(tuple(sp.Rational(v.numerator, v.denominator) for v in row) for row in m)
+    """Integral entries as ``int``, like every exact answer (what sympy's Rational -> Integer did)."""
+    return tuple(tuple(norm(v) for v in row) for row in m)
 
 
 def _output(p: Params, **change: Any) -> Grid:
@@ -137,7 +132,7 @@ def _output(p: Params, **change: Any) -> Grid:
 @lru_cache(maxsize=4096)
 def _n(x: Fraction) -> doc.F:
     """A factor of a written-out window sum (cached: the same few values recur)."""
-    return doc.num(sp.Rational(x.numerator, x.denominator), paren_negative=True)
+    return doc.num(x, paren_negative=True)
 
 
 @lru_cache(maxsize=16384)
@@ -150,7 +145,7 @@ def _window_sum(kf: list[list[Fraction]], xp: list[list[Fraction]], i: int, j: i
     s, d = p.stride, p.dilation
     terms = [_term(w, xp[i * s + u * d][j * s + v * d]) for u, row in enumerate(kf) for v, w in enumerate(row)]
     if p.bias != 0:
-        terms.append(_n(_fr(p.bias)))
+        terms.append(_n(Fraction(p.bias)))
     return doc.join("+", terms)
 
 
@@ -185,7 +180,7 @@ def solve(p: Params) -> Answer:
     bias = " plus the bias" if p.bias != 0 else ""
     steps.append(para(f"Each output is the sum of the kernel entries times the input window under it{bias} "
                       f"(cross-correlation: the kernel is not flipped), the window moving {p.stride} at a time:"))
-    kf = [[_fr(v) for v in row] for row in p.kernel]
+    kf = [[Fraction(v) for v in row] for row in p.kernel]
     for c in range(min(rows * cols, MAX_SHOWN)):
         i, j = divmod(c, cols)
         formula = doc.eq(var("y", f"{i + 1},{j + 1}"), _window_sum(kf, xp, i, j, p), doc.num(exact[i][j]))
@@ -237,7 +232,7 @@ MISTAKES = (
     Mistake(
         "forgot-bias",
         "add the bias to every output.",
-        lambda p: {"output": _output(p, bias=sp.Integer(0))} if p.bias != 0 else {},
+        lambda p: {"output": _output(p, bias=Fraction(0))} if p.bias != 0 else {},
     ),
     Mistake(
         "forgot-dilation",
@@ -290,12 +285,12 @@ def sample(
     h, w = rng.choice(shapes)
 
     def grid(r: int, c: int) -> Grid:
-        return tuple(tuple(sp.Integer(rng.randint(value_min, value_max)) for _ in range(c)) for _ in range(r))
+        return tuple(tuple(Fraction(rng.randint(value_min, value_max)) for _ in range(c)) for _ in range(r))
 
     kernel = grid(kh, kw)
     while all(v == 0 for row in kernel for v in row):
         kernel = grid(kh, kw)
-    return Params(grid(h, w), kernel, s, pad, d, sp.Integer(rng.randint(bias_min, bias_max)))
+    return Params(grid(h, w), kernel, s, pad, d, Fraction(rng.randint(bias_min, bias_max)))
 
 
 def _sizes(lo: int, hi: int, k: int, s: int, pad: int | str, d: int, divides: bool) -> list[tuple[int, int]]:

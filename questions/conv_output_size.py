@@ -3,13 +3,13 @@ PyTorch ``ceil_mode``) semantics of Keras and PyTorch; ``same``/``valid`` as in 
 
 from __future__ import annotations
 
+import math
+import numbers
 import random
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
-
-import sympy as sp
 
 from questions import doc
 from questions.conv_arith import conv_out, effective_kernel, pads
@@ -186,7 +186,7 @@ def _chain(p: Params, rule: Rule | None = None, start: Sequence[tuple[int, ...]]
 
 def _parts(p: Params, sizes: Sequence[tuple[int, ...]]) -> dict[str, Any]:
     if isinstance(p.input, int):
-        return {"output": sp.Integer(sizes[-1][0]), "sizes": tuple(s[0] for s in sizes)}
+        return {"output": sizes[-1][0], "sizes": tuple(s[0] for s in sizes)}
     return {"output": tuple(sizes[-1]), "sizes": tuple(tuple(s) for s in sizes)}
 
 
@@ -301,8 +301,8 @@ def _as_shape(v: Any, dims: int) -> tuple[int, ...] | None:
         return None
     out = []
     for x in items:
-        if isinstance(x, sp.Number) and x.is_finite:
-            x = float(x)
+        if isinstance(x, numbers.Real) and not isinstance(x, int | float) and math.isfinite(x):
+            x = float(x)  # a sympy number
         if isinstance(x, float) and x.is_integer():
             x = int(x)
         if isinstance(x, bool) or not isinstance(x, int) or not 1 <= x <= MAX_SIZE:

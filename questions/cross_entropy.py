@@ -18,12 +18,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import sympy as sp
-
 from questions import doc
 from questions.doc import Display, op, para, var
 from questions.errors import ParamError
-from questions.exact import to_exact
+from questions.exact import to_exact, to_sympy
 from questions.family import Answer, Mistake, Part
 from questions.params import Boolean, Choice, Integer, ListOf, Nested, Number, Param, PartSpec
 
@@ -64,7 +62,7 @@ def _exact_tree(v: Any, name: str) -> Any:
     if _is_list(v):
         return tuple(_exact_tree(x, f"{name}[{i + 1}]") for i, x in enumerate(v))
     try:
-        return to_exact(v)
+        return to_sympy(to_exact(v))
     except (ValueError, TypeError):
         raise ParamError(name, "a number", v) from None
 
@@ -143,6 +141,8 @@ def _check_probabilities(row: Sequence[Any], name: str, must_sum: bool) -> None:
 
 def _samples(p: Params) -> tuple[Sample, ...]:
     """The samples, validated: shapes, labels, probabilities and a finite loss."""
+    import sympy as sp
+
     if p.kind == "binary":
         if _depth(p.y_pred) > 1 or _depth(p.y_true) != _depth(p.y_pred):
             raise ParamError("y_pred", "for binary, one probability per sample (a number or a list) beside y_true's 0/1 labels", p.y_pred)
@@ -212,8 +212,11 @@ def _samples(p: Params) -> tuple[Sample, ...]:
 # ---------------------------------------------------------------------------------------------
 
 
-def _log_prob(p: Params, s: Sample, label: int | None = None, log: Any = sp.log) -> Any:
-    """ln of the probability the model gives to ``label`` (the true one by default)."""
+def _log_prob(p: Params, s: Sample, label: int | None = None, log: Any = None) -> Any:
+    """ln of the probability the model gives to ``label`` (the true one by default; ``log``: sympy's ln)."""
+    import sympy as sp
+
+    log = sp.log if log is None else log
     k = s.label if label is None else label
     if p.kind == "binary":
         z = s.pred[0]
@@ -226,6 +229,8 @@ def _log_prob(p: Params, s: Sample, label: int | None = None, log: Any = sp.log)
 
 
 def _reduce(p: Params, losses: Sequence[Any], reduction: str | None = None) -> Any:
+    import sympy as sp
+
     total = sp.Add(*losses)
     return total / len(losses) if (reduction or p.reduction) == "mean" else total
 
@@ -235,6 +240,8 @@ def _losses(p: Params, **how: Any) -> list[Any]:
 
 
 def _approx(v: Any) -> doc.F:
+    import sympy as sp
+
     if isinstance(v, sp.Rational):
         return doc.F("", "", "")
     s = f"{float(sp.N(v, 17)):.6g}"
@@ -355,10 +362,14 @@ def statement(p: Params) -> tuple[doc.Block, ...]:
 
 def _finite(loss: Any) -> dict[str, Any]:
     """``{"loss": loss}``, or nothing when the mistake would take ln(0)."""
+    import sympy as sp
+
     return {} if loss.has(sp.zoo, sp.oo, -sp.oo, sp.nan) else {"loss": loss}
 
 
 def _log_base(base: int) -> Any:
+    import sympy as sp
+
     return lambda v: sp.log(v) / sp.log(base)
 
 
@@ -381,6 +392,8 @@ def _one_based(p: Params) -> dict[str, Any]:
 
 
 def _forgot_negative_class(p: Params) -> dict[str, Any]:
+    import sympy as sp
+
     samples = _samples(p)
     if p.kind != "binary" or all(s.label == 1 for s in samples):
         return {}
@@ -452,6 +465,8 @@ def sample(
     logit_max: Any = 3,
 ) -> Params:
     """Probabilities as multiples of 1/denominator summing to 1 (tenths by default), or small integer logits."""
+    import sympy as sp
+
     if classes_min > classes_max or batch_min > batch_max:
         raise ParamError("options", "classes_min <= classes_max and batch_min <= batch_max", (classes_min, classes_max, batch_min, batch_max))
     if denominator < classes_max:

@@ -13,13 +13,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-import sympy as sp
-
 from questions import activations as act
 from questions import doc
 from questions.doc import Display, op, para, var
 from questions.errors import ParamError
-from questions.exact import to_exact
+from questions.exact import to_exact, to_sympy
 from questions.family import Answer, Mistake, Part, same
 from questions.params import Integer, Nested, Number, Param, PartSpec, Vector
 
@@ -121,6 +119,8 @@ def _orient(m: tuple[tuple[Any, ...], ...], n_in: int, layer: int) -> tuple[tupl
 
 def _biases(raw: Any, units: Sequence[int]) -> tuple[tuple[Any, ...], ...]:
     """Per-layer bias vectors; a scalar (or a one-element list) is added to every unit of its layer."""
+    import sympy as sp
+
     n_layers = len(units)
     if raw is None:
         return tuple((sp.Integer(0),) * n for n in units)
@@ -147,7 +147,7 @@ def _biases(raw: Any, units: Sequence[int]) -> tuple[tuple[Any, ...], ...]:
 
 def _exact(v: Any, name: str) -> Any:
     try:
-        return to_exact(v)
+        return to_sympy(to_exact(v))
     except (ValueError, TypeError):
         raise ParamError(name, "a number", v) from None
 
@@ -219,6 +219,8 @@ def _forward(
     activate: Activate = act.apply,
 ) -> list[tuple[tuple[Any, ...], tuple[Any, ...]]]:
     """(z_l, a_l) per layer; the keyword arguments let a mistaken solver change one ingredient."""
+    import sympy as sp
+
     a: tuple[Any, ...] = p.x
     out = []
     for w, b, name in zip(weights or p.weights, biases or p.biases, names or p.activations):
@@ -238,6 +240,8 @@ def _parts(layers: Sequence[tuple[tuple[Any, ...], tuple[Any, ...]]]) -> dict[st
 
 def _small(v: Any, limit: int = 30) -> bool:
     """Whether an exact value is short enough to print in a step (sympy printing is slow on big ones)."""
+    import sympy as sp
+
     if isinstance(v, sp.Rational):
         return True
     for n, _ in enumerate(sp.preorder_traversal(v)):
@@ -260,6 +264,8 @@ class _Shown:
 
     def approx(self, v: Any) -> doc.F:
         """`` ≈ 0.880797`` after a non-rational value; nothing after a rational one."""
+        import sympy as sp
+
         if isinstance(v, sp.Rational):
             return doc.F("", "", "")
         s = f"{float(sp.N(v, 15)):.6g}"
@@ -272,6 +278,8 @@ class _Shown:
 
     def vector(self, vs: Sequence[Any]) -> doc.F:
         """The output: exact when rational, else its decimals (each exact value is shown above)."""
+        import sympy as sp
+
         if all(isinstance(v, sp.Rational) for v in vs):
             return op("=") + doc.vec(vs)
         return op("~") + doc.vec([sp.Float(f"{float(sp.N(v, 15)):.6g}", 6) for v in vs])
@@ -352,6 +360,8 @@ def statement(p: Params) -> tuple[doc.Block, ...]:
 
 def _given_vector(v: Any, n: int) -> tuple[Any, ...] | None:
     """A student's vector as exact/float sympy numbers, or None when it is not n numbers."""
+    import sympy as sp
+
     if isinstance(v, sp.MatrixBase):
         v = list(v)
     if not isinstance(v, Sequence) or isinstance(v, str):
@@ -379,6 +389,8 @@ def _given_vector(v: Any, n: int) -> tuple[Any, ...] | None:
 
 def follow_on(p: Params, given: Mapping[str, Any]) -> dict[str, Any]:
     """a_l from the student's own z_l; z_(l+1) from the student's own a_l; the output from their a_L or z_L."""
+    import sympy as sp
+
     out: dict[str, Any] = {}
     n_layers = len(p.weights)
     for i, (w, b, name) in enumerate(zip(p.weights, p.biases, p.activations), start=1):
@@ -416,6 +428,8 @@ def _changed(p: Params, **variant: Any) -> dict[str, Any]:
 
 
 def _forgot_bias(p: Params) -> dict[str, Any]:
+    import sympy as sp
+
     if all(v == 0 for b in p.biases for v in b):
         return {}
     return _changed(p, biases=[(sp.Integer(0),) * len(b) for b in p.biases])
@@ -428,6 +442,8 @@ def _forgot_activation(p: Params) -> dict[str, Any]:
 
 
 def _transposed(p: Params) -> dict[str, Any]:
+    import sympy as sp
+
     square = all(len(w) == len(w[0]) for w in p.weights)
     if not square or all(sp.Matrix(w).is_symmetric() for w in p.weights):
         return {}
@@ -435,6 +451,8 @@ def _transposed(p: Params) -> dict[str, Any]:
 
 
 def _sigmoid_sign(p: Params) -> dict[str, Any]:
+    import sympy as sp
+
     if "sigmoid" not in p.activations:
         return {}
 
@@ -487,7 +505,7 @@ MISTAKES = (
     Mistake(
         "leaky-as-relu",
         "a leaky ReLU keeps alpha times a negative input instead of setting it to 0.",
-        lambda p: _leaky(p, alpha=sp.Integer(0)) if p.alpha != 0 else {},
+        lambda p: _leaky(p, alpha=0) if p.alpha != 0 else {},
     ),
 )
 
@@ -502,6 +520,8 @@ SATURATION = 4  # |z| of a sigmoid/tanh unit, and the spread of a softmax layer'
 
 def _unsaturated(z: Sequence[Any], name: str) -> bool:
     """Sigmoid, tanh and softmax away from 0 and 1, where decimals (and mistakes) still tell apart."""
+    import sympy as sp
+
     if name not in act.TRANSCENDENTAL:
         return True
     values = [float(sp.N(v, 15)) for v in z]

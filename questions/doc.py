@@ -12,11 +12,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 from functools import lru_cache
 from typing import Any, Union
 
-import sympy as sp
-from sympy.printing.str import StrPrinter
+from questions.exact import is_number, is_sympy, is_sympy_matrix, norm, number_str
 
 
 @dataclass(frozen=True)
@@ -148,25 +148,54 @@ def _words_latex(s: str) -> str:
 
 def num(x: Any, paren_negative: bool = False) -> F:
     """An exact number: 3, -1/2 (a fraction in LaTeX/Typst), with parentheses when negative if asked."""
-    return expr(sp.sympify(x) if not isinstance(x, sp.Basic) else x, paren_negative=paren_negative)
+    return expr(x, paren_negative=paren_negative)
 
 
 def expr(e: Any, paren_negative: bool = False) -> F:
-    """Any sympy expression or number."""
-    if not isinstance(e, sp.Basic):
-        e = sp.sympify(e)  # only ever called on trusted, already-exact values
-    latex, typst, plain = _notations(e)
-    neg = e.is_number and e.is_real and e.is_negative
-    compound = isinstance(e, sp.Add)
+    """Any sympy expression or exact number (``int``, ``Fraction``: printed as sympy prints the same
+    Integer/Rational, without importing sympy)."""
+    if is_number(e):
+        latex, typst, plain = _number_notations(e)
+        neg, compound = e < 0, False
+    else:
+        import sympy as sp
+
+        if not isinstance(e, sp.Basic):
+            e = sp.sympify(e)  # only ever called on trusted, already-exact values
+        latex, typst, plain = _notations(e)
+        neg = e.is_number and e.is_real and e.is_negative
+        compound = isinstance(e, sp.Add)
     if (paren_negative and neg) or (paren_negative and compound):
         return F(r"\left(" + latex + r"\right)", f"({typst})", f"({plain})")
     return F(latex, typst, plain)
 
 
+def _number_notations(x: int | Fraction) -> tuple[str, str, str]:
+    """An int or Fraction in the three notations, exactly as sympy's printers write the same number."""
+    x = norm(x)
+    if isinstance(x, int):
+        return str(x), str(x), str(x)
+    p, q = abs(x.numerator), x.denominator
+    sign = "-" if x < 0 else ""
+    return f"{sign and '- '}\\frac{{{p}}}{{{q}}}", f"{sign}{p}/{q}", f"{sign}{p}/{q}"
+
+
+def _cells(rows: Any, order: str | None) -> list[list[tuple[str, str, str]]]:
+    """Each entry of a matrix (a list of rows, a flat list as a column, or a sympy Matrix) in the
+    three notations; sympy is used only when an entry is not a plain number."""
+    if not is_sympy_matrix(rows) and not is_sympy(rows):
+        grid = [list(r) if isinstance(r, Sequence) and not isinstance(r, str) else [r] for r in rows]
+        if grid and all(is_number(x) for r in grid for x in r) and len({len(r) for r in grid}) == 1:
+            return [[_number_notations(x) for x in r] for r in grid]
+    import sympy as sp
+
+    return [[_notations(x, order) for x in row] for row in sp.Matrix(rows).tolist()]
+
+
 def mat(rows: Any, order: str | None = None) -> F:
     """A matrix (list of rows) or sympy Matrix, with square brackets. ``order="none"`` prints sums
     in sympy's internal order: several times faster for long exact entries (sums of exp terms)."""
-    cells = [[_notations(x, order) for x in row] for row in sp.Matrix(rows).tolist()]
+    cells = _cells(rows, order)
     latex = r"\begin{bmatrix}" + r" \\ ".join(" & ".join(c[0] for c in row) for row in cells) + r"\end{bmatrix}"
     typst = 'mat(delim: "[", ' + "; ".join(", ".join(c[1] for c in row) for row in cells) + ")"
     plain = "[" + ", ".join("[" + ", ".join(c[2] for c in row) + "]" for row in cells) + "]"
@@ -174,9 +203,13 @@ def mat(rows: Any, order: str | None = None) -> F:
 
 
 @lru_cache(maxsize=16384)
-def _notations(x: sp.Basic, order: str | None = None) -> tuple[str, str, str]:
-    """An expression in the three notations (cached: keys and steps print the same values again
+def _notations(x: Any, order: str | None = None) -> tuple[str, str, str]:
+    """A sympy expression in the three notations (cached: keys and steps print the same values again
     and again, and sympy's printers are slow)."""
+    import sympy as sp
+
+    from questions.doc_sympy import PlainPrinter, TypstPrinter
+
     if order is None:
         return sp.latex(x, ln_notation=True), TypstPrinter().doprint(x), plain_str(x)
     settings = {"order": order}
@@ -243,137 +276,10 @@ def plain(blocks: Iterable[Block]) -> str:
     return "\n".join(out)
 
 
-# ---------------------------------------------------------------------------------------------
-# Printers
-# ---------------------------------------------------------------------------------------------
-
-
-class PlainPrinter(StrPrinter):
-    """Terminal text: ``ln`` for the natural log, ``x^2``, ``Xᵀ``."""
-
-    def _print_log(self, expr: Any) -> str:
-        return f"ln({self._print(expr.args[0])})" if len(expr.args) == 1 else StrPrinter._print_log(self, expr)
-
-    def _print_Transpose(self, expr: Any) -> str:
-        inner = self._print(expr.arg)
-        return f"{inner}ᵀ" if isinstance(expr.arg, sp.MatrixSymbol) else f"({inner})ᵀ"
-
-    def _print_Exp1(self, expr: Any) -> str:
-        return "e"
-
-    def _print_MatrixBase(self, expr: Any) -> str:
-        return "[" + ", ".join("[" + ", ".join(self._print(x) for x in expr.row(i)) + "]" for i in range(expr.rows)) + "]"
-
-    _print_ImmutableDenseMatrix = _print_MatrixBase
-    _print_MutableDenseMatrix = _print_MatrixBase
-
-
 def plain_str(e: Any) -> str:
     """Readable exact text: ``1/(1 + exp(-13))``, ``x^2``, ``ln(5)``."""
-    return PlainPrinter().doprint(e).replace("**", "^")
+    if is_number(e):
+        return number_str(e)
+    from questions.doc_sympy import plain_str as sympy_plain
 
-
-class TypstPrinter(StrPrinter):
-    """sympy -> Typst math. Multi-letter names are quoted (Typst would read them as variables)."""
-
-    def _print_Symbol(self, expr: sp.Symbol) -> str:
-        name = expr.name
-        base, _, sub = name.partition("_")
-        b = base if (len(base) == 1 or base in _GREEK) else f'"{base}"'
-        return f"{b}_({sub})" if sub else b
-
-    _print_MatrixSymbol = _print_Symbol
-
-    def _print_Rational(self, expr: sp.Rational) -> str:
-        if expr.q == 1:
-            return str(expr.p)
-        sign = "-" if expr.p < 0 else ""
-        return f"{sign}{abs(expr.p)}/{expr.q}"
-
-    def _print_Integer(self, expr: sp.Integer) -> str:
-        return str(expr.p)
-
-    def _print_Float(self, expr: sp.Float) -> str:
-        return StrPrinter._print_Float(self, expr)
-
-    def _print_Exp1(self, expr: Any) -> str:
-        return "e"
-
-    def _print_Pi(self, expr: Any) -> str:
-        return "pi"
-
-    def _print_Infinity(self, expr: Any) -> str:
-        return "infinity"
-
-    def _print_Pow(self, expr: sp.Pow, rational: bool = False) -> str:
-        base, e = expr.as_base_exp()
-        if e == sp.S.Half:
-            return f"sqrt({self._print(base)})"
-        if e.is_Rational and e.is_negative:
-            inv = sp.Pow(base, -e, evaluate=False) if e != -1 else base
-            return f"1/({self._print(inv)})"
-        b = self._print(base)
-        if not (base.is_Symbol or base.is_Integer and base >= 0 or isinstance(base, sp.Function)):
-            b = f"({b})"
-        ex = self._print(e)
-        return f"{b}^{ex}" if (e.is_Integer and e >= 0) or e.is_Symbol and len(ex) == 1 else f"{b}^({ex})"
-
-    def _print_exp(self, expr: Any) -> str:
-        return f"e^({self._print(expr.args[0])})"
-
-    def _print_log(self, expr: Any) -> str:
-        if len(expr.args) == 2:
-            return f"log_({self._print(expr.args[1])})({self._print(expr.args[0])})"
-        return f"ln({self._print(expr.args[0])})"
-
-    def _print_Mul(self, expr: sp.Mul) -> str:
-        num_, den = sp.fraction(expr, exact=True)
-        if den != 1:
-            sign = ""
-            if num_.could_extract_minus_sign():
-                sign, num_ = "-", -num_
-            return f"{sign}({self._print(num_)})/({self._print(den)})"
-        args = expr.as_ordered_factors()
-        sign = ""
-        if args and args[0] == -1:
-            sign, args = "-", args[1:]
-        parts = []
-        for a in args:
-            s = self._print(a)
-            if isinstance(a, sp.Add) or (a.is_number and a.is_negative and parts):
-                s = f"({s})"
-            parts.append(s)
-        return sign + " dot ".join(parts)
-
-    def _print_MatMul(self, expr: Any) -> str:
-        coeff, factors = expr.as_coeff_matrices()
-        if coeff != 1:
-            head = "-" if coeff == -1 else self._print(coeff) + " "
-            return head + self._print_MatMul(sp.MatMul(*factors))
-        return " ".join(f"({self._print(a)})" if isinstance(a, sp.MatAdd) else self._print(a) for a in expr.args)
-
-    def _print_Transpose(self, expr: Any) -> str:
-        inner = self._print(expr.arg)
-        return f"({inner})^T" if not isinstance(expr.arg, sp.MatrixSymbol) else f"{inner}^T"
-
-    def _print_HadamardProduct(self, expr: Any) -> str:
-        return " dot.o ".join(f"({self._print(a)})" for a in expr.args)
-
-    def _print_Function(self, expr: Any) -> str:
-        name = expr.func.__name__
-        known = {"tanh", "sin", "cos", "max", "min", "exp", "ln"}
-        head = name if name in known else ("sigma" if name == "sigmoid" else f'op("{name}")')
-        return f"{head}({', '.join(self._print(a) for a in expr.args)})"
-
-    def _print_tanh(self, expr: Any) -> str:
-        return f"tanh({self._print(expr.args[0])})"
-
-    def _print_Max(self, expr: Any) -> str:
-        return f"max({', '.join(self._print(a) for a in expr.args)})"
-
-    def _print_MatrixBase(self, expr: Any) -> str:
-        rows = "; ".join(", ".join(self._print(x) for x in expr.row(i)) for i in range(expr.rows))
-        return f'mat(delim: "[", {rows})'
-
-    _print_ImmutableDenseMatrix = _print_MatrixBase
-    _print_MutableDenseMatrix = _print_MatrixBase
+    return sympy_plain(e)

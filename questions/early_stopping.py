@@ -19,11 +19,11 @@ values written with a few decimals except at float rounding ties an exam never r
 
 from __future__ import annotations
 
+import numbers
 import random
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any
-
-import sympy as sp
 
 from questions import doc
 from questions.doc import Code, para
@@ -37,7 +37,7 @@ SUMMARY = "Where Keras' EarlyStopping stops, the best epoch and the epochs run (
 PARAMS = (
     Param("monitor", Vector(max_len=MAX_ITEMS), help="the monitored value after each epoch, e.g. val_loss"),
     Param("patience", Integer(min=0, max=MAX_ITEMS), default=0, help="epochs without improvement before stopping"),
-    Param("min_delta", Number(), default=sp.Integer(0), help="an improvement must be strictly more than this (Keras takes |min_delta|)"),
+    Param("min_delta", Number(), default=Fraction(0), help="an improvement must be strictly more than this (Keras takes |min_delta|)"),
     Param("mode", Choice("min", "max", "auto"), default="auto", help="min, max, or auto (inferred from monitor_name)"),
     Param("restore_best_weights", Boolean(), default=False, help="restore the best epoch's weights at the end of training"),
     Param("baseline", Number(), default=None, help="wait is reset only by values that also beat the baseline"),
@@ -80,12 +80,12 @@ def infer_mode(name: str) -> str | None:
 
 @dataclass(frozen=True)
 class Params:
-    monitor: tuple[sp.Rational, ...]
+    monitor: tuple[Fraction, ...]
     patience: int = 0
-    min_delta: sp.Rational = sp.Integer(0)
+    min_delta: Fraction = Fraction(0)
     mode: str = "auto"
     restore_best_weights: bool = False
-    baseline: sp.Rational | None = None
+    baseline: Fraction | None = None
     start_from_epoch: int = 0
     monitor_name: str = "val_loss"
 
@@ -114,9 +114,9 @@ class Row:
     """One epoch of the trace; ``status`` is a key of ``_NOTE``."""
 
     epoch: int  # 0-based, as inside Keras
-    value: sp.Rational
+    value: Fraction
     status: str
-    best: sp.Rational | None
+    best: Fraction | None
     best_epoch: int
     wait: int
 
@@ -143,12 +143,12 @@ def simulate(
     ignore_baseline: bool = False,
 ) -> Run:
     """Keras 3's EarlyStopping on ``p.monitor``; the keyword switches give the known mistakes' variants."""
-    md = sp.Integer(0) if ignore_min_delta else abs(p.min_delta)
+    md = Fraction(0) if ignore_min_delta else abs(p.min_delta)
     sign = 1 if p.direction == "min" else -1  # compare sign * value: smaller is better
     start = 0 if ignore_start else p.start_from_epoch
     baseline = None if ignore_baseline else p.baseline
 
-    def better(cur: sp.Rational, ref: sp.Rational | None) -> bool:
+    def better(cur: Fraction, ref: Fraction | None) -> bool:
         if ref is None:
             return True
         lhs, rhs = sign * cur, sign * ref - md
@@ -178,23 +178,23 @@ def simulate(
     return Run(0, best_epoch, tuple(rows))
 
 
-def _parts(p: Params, run: Run) -> dict[str, sp.Integer]:
+def _parts(p: Params, run: Run) -> dict[str, int]:
     stopped = run.stopped + 1 if run.stopped else 0
     weights = run.best_epoch + 1 if p.restore_best_weights else run.epochs_run
     return {
-        "stopped_epoch": sp.Integer(stopped),
-        "best_epoch": sp.Integer(run.best_epoch + 1),
-        "epochs_run": sp.Integer(run.epochs_run),
-        "weights_from_epoch": sp.Integer(weights),
+        "stopped_epoch": stopped,
+        "best_epoch": run.best_epoch + 1,
+        "epochs_run": run.epochs_run,
+        "weights_from_epoch": weights,
     }
 
 
-def decimal_text(x: sp.Rational | None) -> str:
+def decimal_text(x: Fraction | None) -> str:
     """0.43 rather than 43/100 when the value has a finite decimal expansion (monitored values do)."""
     if x is None:
         return "-"
-    x = sp.Rational(x)
-    q, twos, fives = int(x.q), 0, 0
+    x = Fraction(x)
+    q, twos, fives = x.denominator, 0, 0
     while q % 2 == 0:
         q, twos = q // 2, twos + 1
     while q % 5 == 0:
@@ -295,13 +295,13 @@ def follow_on(p: Params, given: dict[str, Any]) -> dict[str, Any]:
     """epochs_run and (without restore) weights_from_epoch from the student's own stopped_epoch / best_epoch."""
     out: dict[str, Any] = {}
     s = given.get("stopped_epoch")
-    if isinstance(s, int | sp.Integer) and 0 <= int(s) <= len(p.monitor):
-        out["epochs_run"] = sp.Integer(int(s) or len(p.monitor))
+    if isinstance(s, numbers.Integral) and 0 <= int(s) <= len(p.monitor):
+        out["epochs_run"] = int(s) or len(p.monitor)
         if not p.restore_best_weights:
             out["weights_from_epoch"] = out["epochs_run"]
     b = given.get("best_epoch")
-    if p.restore_best_weights and isinstance(b, int | sp.Integer):
-        out["weights_from_epoch"] = sp.Integer(int(b))
+    if p.restore_best_weights and isinstance(b, numbers.Integral):
+        out["weights_from_epoch"] = int(b)
     return out
 
 
@@ -319,12 +319,12 @@ def _zero_based(p: Params) -> dict[str, Any]:
 
 def _restore_ignored(p: Params) -> dict[str, Any]:
     run = simulate(p)
-    return {"weights_from_epoch": sp.Integer(run.epochs_run)} if p.restore_best_weights and run.stopped else {}
+    return {"weights_from_epoch": run.epochs_run} if p.restore_best_weights and run.stopped else {}
 
 
 def _restore_only_on_stop(p: Params) -> dict[str, Any]:
     run = simulate(p)
-    return {"weights_from_epoch": sp.Integer(run.epochs_run)} if p.restore_best_weights and not run.stopped else {}
+    return {"weights_from_epoch": run.epochs_run} if p.restore_best_weights and not run.stopped else {}
 
 
 MISTAKES = (
@@ -445,7 +445,7 @@ def sample(
         start = rng.randint(1, min(3, n - 2)) if with_start and n > 2 else 0
         md = rng.choice((1, 2, 5)) * max(1, unit // 100) if with_md else 0
         if md:  # a tie at exactly best - min_delta after the first monitored epoch, before the stop
-            plain = simulate(Params(tuple(sp.Integer(u) for u in g), patience, mode="min", start_from_epoch=start))
+            plain = simulate(Params(tuple(Fraction(u) for u in g), patience, mode="min", start_from_epoch=start))
             t = rng.randint(start + 1, max(start + 1, plain.stopped or n - 1))
             best = min(g[start:t])
             g[t] = max(1, best - md)
@@ -453,11 +453,11 @@ def sample(
         if with_base and patience:  # with patience 0 the baseline never matters
             lo, hi = min(g[start:]), max(g[start:])
             base = rng.randint(max(1, lo - unit // 20), max(1, (lo + hi) // 2))
-        to_value = (lambda u: sp.Rational(u, unit)) if direction == "min" else (lambda u: sp.Rational(unit - u, unit))
+        to_value = (lambda u: Fraction(u, unit)) if direction == "min" else (lambda u: Fraction(unit - u, unit))
         candidate = Params(
             monitor=tuple(to_value(u) for u in g),
             patience=patience,
-            min_delta=sp.Rational(md, unit),
+            min_delta=Fraction(md, unit),
             mode=direction,
             restore_best_weights=restore,
             baseline=None if base is None else to_value(base),

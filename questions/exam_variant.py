@@ -171,7 +171,7 @@ def _override(text: str, params: Any) -> doc.Para:
 
 
 def _is_number(v: Any) -> bool:
-    return (isinstance(v, int) and not isinstance(v, bool)) or (isinstance(v, sp.Basic) and not isinstance(v, sp.MatrixBase))
+    return (isinstance(v, int | Fraction) and not isinstance(v, bool)) or (isinstance(v, sp.Basic) and not isinstance(v, sp.MatrixBase))
 
 
 def formula(value: Any, kind: str = "") -> doc.F | None:

@@ -17,23 +17,31 @@ A family is a module exposing, side by side:
 
 :class:`Family` wraps such a module and adds parsing, drawing with constraints, and the
 mistakes' answers.
+
+Exact values are ``int`` and ``fractions.Fraction`` (what the converters give); a family that needs
+symbolic algebra converts them with :func:`questions.exact.to_sympy` and imports sympy inside the
+functions that use it, never at module level: `nnexam list` and the numeric families start without
+sympy (~0.5 s of imports).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import random
+from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from types import ModuleType
-from typing import Any
-
-import sympy as sp
+from typing import TYPE_CHECKING, Any
 
 from questions.doc import Block
 from questions.errors import NnexamError, ParamError
+from questions.exact import is_number, is_sympy_matrix, loaded_sympy
 from questions.params import Param, PartSpec, parse_fields
+
+if TYPE_CHECKING:
+    import sympy as sp
 
 
 @dataclass(frozen=True)
@@ -80,18 +88,21 @@ def same(a: Any, b: Any) -> bool:
         return isinstance(a, Mapping) and isinstance(b, Mapping) and a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
     if isinstance(a, str) or isinstance(b, str):
         return a == b
-    if isinstance(a, sp.MatrixBase):
+    if is_sympy_matrix(a):
         a = tuple(tuple(a.row(i)) for i in range(a.rows))
-    if isinstance(b, sp.MatrixBase):
+    if is_sympy_matrix(b):
         b = tuple(tuple(b.row(i)) for i in range(b.rows))
     if isinstance(a, Sequence) or isinstance(b, Sequence):
         return (
             isinstance(a, Sequence) and isinstance(b, Sequence) and len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
         )
+    sp = loaded_sympy()
+    if sp is None or (is_number(a) and is_number(b)):  # plain exact numbers (or other plain values)
+        return a == b
     if isinstance(a, sp.MatrixExpr) or isinstance(b, sp.MatrixExpr):
         return isinstance(a, sp.MatrixExpr) and isinstance(b, sp.MatrixExpr) and same_matrix_expr(a, b)
     try:
-        ea, eb = sp.sympify(a), sp.sympify(b)  # solver answers (sympy or int), never student text
+        ea, eb = sp.sympify(a), sp.sympify(b)  # solver answers (sympy, int or Fraction), never student text
     except (sp.SympifyError, TypeError):
         return a == b
     if ea == eb:
@@ -110,6 +121,8 @@ def same_matrix_expr(a: sp.MatrixExpr, b: sp.MatrixExpr) -> bool:
     """Matrix expressions such as ``(A - Y)*X.T`` are the same when they agree as explicit matrices,
     with distinct sizes for the dimension symbols and seeded random integer entries (simplify is slow
     and incomplete on them; cached, since a family has a handful). Different shapes are never the same."""
+    import sympy as sp
+
     if a == b:
         return True
     free = a.free_symbols | b.free_symbols
@@ -130,6 +143,8 @@ def same_matrix_expr(a: sp.MatrixExpr, b: sp.MatrixExpr) -> bool:
 
 def explicit_matrix(e: Any, mats: Mapping[Any, sp.Matrix]) -> Any:
     """A matrix expression evaluated with explicit matrices (sympy's doit is ~50x slower on these)."""
+    import sympy as sp
+
     if isinstance(e, sp.MatrixSymbol):
         return mats[e]
     if isinstance(e, sp.MatAdd):
@@ -156,6 +171,9 @@ def explicit_matrix(e: Any, mats: Mapping[Any, sp.Matrix]) -> Any:
     return e  # a scalar
 
 
+_MISSING = object()
+
+
 class Family:
     """A question family module, wrapped with the generic operations every family shares."""
 
@@ -168,6 +186,7 @@ class Family:
         self.options: tuple[Param, ...] = tuple(getattr(module, "OPTIONS", ()))
         self.mistakes: tuple[Mistake, ...] = tuple(module.MISTAKES)
         self.Params = module.Params
+        self._recent: OrderedDict[tuple[str, Any], Any] = OrderedDict()
 
     def __repr__(self) -> str:
         return f"<Family {self.type_id}>"
@@ -176,8 +195,23 @@ class Family:
         """Raw values (JSON, TOML, ``--set``) -> validated ``Params``."""
         return self.Params(**parse_fields(self.params, raw))
 
+    def _remembered(self, what: str, params: Any, compute: Callable[[], Any]) -> Any:
+        """``compute()``, kept for the last few params: ``draw`` solves a variant and works out its
+        mistakes to check them, and the exam then needs both again (fixed questions: for every
+        student). Params are frozen; results are never mutated."""
+        try:
+            key = (what, params)
+            hit = self._recent.get(key, _MISSING)
+        except TypeError:  # params holding something unhashable
+            return compute()
+        if hit is _MISSING:
+            hit = self._recent[key] = compute()
+            if len(self._recent) > 64:
+                self._recent.popitem(last=False)
+        return hit
+
     def solve(self, params: Any) -> Answer:
-        return self.module.solve(params)
+        return self._remembered("solve", params, lambda: self.module.solve(params))
 
     def statement(self, params: Any) -> tuple[Block, ...]:
         return tuple(self.module.statement(params))
@@ -192,8 +226,11 @@ class Family:
         fn = getattr(self.module, "definitions", None)
         return dict(fn(params)) if fn else {}
 
-    def mistake_answers(self, params: Any, answer: Answer | None = None) -> list[tuple[Mistake, dict[str, Any]]]:
+    def mistake_answers(self, params: Any, answer: Answer | None = None) -> tuple[tuple[Mistake, dict[str, Any]], ...]:
         """Each applicable mistake with the parts it changes (empty results are skipped)."""
+        return self._remembered("mistakes", params, lambda: self._mistake_answers(params))
+
+    def _mistake_answers(self, params: Any) -> tuple[tuple[Mistake, dict[str, Any]], ...]:
         out = []
         for m in self.mistakes:
             try:
@@ -202,7 +239,7 @@ class Family:
                 continue
             if wrong:
                 out.append((m, wrong))
-        return out
+        return tuple(out)
 
     def distinguishable(self, params: Any, answer: Answer) -> str | None:
         """None when every applicable mistake changes some part; else the id of one that does not."""

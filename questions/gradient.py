@@ -23,16 +23,18 @@ import math
 import random
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import Any
-
-import sympy as sp
+from functools import cache, lru_cache
+from typing import TYPE_CHECKING, Any
 
 from questions import doc
 from questions.doc import Display, F, mat, para
 from questions.errors import ParamError
+from questions.exact import to_sympy
 from questions.family import Answer, Mistake, Part, explicit_matrix
 from questions.params import Boolean, Choice, Integer, Matrix, Number, OneOf, Param, PartSpec, Vector
+
+if TYPE_CHECKING:
+    import sympy as sp
 
 TYPE_ID = "gradient"
 SUMMARY = "dL/dW and dL/db of a one-layer model (logistic, linear-mse, softmax-ce), symbolic and exact values"
@@ -69,10 +71,26 @@ OPTIONS = (
     Param("zero_weights", Boolean(), default=None, help="W = 0 and b = 0, so sigmoid/softmax are simple fractions (default: half the time)"),
 )
 
-# Symbolic shapes: the matrix-form answers hold for any sizes.
-M, NX, NY = sp.symbols("m n_x n_y", positive=True, integer=True)
-A_, Y_, X_ = sp.MatrixSymbol("A", NY, M), sp.MatrixSymbol("Y", NY, M), sp.MatrixSymbol("X", NX, M)
-ONES = sp.MatrixSymbol("1_m", M, 1)
+@dataclass(frozen=True)
+class Symbols:
+    M: Any  # samples
+    NX: Any  # features
+    NY: Any  # outputs
+    A: Any
+    Y: Any
+    X: Any
+    ONES: Any  # the column 1_m
+
+
+@cache
+def symbols() -> Symbols:
+    """Symbolic shapes: the matrix-form answers hold for any sizes (built on first use: sympy is
+    imported only when a gradient is solved, not when the family is listed)."""
+    import sympy as sp
+
+    m, nx, ny = sp.symbols("m n_x n_y", positive=True, integer=True)
+    return Symbols(m, nx, ny, sp.MatrixSymbol("A", ny, m), sp.MatrixSymbol("Y", ny, m), sp.MatrixSymbol("X", nx, m),
+                    sp.MatrixSymbol("1_m", m, 1))
 
 
 @dataclass(frozen=True)
@@ -86,6 +104,8 @@ class Params:
     b: Any = None  # a number or a tuple of numbers
 
     def __post_init__(self) -> None:
+        for name in ("X", "y", "W", "b"):  # the converters give Fractions; the solver is symbolic
+            object.__setattr__(self, name, to_sympy(getattr(self, name)))
         if self.half is not None and self.model != "linear-mse":
             raise ParamError("half", "no value: the 1/2 factor applies to model 'linear-mse' only", self.half)
         if self.X is None:
@@ -122,6 +142,8 @@ def _shape(m: sp.Matrix) -> str:
 @lru_cache(maxsize=256)
 def instance(p: Params) -> Numeric:
     """Exact X, Y, W, b, Z, A; raises ParamError naming the parameter whose shape does not fit."""
+    import sympy as sp
+
     X = sp.Matrix(p.X)
     n_x, m = X.shape
     Y = sp.Matrix(p.y)
@@ -169,12 +191,17 @@ def instance(p: Params) -> Numeric:
 
 def factor(p: Params, *, mean: bool | None = None, two: bool | None = None) -> sp.Expr:
     """c in dL/dZ = c (A - Y): 1/m for the mean, 2 for an MSE without the 1/2 (switches: mistakes)."""
+    import sympy as sp
+
+    shapes = symbols()
     mean = p.reduction == "mean" if mean is None else mean
     two = (p.model == "linear-mse" and p.half is False) if two is None else two
-    return (sp.Integer(2) if two else sp.Integer(1)) * (1 / M if mean else 1)
+    return (sp.Integer(2) if two else sp.Integer(1)) * (1 / shapes.M if mean else 1)
 
 
 def _scaled(c: sp.Expr, *factors: Any) -> sp.MatrixExpr:
+    import sympy as sp
+
     return sp.MatMul(c, *factors) if c != 1 else sp.MatMul(*factors)
 
 
@@ -183,30 +210,37 @@ def symbolic(c: sp.Expr, *, sign: bool = False, extra_sigmoid: bool = False, tra
              sum_b: bool = True) -> dict[str, sp.MatrixExpr]:
     """The matrix-form parts for dL/dZ = c (A - Y), or as a mistake writes them (cached: sympy builds
     matrix expressions slowly and a family has only a handful)."""
-    dz: sp.MatrixExpr = Y_ - A_ if sign else A_ - Y_
+    import sympy as sp
+
+    shapes = symbols()
+    dz: sp.MatrixExpr = shapes.Y - shapes.A if sign else shapes.A - shapes.Y
     if extra_sigmoid:
-        dz = sp.HadamardProduct(A_ - Y_, A_, sp.OneMatrix(NY, M) - A_)
+        dz = sp.HadamardProduct(shapes.A - shapes.Y, shapes.A, sp.OneMatrix(shapes.NY, shapes.M) - shapes.A)
     return {
         "dL/dZ": _scaled(c, dz),
-        "dL/dW": _scaled(c, dz, X_.T if transpose_x else X_),
-        "dL/db": _scaled(c, dz, ONES) if sum_b else _scaled(c, dz),
+        "dL/dW": _scaled(c, dz, shapes.X.T if transpose_x else shapes.X),
+        "dL/db": _scaled(c, dz, shapes.ONES) if sum_b else _scaled(c, dz),
     }
 
 
 def substitute(e: sp.MatrixExpr, values: Mapping[str, sp.Matrix]) -> sp.Matrix:
     """An explicit matrix from a matrix-form answer: the sizes and the named matrices (A, Y, X, 1_m)
     of ``values`` put in. Used to check the symbolic parts against numbers."""
-    dims = {NY: values["A"].rows, M: values["A"].cols, NX: values["X"].rows}
+    import sympy as sp
+
+    shapes = symbols()
+    dims = {shapes.NY: values["A"].rows, shapes.M: values["A"].cols, shapes.NX: values["X"].rows}
     mats = {}
     for s in e.free_symbols:
         if isinstance(s, sp.MatrixSymbol):
             shape = tuple(sp.sympify(d).xreplace(dims) for d in s.shape)
-            mats[sp.MatrixSymbol(s.name, *shape)] = sp.ones(dims[M], 1) if s.name == "1_m" else values[s.name]
+            mats[sp.MatrixSymbol(s.name, *shape)] = sp.ones(dims[shapes.M], 1) if s.name == "1_m" else values[s.name]
     return sp.Matrix(explicit_matrix(e.xreplace(dims), mats))
 
 
 def _values(c: sp.Expr, n: Numeric, dz: sp.Matrix, *, transpose_x: bool = True) -> dict[str, Any]:
-    cm = c.xreplace({M: n.X.cols})
+    shapes = symbols()
+    cm = c.xreplace({shapes.M: n.X.cols})
     d = dz if cm == 1 else cm * dz
     out: dict[str, Any] = {"dL/db_value": tuple(sum(d.row(i)) for i in range(d.rows))}
     x = n.X.T if transpose_x else n.X
@@ -241,6 +275,8 @@ def _answer_parts(p: Params, approx: bool = False, **switches: Any) -> dict[str,
 @lru_cache(maxsize=256)
 def _float_instance(p: Params) -> Numeric:
     """The instance with A in floating point (same formulas as :func:`_floats`)."""
+    import sympy as sp
+
     n = instance(p)
     return dataclasses.replace(n, A=sp.Matrix(_floats(p, n)["A"]))
 
@@ -291,6 +327,7 @@ def _approx(rows: list[list[float]]) -> F:
 
 def _floats(p: Params, n: Numeric) -> dict[str, list[list[float]]]:
     """A, dW and db in floating point (display only)."""
+    shapes = symbols()
     z = [[float(v) for v in n.Z.row(i)] for i in range(n.Z.rows)]
     rows, cols = len(z), len(z[0])
     if p.model == "logistic":
@@ -301,7 +338,7 @@ def _floats(p: Params, n: Numeric) -> dict[str, list[list[float]]]:
         top = [max(z[i][j] for i in range(rows)) for j in range(cols)]
         e = [[math.exp(z[i][j] - top[j]) for j in range(cols)] for i in range(rows)]
         a = [[e[i][j] / sum(e[k][j] for k in range(rows)) for j in range(cols)] for i in range(rows)]
-    c = float(factor(p).xreplace({M: cols}))
+    c = float(factor(p).xreplace({shapes.M: cols}))
     d = [[c * (a[i][j] - float(n.Y[i, j])) for j in range(cols)] for i in range(rows)]
     x = [[float(v) for v in n.X.row(k)] for k in range(n.X.rows)]
     dw = [[sum(d[i][j] * x[k][j] for j in range(cols)) for k in range(len(x))] for i in range(rows)]
@@ -309,6 +346,7 @@ def _floats(p: Params, n: Numeric) -> dict[str, list[list[float]]]:
 
 
 def solve(p: Params) -> Answer:
+    shapes = symbols()
     parts = _answer_parts(p)
     f = _formulas(p)
     c = factor(p)
@@ -334,7 +372,7 @@ def solve(p: Params) -> Answer:
         if all(v.is_Rational for v in n.A):  # linear-mse, or W = b = 0 (sigmoid 1/2, softmax 1/n_y)
             steps += [
                 *([para(doc.eq(doc.var("A"), mat(n.A)), ".")] if p.model != "linear-mse" else []),
-                para(doc.eq(doc.var("dZ"), doc.expr(dz), mat(c.xreplace({M: n.X.cols}) * (n.A - n.Y))), "."),
+                para(doc.eq(doc.var("dZ"), doc.expr(dz), mat(c.xreplace({shapes.M: n.X.cols}) * (n.A - n.Y))), "."),
             ]
         else:  # exact entries are exp() fractions, written out in dW and db; show their values here
             what = "σ(z) of each entry" if p.model == "logistic" else "the softmax of each column"
@@ -387,6 +425,9 @@ def definitions(p: Params) -> dict[str, str]:
 
 def follow_on(p: Params, given: dict[str, Any]) -> dict[str, Any]:
     """The values from the student's own matrix-form answers, evaluated on the instance."""
+    import sympy as sp
+
+    shapes = symbols()
     if not p.numeric:
         return {}
     n = instance(p)
@@ -396,7 +437,7 @@ def follow_on(p: Params, given: dict[str, Any]) -> dict[str, Any]:
         e = given.get(part)
         if isinstance(e, sp.MatrixExpr):
             try:
-                got = substitute(e.xreplace({M: n.X.cols}), values)
+                got = substitute(e.xreplace({shapes.M: n.X.cols}), values)
             except (ValueError, TypeError, KeyError, sp.ShapeError):
                 continue
             got = got.applyfunc(sp.expand)
@@ -477,6 +518,8 @@ def sample(
     zero_weights: bool | None = None,
 ) -> Params:
     """Small integers; W = b = 0 half the time (sigmoid 1/2, softmax 1/n_y), so the values are hand-computable."""
+    import sympy as sp
+
     if features_min > features_max or samples_min > samples_max:
         raise ParamError("options", "features_min <= features_max and samples_min <= samples_max",
                          (features_min, features_max, samples_min, samples_max))

@@ -17,8 +17,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-import sympy as sp
-
 from questions import doc
 from questions.doc import para
 from questions.family import Answer, Mistake, Part
@@ -149,9 +147,9 @@ def _parts(s: ModelSpec) -> dict[str, Any]:
         {"name": layer.name, "type": layer.kind, "output_shape": layer.output_shape, "params": layer.params} for layer in s.layers
     )
     return {
-        "total": sp.Integer(s.total),
-        "trainable": sp.Integer(s.trainable),
-        "non_trainable": sp.Integer(s.non_trainable),
+        "total": s.total,
+        "trainable": s.trainable,
+        "non_trainable": s.non_trainable,
         "layers": table,
     }
 

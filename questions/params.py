@@ -9,11 +9,11 @@ exam specs and ``--set`` values may come from anywhere.
 from __future__ import annotations
 
 import json
+import numbers
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any
-
-import sympy as sp
 
 from questions.errors import ParamError
 from questions.exact import to_exact
@@ -69,8 +69,8 @@ class Integer(Converter):
                 raise self.fail(name, raw) from None
         if isinstance(value, float) and value.is_integer():
             value = int(value)
-        if isinstance(value, sp.Integer):
-            value = int(value)
+        if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+            value = int(value)  # also a sympy Integer
         if isinstance(value, bool) or not isinstance(value, int):
             raise self.fail(name, raw)
         if (self.min is not None and value < self.min) or (self.max is not None and value > self.max):
@@ -81,7 +81,7 @@ class Integer(Converter):
 class Number(Converter):
     expected = "a number (integer, decimal or fraction like 3/4)"
 
-    def __call__(self, raw: Any, name: str) -> sp.Rational:
+    def __call__(self, raw: Any, name: str) -> Fraction:
         try:
             return to_exact(raw)
         except (ValueError, TypeError):
@@ -93,7 +93,7 @@ class Vector(Converter):
         self.min_len, self.max_len = min_len, max_len
         self.expected = f"a list of {min_len} to {max_len} numbers, e.g. [1, -2, 0.5]"
 
-    def __call__(self, raw: Any, name: str) -> tuple[sp.Rational, ...]:
+    def __call__(self, raw: Any, name: str) -> tuple[Fraction, ...]:
         raw = _maybe_json(raw)
         if isinstance(raw, str | bytes) or not isinstance(raw, Sequence):
             raise self.fail(name, raw)
@@ -109,7 +109,7 @@ class Matrix(Converter):
         self.allow_vector, self.max_dim = allow_vector, max_dim
         self.expected = "a matrix: a list of equal-length rows of numbers, e.g. [[1, 0], [-2, 3]]"
 
-    def __call__(self, raw: Any, name: str) -> tuple[tuple[sp.Rational, ...], ...]:
+    def __call__(self, raw: Any, name: str) -> tuple[tuple[Fraction, ...], ...]:
         raw = _maybe_json(raw)
         if isinstance(raw, str | bytes) or not isinstance(raw, Sequence) or not raw:
             raise self.fail(name, raw)
@@ -134,7 +134,7 @@ class Matrix(Converter):
 
 class Nested(Converter):
     """A number or lists of numbers nested at most ``max_depth`` deep, kept as nested tuples of exact
-    Rationals (ragged allowed): for parameters whose shape the family interprets (a list of weight
+    Fractions (ragged allowed): for parameters whose shape the family interprets (a list of weight
     matrices, a label or a batch of labels). The family checks the shapes."""
 
     def __init__(self, max_depth: int = 3, max_items: int = 20_000):

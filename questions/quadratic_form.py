@@ -13,17 +13,19 @@ from __future__ import annotations
 import random
 import re
 from dataclasses import dataclass
+from fractions import Fraction
 from functools import lru_cache
-from typing import Any
-
-import sympy as sp
+from typing import TYPE_CHECKING, Any
 
 from questions import doc
 from questions.doc import Display, para
 from questions.errors import ParamError
+from questions.exact import to_sympy
 from questions.family import Answer, Mistake, Part
 from questions.params import Boolean, Choice, Integer, ListOf, Number, OneOf, Param, PartSpec, Text
-from questions.safe_expr import ExprSyntaxError, parse_expression
+
+if TYPE_CHECKING:
+    import sympy as sp
 
 TYPE_ID = "quadratic-form"
 SUMMARY = "f(x) as xᵀAx + xᵀb + c with A symmetric (the error names a non-quadratic term)"
@@ -53,6 +55,10 @@ OPTIONS = (
 @lru_cache(maxsize=1024)
 def _canonical(name: str) -> str | None:
     """The symbol name the parser gives ``name`` (x1 -> x_1); None when it is not one name."""
+    import sympy as sp
+
+    from questions.safe_expr import ExprSyntaxError, parse_expression
+
     try:
         sym = parse_expression(name, max_len=32)
     except ExprSyntaxError:
@@ -125,6 +131,8 @@ def _natural(name: str) -> tuple[Any, ...]:
 def _degree_bound(e: sp.Expr, xs: set[sp.Symbol], f: str) -> int:
     """An upper bound of the degree of ``e`` in ``xs``, without expanding; non-polynomial pieces
     (sin(x), 1/x, 2^x, sqrt(x)) raise ParamError naming them."""
+    import sympy as sp
+
     if not (e.free_symbols & xs):
         return 0
     if isinstance(e, sp.Symbol):
@@ -141,6 +149,10 @@ def _degree_bound(e: sp.Expr, xs: set[sp.Symbol], f: str) -> int:
 @lru_cache(maxsize=512)
 def analyse(f: str, variables: tuple[str, ...] | None) -> Quadratic:
     """Parse and check ``f``; A, b, c. Raises ParamError naming the offending term or name."""
+    import sympy as sp
+
+    from questions.safe_expr import ExprSyntaxError, parse_expression
+
     try:
         e = parse_expression(f, symbols=variables)
     except ExprSyntaxError as err:
@@ -209,6 +221,8 @@ def _xvec(q: Quadratic) -> doc.F:
 
 
 def solve(p: Params) -> Answer:
+    import sympy as sp
+
     q = _quadratic(p)
     names = ", ".join(doc.plain_str(x) for x in q.x)
     rows = []
@@ -254,13 +268,16 @@ def statement(p: Params) -> tuple[doc.Block, ...]:
     )
 
 
-_HALF, _ONE, _TWO = sp.Rational(1, 2), sp.Integer(1), sp.Integer(2)
+_HALF, _ONE, _TWO = Fraction(1, 2), 1, 2
 
 
-def _variant(p: Params, *, cross: sp.Rational = _HALF, diag: sp.Rational = _ONE, upper: bool = False,
+def _variant(p: Params, *, cross: int | Fraction = _HALF, diag: int | Fraction = _ONE, upper: bool = False,
              b_sign: int = 1) -> dict[str, Any]:
     """A, b, c as a mistaken rule computes them: ``cross`` is the share of a cross term's coefficient put
     in A_ij (and A_ji unless ``upper``), ``diag`` the factor on squares."""
+    import sympy as sp
+
+    cross, diag = to_sympy(cross), to_sympy(diag)
     q = _quadratic(p)
     n = len(q.x)
     A = sp.zeros(n, n)
@@ -316,6 +333,8 @@ def sample(
 ) -> Params:
     """Small integer coefficients; at least one square, one cross term and one linear term, so every
     known mistake changes the answer."""
+    import sympy as sp
+
     if variables_min > variables_max:
         raise ParamError("options", "variables_min <= variables_max", (variables_min, variables_max))
     n = rng.randint(variables_min, variables_max)

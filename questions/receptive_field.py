@@ -13,8 +13,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import sympy as sp
-
 from questions import doc
 from questions.conv_arith import effective_kernel
 from questions.doc import num, op, para, var
@@ -86,7 +84,7 @@ def _table(layers: Sequence[Layer], *, dilation: bool = True, jump: bool = True,
 
 
 def _parts(rows: list[tuple[int, int, int]]) -> dict[str, Any]:
-    return {"rf": sp.Integer(rows[-1][1]), "jump": sp.Integer(rows[-1][2])}
+    return {"rf": rows[-1][1], "jump": rows[-1][2]}
 
 
 def solve(p: Params) -> Answer:
@@ -143,7 +141,7 @@ MISTAKES = (
             lambda p: _if(any(r[2] > 1 and x.span > 1 for r, x in zip(_table(p.layers), p.layers[1:])),
                           _table(p.layers, jump=False))),
     Mistake("multiplied-kernels", "receptive fields grow by adding (k - 1) j per layer, not by multiplying kernel sizes.",
-            lambda p: {"rf": sp.Integer(math.prod(x.span for x in p.layers))} if sum(x.span > 1 for x in p.layers) > 1 else {}),
+            lambda p: {"rf": math.prod(x.span for x in p.layers)} if sum(x.span > 1 for x in p.layers) > 1 else {}),
     Mistake("off-by-one", "start from one input pixel (r0 = 1): a 3x3 conv sees 3 pixels, not 2.",
             lambda p: {"rf": _parts(_table(p.layers, r0=0))["rf"]}),
 )

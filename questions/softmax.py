@@ -8,13 +8,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import sympy as sp
-
 from questions import activations as act
 from questions import doc
 from questions.doc import Display, op, para, var
 from questions.errors import ParamError
-from questions.exact import to_exact
+from questions.exact import to_exact, to_sympy
 from questions.family import Answer, Mistake, Part
 from questions.params import Integer, Nested, Param, PartSpec
 
@@ -52,7 +50,7 @@ def _exact_tree(v: Any, name: str) -> Any:
     if isinstance(v, tuple | list):
         return tuple(_exact_tree(x, f"{name}[{i + 1}]") for i, x in enumerate(v))
     try:
-        return to_exact(v)
+        return to_sympy(to_exact(v))
     except (ValueError, TypeError):
         raise ParamError(name, "a number", v) from None
 
@@ -80,6 +78,8 @@ _SUM = doc.F(r"\sum_j e^{z_j}", "sum_j e^(z_j)", "sum_j exp(z_j)")
 
 
 def solve(p: Params) -> Answer:
+    import sympy as sp
+
     rows = _rows(p.logits)
     probs = [act.softmax(r) for r in rows]
     steps: list[doc.Block] = [para("Softmax: ", act.definition("softmax"), ", one shared denominator per sample:")]
@@ -102,6 +102,8 @@ def solve(p: Params) -> Answer:
 
 def _approx(v: Any, decimal: float) -> doc.F:
     """`` ≈ 0.665241`` after a non-rational exact value."""
+    import sympy as sp
+
     if isinstance(v, sp.Rational):
         return doc.F("", "", "")
     s = f"{decimal:.6g}"
@@ -132,11 +134,15 @@ def _per_row(p: Params, fn: Any) -> dict[str, Any]:
 
 
 def _normalised_logits(z: Sequence[Any]) -> tuple[Any, ...] | None:
+    import sympy as sp
+
     total = sp.Add(*z)
     return None if total == 0 else tuple(v / total for v in z)
 
 
 def _one_hot(z: Sequence[Any]) -> tuple[Any, ...] | None:
+    import sympy as sp
+
     top = max(z)
     if list(z).count(top) > 1:
         return None
@@ -151,11 +157,18 @@ def _wrong_axis(p: Params) -> dict[str, Any]:
     return {"probabilities": tuple(zip(*cols))}
 
 
+def _exps(z: Any) -> tuple[Any, ...]:
+    """exp(z_i) without the normalisation (a mistake's answer)."""
+    import sympy as sp
+
+    return tuple(sp.exp(v) for v in z)
+
+
 MISTAKES = (
     Mistake(
         "forgot-normalisation",
         "divide each exp(z_i) by the sum of all exp(z_j), so that the probabilities sum to 1.",
-        lambda p: _per_row(p, lambda z: tuple(sp.exp(v) for v in z)),
+        lambda p: _per_row(p, _exps),
     ),
     Mistake(
         "normalised-logits",

@@ -3,11 +3,10 @@
 
 from __future__ import annotations
 
+import numbers
 import random
 from dataclasses import dataclass
 from typing import Any
-
-import sympy as sp
 
 from questions import doc
 from questions.doc import op, para, var
@@ -69,7 +68,7 @@ def solve(p: Params) -> Answer:
         para("Total updates: ", doc.eq(tot, doc.num(steps) + op("x") + doc.num(p.epochs), doc.num(total)), "."),
     ]
     return Answer(
-        parts=(Part("steps_per_epoch", sp.Integer(steps), "integer"), Part("total_updates", sp.Integer(total), "integer")),
+        parts=(Part("steps_per_epoch", steps, "integer"), Part("total_updates", total, "integer")),
         steps=tuple(steps_text),
     )
 
@@ -87,12 +86,12 @@ def statement(p: Params) -> tuple[doc.Block, ...]:
 def follow_on(p: Params, given: dict[str, Any]) -> dict[str, Any]:
     """total_updates from the student's own steps_per_epoch."""
     s = given.get("steps_per_epoch")
-    return {"total_updates": sp.Integer(s) * p.epochs} if isinstance(s, int | sp.Integer) else {}
+    return {"total_updates": int(s) * p.epochs} if isinstance(s, numbers.Integral) else {}
 
 
 def _floor_ceil_swapped(p: Params) -> dict[str, Any]:
     s = _steps(p, floor=not p.drop_last)
-    return {"steps_per_epoch": sp.Integer(s), "total_updates": sp.Integer(s * p.epochs)}
+    return {"steps_per_epoch": s, "total_updates": s * p.epochs}
 
 
 MISTAKES = (
@@ -109,12 +108,12 @@ MISTAKES = (
     Mistake(
         "forgot-epochs",
         "total updates count every epoch: steps per epoch x epochs.",
-        lambda p: {"total_updates": sp.Integer(_steps(p, floor=p.drop_last))} if p.epochs > 1 else {},
+        lambda p: {"total_updates": _steps(p, floor=p.drop_last)} if p.epochs > 1 else {},
     ),
     Mistake(
         "per-sample-updates",
         "a step processes a whole batch, not one sample: divide the samples by the batch size.",
-        lambda p: {"steps_per_epoch": sp.Integer(p.samples), "total_updates": sp.Integer(p.samples * p.epochs)}
+        lambda p: {"steps_per_epoch": p.samples, "total_updates": p.samples * p.epochs}
         if p.batch_size > 1
         else {},
     ),

@@ -146,7 +146,7 @@ def test_generator_is_seeded_varied_and_distinguishable():
     assert 30 < stops < 60
     for p in a:
         assert FAM.distinguishable(p, FAM.solve(p)) is None
-        assert all(v.q in (1, 2, 4, 5, 10, 20, 25, 50, 100) for v in p.monitor)
+        assert all(v.denominator in (1, 2, 4, 5, 10, 20, 25, 50, 100) for v in p.monitor)
 
 
 @pytest.mark.parametrize(

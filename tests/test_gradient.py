@@ -19,7 +19,8 @@ from questions.family import same
 
 FAM = registry.get("gradient")
 N = int(os.environ.get("NNEXAM_DIFF_N", "300"))
-A, Y, X, ONES, M = G.A_, G.Y_, G.X_, G.ONES, G.M
+S = G.symbols()
+A, Y, X, ONES, M = S.A, S.Y, S.X, S.ONES, S.M
 
 
 def answer(**raw):
@@ -93,7 +94,7 @@ INSTANCE = {"model": "logistic", "X": [[1, 2], [0, -1]], "y": [1, 0], "W": [[0, 
     [
         ("missing-x-transpose", INSTANCE, (A - Y) * X, [["-1/2", "-3/2"]], None),
         ("sign-error", INSTANCE, (Y - A) * X.T, [["-1/2", "1/2"]], [0]),
-        ("extra-sigmoid-derivative", INSTANCE, sp.HadamardProduct(A - Y, A, sp.OneMatrix(G.NY, M) - A) * X.T,
+        ("extra-sigmoid-derivative", INSTANCE, sp.HadamardProduct(A - Y, A, sp.OneMatrix(S.NY, M) - A) * X.T,
          [["1/8", "-1/8"]], [0]),
         ("mean-vs-sum", INSTANCE, sp.MatMul(1 / M, A - Y, X.T), [["1/4", "-1/4"]], [0]),
         ("mean-vs-sum", {**INSTANCE, "reduction": "mean"}, (A - Y) * X.T, [["1/2", "-1/2"]], [0]),

@@ -6,6 +6,7 @@ import html.parser
 import shutil
 import subprocess
 import xml.etree.ElementTree as ET
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
@@ -105,6 +106,8 @@ def _numbers(value: object) -> list[sp.Rational]:
         return [n for v in value for n in _numbers(v)]
     if isinstance(value, int) and not isinstance(value, bool) or isinstance(value, sp.Rational):
         return [sp.Rational(value)]
+    if isinstance(value, Fraction):
+        return [sp.Rational(value.numerator, value.denominator)]
     return []
 
 

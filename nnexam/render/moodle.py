@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from fractions import Fraction
 from typing import Any
 
 import sympy as sp
@@ -62,7 +63,7 @@ def _entries(exact: Any) -> list[tuple[str, Any]] | None:
     """(label, scalar) for each number in a scalar, vector, matrix or shape; None when not numeric."""
     if isinstance(exact, sp.MatrixBase):
         exact = exact.tolist()
-    if isinstance(exact, int | sp.Basic) and not isinstance(exact, bool):
+    if isinstance(exact, int | Fraction | sp.Basic) and not isinstance(exact, bool):
         return [("", exact)] if isinstance(json_value(exact), int | float) else None
     if isinstance(exact, Sequence) and not isinstance(exact, str) and exact:
         out: list[tuple[str, Any]] = []
