@@ -54,11 +54,11 @@ def class_run(n: int, jobs: int | None) -> tuple[float, float]:
 
 
 def latency_run() -> tuple[float, float]:
-    nnexam = Path(sys.executable).with_name("nnexam")
+    """``nnexam generate`` of the example exam (one student) in a fresh interpreter, this checkout's code."""
     with tempfile.TemporaryDirectory() as out:
         start, cpu = time.perf_counter(), cpu_seconds()
-        subprocess.run([str(nnexam), "generate", str(EXAMPLES / "exam.toml"), "--out", out, "--format", "pdf"],
-                       check=True, capture_output=True)
+        subprocess.run([sys.executable, "-m", "nnexam", "generate", str(EXAMPLES / "exam.toml"), "--out", out, "--format", "pdf"],
+                       check=True, capture_output=True, cwd=ROOT)
         return time.perf_counter() - start, cpu_seconds() - cpu
 
 
@@ -84,16 +84,17 @@ def main() -> None:
     ap.add_argument("--jobs", type=int, default=None)
     args = ap.parse_args()
     print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
-    lat = [latency_run() for _ in range(args.latency_runs)]
-    from questions import exam
+    if args.latency_runs:
+        lat = [latency_run() for _ in range(args.latency_runs)]
+        from questions import exam
 
-    n = len(exam.load(EXAMPLES / "exam.toml").questions)
-    print(f"one exam (the example's {n} questions, exam + key PDF, CLI incl. start-up): median {med(lat, 0):.2f} s wall, "
-          f"{med(lat, 1):.2f} s CPU over {len(lat)} runs")
-    warm_run(0)
-    warm = [warm_run(i) for i in range(1, args.latency_runs + 1)]
-    print(f"one exam in a warm process (exam + key PDF, answer sheet): median {med(warm, 0):.2f} s wall, "
-          f"{med(warm, 1):.2f} s CPU")
+        n = len(exam.load(EXAMPLES / "exam.toml").questions)
+        print(f"one exam (the example's {n} questions, exam + key + class key PDF, CLI incl. start-up): median "
+              f"{med(lat, 0):.2f} s wall, {med(lat, 1):.2f} s CPU over {len(lat)} runs")
+        warm_run(0)
+        warm = [warm_run(i) for i in range(1, args.latency_runs + 1)]
+        print(f"one exam in a warm process (exam + key PDF, answer sheet): median {med(warm, 0):.2f} s wall, "
+              f"{med(warm, 1):.2f} s CPU")
     times = [class_run(args.students, args.jobs) for _ in range(args.runs)]
     print(f"class: {args.students} students x 10 questions, exams + keys as PDF: median {med(times, 0):.1f} s wall "
           f"over {len(times)} run(s), {med(times, 1):.1f} s CPU in all ({med(times, 1) / args.students * 1000:.0f} ms "

@@ -21,13 +21,14 @@ def _formats(text: str) -> tuple[str, ...]:
     return names
 
 
-def _work(job: object, student: object) -> dict:
-    """One student, in a worker process. Errors come back as plain NnexamError (always picklable)."""
+def _work(job: object, student: object, writer: object = None) -> dict:
+    """One student, in a worker process (or in this one, with its PDF writer). Errors come back as
+    plain NnexamError (always picklable)."""
     from nnexam.render import outputs
     from questions.errors import NnexamError
 
     try:
-        return outputs.student(job, student)  # type: ignore[arg-type]
+        return outputs.student(job, student, writer)  # type: ignore[arg-type]
     except NnexamError as err:
         raise NnexamError(str(err)) from None
 
@@ -77,20 +78,26 @@ def generate(spec: object, students: tuple, out: Path, formats: tuple[str, ...],
 
         raise InputError(str(out), f"cannot create the output folder: {err.strerror or err}") from None
     job = outputs.Job(exam=spec, formats=formats, out=out, templates=templates)  # type: ignore[arg-type]
-    workers = min(jobs or min(2, os.cpu_count() or 1), len(students))
-    results = _run(job, students, workers)
-    (out / "key.json").write_text(key_json(spec, [r["key"] for r in results]), encoding="utf-8")  # type: ignore[arg-type]
-    outputs.class_files(job, results)
+    cpus = os.cpu_count() or 1
+    workers = min(jobs or min(2, cpus), len(students))
+    # in-process (one student, or --jobs 1): spare cores compile the PDFs in threads
+    writer = outputs.PdfWriter(threads=min(2, cpus) if workers <= 1 else 1)
+    try:
+        results = _run(job, students, workers, writer)
+        (out / "key.json").write_text(key_json(spec, [r["key"] for r in results]), encoding="utf-8")  # type: ignore[arg-type]
+        outputs.class_files(job, results, writer)
+    finally:
+        writer.finish()
 
 
-def _run(job: object, students: tuple, workers: int) -> list[dict]:
+def _run(job: object, students: tuple, workers: int, writer: object) -> list[dict]:
     """Every student's results in roster order, over ``workers`` processes, with a progress bar."""
     show = len(students) > 1
     with click.progressbar(length=len(students), label="Generating", file=sys.stderr, hidden=not show) as bar:
         if workers <= 1:
             results = []
             for s in students:
-                results.append(_work(job, s))
+                results.append(_work(job, s, writer))
                 bar.update(1)
             return results
         import multiprocessing

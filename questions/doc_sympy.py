@@ -12,6 +12,9 @@ import sympy as sp
 from sympy.printing.str import StrPrinter
 
 from questions.doc import _GREEK
+from questions.exact import fast_matmul_precedence
+
+fast_matmul_precedence()
 
 
 class PlainPrinter(StrPrinter):

@@ -13,6 +13,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import cached_property
 from typing import Any
 
 import sympy as sp
@@ -34,6 +35,14 @@ class MistakeAnswer:
     message: str
     exact: Any
 
+    @cached_property
+    def text(self) -> str:
+        return exact_str(self.exact)
+
+    @cached_property
+    def value(self) -> Any:
+        return json_value(self.exact)
+
 
 @dataclass(frozen=True)
 class PartKey:
@@ -46,6 +55,20 @@ class PartKey:
     help: str = ""
     mistakes: tuple[MistakeAnswer, ...] = ()
     choices: tuple[str, ...] | None = None
+
+    # Printed once per part: the key views, the class key, key.json and the answer sheet all ask
+    # (sympy printing and evalf are most of a student's Python time).
+    @cached_property
+    def text(self) -> str:
+        return exact_str(self.exact)
+
+    @cached_property
+    def value(self) -> Any:
+        return json_value(self.exact)
+
+    @cached_property
+    def decimal(self) -> str:
+        return decimal(self.exact, self.value, self.text)
 
 
 @dataclass(frozen=True)
@@ -192,9 +215,14 @@ def formula(value: Any, kind: str = "") -> doc.F | None:
     return None
 
 
+def is_table(value: Any) -> bool:
+    """A list of dicts (e.g. the layers of a model)."""
+    return isinstance(value, Sequence) and not isinstance(value, str) and bool(value) and all(isinstance(r, Mapping) for r in value)
+
+
 def table(value: Any) -> doc.Table | None:
     """A list of dicts (e.g. the layers of a model) as a table."""
-    if isinstance(value, Sequence) and not isinstance(value, str) and value and all(isinstance(r, Mapping) for r in value):
+    if is_table(value):
         header = tuple(dict.fromkeys(k for r in value for k in r))
         rows = tuple(tuple(_cell(r.get(h, "")) for h in header) for r in value)
         return doc.Table(tuple(str(h) for h in header), rows)
@@ -206,9 +234,10 @@ def _cell(v: Any) -> doc.Piece:
     return f if f is not None and not isinstance(v, int | sp.Integer) else exact_str(v)
 
 
-def decimal(value: Any) -> str:
-    """A decimal approximation (8 significant digits) when the exact value is not a plain integer or text."""
-    v = json_value(value)
+def decimal(value: Any, v: Any = None, text: str | None = None) -> str:
+    """A decimal approximation (8 significant digits) when the exact value is not a plain integer or
+    text; ``v`` and ``text``, when given, are its JSON value and exact text (already computed)."""
+    v = json_value(value) if v is None else v
 
     def fmt(x: Any) -> str:
         if isinstance(x, float):
@@ -221,7 +250,7 @@ def decimal(value: Any) -> str:
         return isinstance(x, int | float) and not isinstance(x, bool) or isinstance(x, list) and all(numeric(y) for y in x)
 
     approx = fmt(v)
-    return "" if not numeric(v) or approx == exact_str(value) else approx
+    return "" if not numeric(v) or approx == (exact_str(value) if text is None else text) else approx
 
 
 # ---------------------------------------------------------------------------------------------
@@ -278,11 +307,11 @@ def student_json(v: Variant) -> dict[str, Any]:
                 "part": p.part,
                 "kind": p.kind,
                 "points": _points_json(p.points),
-                "exact": exact_str(p.exact),
-                "value": json_value(p.exact),
+                "exact": p.text,
+                "value": p.value,
                 "tolerance": p.tolerance.as_dict(),
                 "mistakes": [
-                    {"id": m.id, "message": m.message, "exact": exact_str(m.exact), "value": json_value(m.exact)}
+                    {"id": m.id, "message": m.message, "exact": m.text, "value": m.value}
                     for m in p.mistakes
                 ],
                 "choices": list(p.choices) if p.choices is not None else None,

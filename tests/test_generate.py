@@ -113,6 +113,36 @@ def test_key_pdf_text_contains_the_exact_answers(files: tuple[Path, Path], tmp_p
         assert "ANSWER KEY" not in exam_text and "Page 1 of" in exam_text
 
 
+def test_class_key_lists_every_students_answers_and_the_parts_once(files: tuple[Path, Path], tmp_path: Path) -> None:
+    exam, roster = files
+    out = tmp_path / "out"
+    generate(exam, out, "--roster", str(roster), "--format", "pdf")
+    key = json.loads((out / "key.json").read_text())
+    text = subprocess.run(["pdftotext", "-layout", str(out / "class-key.pdf"), "-"],
+                          capture_output=True, text=True, check=True).stdout
+    flat = " ".join(text.split())
+    for s in key["students"]:
+        assert s["student"] in flat and s["name"] in flat
+        block = flat[flat.index(s["student"]):]
+        for q in s["questions"]:
+            for p in q["parts"]:
+                assert f"{p['part']} {p['exact']}" in block, (s["student"], p["id"])
+    for q in key["students"][0]["questions"]:
+        for p in q["parts"]:
+            assert flat.count(p["id"]) == 1  # the points and tolerance table names each part once
+
+
+def test_part_summary_says_when_points_vary_between_variants() -> None:
+    from nnexam.render.outputs import part_summary
+
+    row = {"question": 1, "id": "q1.z1", "points": "2", "tolerance": "exact"}
+    students = [{"rows": [row, {**row, "id": "q1.z2"}]}, {"rows": [{**row, "points": "1"}]}]
+    assert part_summary(students) == [
+        {"question": 1, "id": "q1.z1", "points": "varies", "tolerance": "exact"},
+        {"question": 1, "id": "q1.z2", "points": "2", "tolerance": "exact"},
+    ]
+
+
 def test_byte_identical_across_runs_and_job_counts(files: tuple[Path, Path], tmp_path: Path) -> None:
     exam, roster = files
     generate(exam, tmp_path / "a", "--roster", str(roster), "--format", "pdf,moodle", "--jobs", "1")

@@ -20,7 +20,7 @@ import jinja2
 from questions import doc
 from questions.exact import exact_str
 from questions.exam import ExamSpec
-from questions.exam_variant import PartKey, QuestionVariant, Variant, decimal, formula, table
+from questions.exam_variant import PartKey, QuestionVariant, Variant, formula, is_table, table
 
 
 class Raw(str):
@@ -86,6 +86,8 @@ class Format:
         return _memo(self._value, exact, kind)
 
     def _value(self, exact: Any, kind: str) -> Raw:
+        if _natural(exact):
+            return Raw(self.escape(str(exact)))  # 59018 needs no math (and math costs Typst layout time)
         f = formula(exact, kind)
         if f is not None:
             return Raw(self.answer_math(f))
@@ -106,6 +108,11 @@ class Format:
         if value is None:
             return ""
         return self.escape(str(value))
+
+
+def _natural(exact: Any) -> bool:
+    """A non-negative integer answer (a count, a size, an epoch)."""
+    return (isinstance(exact, int) and not isinstance(exact, bool) or getattr(exact, "is_Integer", False)) and exact >= 0
 
 
 @lru_cache(maxsize=8192)
@@ -235,8 +242,8 @@ def _part(fmt: Format, p: PartKey, key: bool) -> dict[str, Any]:
         out.update(
             answer=fmt.value(p.exact, p.kind) if rows is None else Raw(fmt.escape("the table below")),
             block=Raw(fmt.block(rows)) if rows is not None else Raw(""),
-            exact=exact_str(p.exact),
-            decimal=decimal(p.exact),
+            exact=p.text,
+            decimal=p.decimal,
             tolerance=tolerance_text(p),
         )
     return out
@@ -244,7 +251,7 @@ def _part(fmt: Format, p: PartKey, key: bool) -> dict[str, Any]:
 
 def _short_value(fmt: Format, exact: Any, kind: str) -> Raw:
     """A mistake's answer; a whole table would not fit beside its explanation."""
-    return Raw(fmt.escape("a different table")) if table(exact) is not None else fmt.value(exact, kind)
+    return Raw(fmt.escape("a different table")) if is_table(exact) else fmt.value(exact, kind)
 
 
 def _is_big(exact: Any) -> bool:

@@ -14,8 +14,9 @@ import jinja2
 
 from nnexam.render import base, html, markdown, moodle, typst
 from questions.errors import InputError, NnexamError
+from questions.exact import exact_str
 from questions.exam import ExamSpec, Student
-from questions.exam_variant import answer_sheet, build, student_json
+from questions.exam_variant import answer_sheet, build, is_table, student_json
 
 # --format name -> (Format, template suffix, file suffix)
 DOCUMENTS: dict[str, tuple[base.Format, str, str]] = {
@@ -62,8 +63,50 @@ def pdf(source: str, templates: Path | None, what: str) -> bytes:
         raise NnexamError(f"{what}: typst could not compile the document: {first}") from None
 
 
-def student(job: Job, s: Student) -> dict[str, Any]:
-    """Write one student's files; return their key.json entry, class-key rows and Moodle questions."""
+def _write_pdf(path: Path, source: str, templates: Path | None, what: str) -> None:
+    path.write_bytes(pdf(source, templates, what))
+
+
+class PdfWriter:
+    """Writes PDFs. Typst compiles outside the GIL, so with ``threads`` > 1 (spare cores: one exam,
+    or ``--jobs 1``) the exam, the key and the class key compile at the same time while Python goes
+    on; :meth:`finish` waits for them and raises the first error."""
+
+    def __init__(self, threads: int = 1) -> None:
+        from concurrent.futures import Future, ThreadPoolExecutor
+
+        self._pool = ThreadPoolExecutor(threads, thread_name_prefix="typst") if threads > 1 else None
+        self._pending: list[Future[None]] = []
+
+    def write(self, path: Path, source: str, templates: Path | None, what: str) -> None:
+        if self._pool is None:
+            _write_pdf(path, source, templates, what)
+        else:
+            self._pending.append(self._pool.submit(_write_pdf, path, source, templates, what))
+
+    def finish(self) -> None:
+        try:
+            for f in self._pending:
+                f.result()
+        finally:
+            self._pending.clear()
+            if self._pool is not None:
+                self._pool.shutdown(cancel_futures=True)
+
+
+def student(job: Job, s: Student, writer: PdfWriter | None = None) -> dict[str, Any]:
+    """Write one student's files; return their key.json entry, class-key rows and Moodle questions.
+    PDFs go through ``writer`` (the caller finishes it) or are written before this returns."""
+    own = writer is None
+    writer = writer or PdfWriter()
+    try:
+        return _student(job, s, writer)
+    finally:
+        if own:
+            writer.finish()
+
+
+def _student(job: Job, s: Student, writer: PdfWriter) -> dict[str, Any]:
     v = build(job.exam, s)
     for name in job.formats:
         if name not in DOCUMENTS:
@@ -73,7 +116,7 @@ def student(job: Job, s: Student) -> dict[str, Any]:
             text = render(fmt, job.templates, f"exam.{tsuffix}.j2", base.view(fmt, v, key))
             path = job.out / folder / f"{s.file}{fsuffix}"
             if name == "pdf":
-                path.write_bytes(pdf(text, job.templates, f"{folder}/{s.file}{fsuffix}"))
+                writer.write(path, text, job.templates, f"{folder}/{s.file}{fsuffix}")
             else:
                 path.write_text(text, encoding="utf-8")
     (job.out / "sheets" / f"{s.file}.yaml").write_text(answer_sheet(v), encoding="utf-8")
@@ -92,14 +135,31 @@ def class_rows(fmt: base.Format, v: Any) -> dict[str, Any]:
             {
                 "question": q.number,
                 "id": p.id,
-                "answer": fmt.value(p.exact, p.kind),
-                "decimal": base.decimal(p.exact),
+                "part": p.part,
+                "answer": _class_answer(fmt, p.exact, p.kind),
+                "decimal": p.decimal,
                 "points": base.points(p.points),
+                "tolerance": base.tolerance_text(p),
             }
             for q in v.questions
             for p in q.parts
         ],
     }
+
+
+def _class_answer(fmt: base.Format, exact: Any, kind: str) -> base.Raw:
+    """A part's answer in the class key; a table (layers of a model) on one line, one row per
+    semicolon, so that every student stays a few lines long."""
+    if not is_table(exact):
+        return fmt.value(exact, kind)
+    return base.Raw(fmt.escape("; ".join(" ".join(_cell_text(c) for c in r.values()) for r in exact)))
+
+
+def _cell_text(v: Any) -> str:
+    """A table cell as text; shapes as Keras prints them, ``(26, 26, 16)`` and ``(10,)``."""
+    if isinstance(v, tuple) and v and all(isinstance(x, int) for x in v):
+        return "(" + ", ".join(map(str, v)) + ("," if len(v) == 1 else "") + ")"
+    return exact_str(v)
 
 
 def prepare(out: Path, formats: Sequence[str]) -> None:
@@ -109,22 +169,39 @@ def prepare(out: Path, formats: Sequence[str]) -> None:
         (out / folder).mkdir(parents=True, exist_ok=True)
 
 
-def class_files(job: Job, results: Sequence[Mapping[str, Any]]) -> None:
+def class_files(job: Job, results: Sequence[Mapping[str, Any]], writer: PdfWriter) -> None:
     """The class key in each document format and the Moodle XML, from the students' results."""
     exam = base.exam_view(job.exam)
     for name in job.formats:
         if name in DOCUMENTS:
             fmt, tsuffix, fsuffix = DOCUMENTS[name]
-            context = {"exam": exam, "students": [r["class"][name] for r in results]}
+            students = [r["class"][name] for r in results]
+            context = {"exam": exam, "students": students, "parts": part_summary(students)}
             text = render(fmt, job.templates, f"class_key.{tsuffix}.j2", context)
             path = job.out / f"class-key{fsuffix}"
             if name == "pdf":
-                path.write_bytes(pdf(text, job.templates, path.name))
+                writer.write(path, text, job.templates, path.name)
             else:
                 path.write_text(text, encoding="utf-8")
     if "moodle" in job.formats:
         text = render(moodle.FORMAT, job.templates, "moodle.xml.j2", {"exam": exam, "categories": categories(job.exam, results)})
         (job.out / "moodle.xml").write_text(text, encoding="utf-8")
+
+
+def part_summary(students: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Every part id once, in exam order, with its points and tolerance: the same for every variant
+    unless a question's parts vary (e.g. a drawn number of layers), which the summary says."""
+    seen: dict[str, dict[str, Any]] = {}
+    for s in students:
+        for r in s["rows"]:
+            entry = seen.setdefault(r["id"], {"question": r["question"], "id": r["id"], "points": {r["points"]}, "tolerance": {r["tolerance"]}})
+            entry["points"].add(r["points"])
+            entry["tolerance"].add(r["tolerance"])
+    return [
+        {**e, "points": e["points"].pop() if len(e["points"]) == 1 else "varies",
+         "tolerance": e["tolerance"].pop() if len(e["tolerance"]) == 1 else "varies"}
+        for e in sorted(seen.values(), key=lambda e: e["question"])
+    ]
 
 
 def categories(exam: ExamSpec, results: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
