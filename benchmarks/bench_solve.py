@@ -78,10 +78,15 @@ def main() -> None:
     print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
     exe = str(Path(sys.executable).with_name("nnexam"))
     print(f"{'command (fresh process)':<58} {'median s':>9}")
-    print(f"{'nnexam --help':<58} {startup([exe, '--help'], 5):>9.3f}")
+    print(f"{'nnexam --help':<58} {startup([exe, '--help'], 9):>9.3f}")
+    label = 'python -c "import sympy" (for comparison)'
+    print(f"{label:<58} {startup([sys.executable, '-c', 'import sympy'], 9):>9.3f}")
     for label, cmd in (  # a family without symbolic algebra (no sympy import) and one that needs sympy
         ("nnexam answer training-steps --set ... (no sympy)", ["answer", "training-steps", "--set", "samples=60000", "--set", "batch_size=32"]),
+        ("nnexam answer param-count --seed 1 (no sympy)", ["answer", "param-count", "--seed", "1"]),
+        ("nnexam answer conv2d-output --seed 1 (no sympy)", ["answer", "conv2d-output", "--seed", "1"]),
         ("nnexam answer cross-entropy --set ... (sympy)", ["answer", "cross-entropy", "--set", "y_true=[1,0,0]", "--set", "y_pred=[0.7,0.2,0.1]"]),
+        ("nnexam answer dense-forward --seed 1 (sympy)", ["answer", "dense-forward", "--seed", "1"]),
     ):
         print(f"{label:<58} {startup([exe, *cmd], 9):>9.3f}")
     print()
