@@ -16,8 +16,18 @@ COLORS = {"confirmed": "green", "consistent": "green", "refuted": "red", "implau
 
 
 def _short(value: Any, limit: int = 44) -> str:
-    text = value if isinstance(value, str) else json.dumps(value)
+    text = value if isinstance(value, str) else json.dumps(_tidy(value))
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _tidy(value: Any) -> Any:
+    """Floats to 12 significant digits for the terminal: a claimed 90.8 % shows as 0.908, not as
+    the 0.9079999999999999 that 90.8 / 100 is in binary."""
+    if isinstance(value, float):
+        return float(f"{value:.12g}")
+    if isinstance(value, list | tuple):
+        return [_tidy(v) for v in value]
+    return value
 
 
 def _print(verdicts: Sequence[Any]) -> None:

@@ -64,6 +64,7 @@ def test_audit_the_example_report(tmp_path):
     }
     steps = [c for c in claims if c["what"] == "steps_per_epoch"]
     assert steps[0]["verdict"] == "confirmed" and "ceil(54,000 / 64) = 844" in steps[0]["evidence"]
+    assert "claimed 0.908, expected 0.908" in res.output  # 90.8 %, not 0.9079999999999999
 
 
 def test_audit_bindings_and_errors(tmp_path):
