@@ -86,8 +86,10 @@ def generate(spec: object, students: tuple, out: Path, formats: tuple[str, ...],
         results = _run(job, students, workers, writer)
         (out / "key.json").write_text(key_json(spec, [r["key"] for r in results]), encoding="utf-8")  # type: ignore[arg-type]
         outputs.class_files(job, results, writer)
-    finally:
-        writer.finish()
+    except BaseException:
+        writer.finish(check=False)
+        raise
+    writer.finish()
 
 
 def _run(job: object, students: tuple, workers: int, writer: object) -> list[dict]:

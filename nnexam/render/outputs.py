@@ -84,10 +84,13 @@ class PdfWriter:
         else:
             self._pending.append(self._pool.submit(_write_pdf, path, source, templates, what))
 
-    def finish(self) -> None:
+    def finish(self, check: bool = True) -> None:
+        """Wait for the pending PDFs; ``check=False`` when an error is already on its way (the
+        first error is the one to report, not a later one it caused)."""
         try:
             for f in self._pending:
-                f.result()
+                if check:
+                    f.result()
         finally:
             self._pending.clear()
             if self._pool is not None:
@@ -96,17 +99,9 @@ class PdfWriter:
 
 def student(job: Job, s: Student, writer: PdfWriter | None = None) -> dict[str, Any]:
     """Write one student's files; return their key.json entry, class-key rows and Moodle questions.
-    PDFs go through ``writer`` (the caller finishes it) or are written before this returns."""
-    own = writer is None
+    PDFs go through ``writer`` (the caller finishes it); without one they are written before this
+    returns."""
     writer = writer or PdfWriter()
-    try:
-        return _student(job, s, writer)
-    finally:
-        if own:
-            writer.finish()
-
-
-def _student(job: Job, s: Student, writer: PdfWriter) -> dict[str, Any]:
     v = build(job.exam, s)
     for name in job.formats:
         if name not in DOCUMENTS:
