@@ -15,6 +15,7 @@ import yaml
 from click.testing import CliRunner
 
 from nnexam.cli import cli
+from nnexam.render import markdown
 from questions import registry
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -130,6 +131,12 @@ def test_class_key_lists_every_students_answers_and_the_parts_once(files: tuple[
     for q in key["students"][0]["questions"]:
         for p in q["parts"]:
             assert flat.count(p["id"]) == 1  # the points and tolerance table names each part once
+    generate(exam, out, "--roster", str(roster), "--format", "md,html")
+    md = (out / "class-key.md").read_text(encoding="utf-8")
+    for q in key["students"][0]["questions"]:
+        for p in q["parts"]:  # once in the points table, once per student
+            assert md.count(f"| {markdown.escape(p['id'])} | ") == 1 + len(key["students"])
+    assert "<th>Points</th><th>Tolerance</th>" in (out / "class-key.html").read_text(encoding="utf-8")
 
 
 def test_part_summary_says_when_points_vary_between_variants() -> None:
