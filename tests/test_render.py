@@ -142,6 +142,18 @@ def test_pdf_is_byte_identical_across_renders() -> None:
     assert outputs.pdf(document("pdf", v, True), None, "a") == outputs.pdf(document("pdf", v, True), None, "b")
 
 
+def test_pdf_compiles_in_threads_give_the_same_bytes() -> None:
+    """One Typst compiler per thread (kept between documents): concurrent compiles neither fail
+    nor change the bytes."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    sources = [document("pdf", variant(t), key) for t in ("training-steps", "softmax") for key in (False, True)]
+    alone = [outputs.pdf(src, None, "alone") for src in sources]
+    with ThreadPoolExecutor(3) as pool:
+        together = list(pool.map(lambda src: outputs.pdf(src, None, "together"), sources * 2))
+    assert together == alone * 2
+
+
 # ---------------------------------------------------------------------------------------------
 # Escaping: hostile names and bank text print as typed in every format
 # ---------------------------------------------------------------------------------------------
