@@ -29,10 +29,10 @@ KEY_FORMAT = "nnexam-key"
 KEY_VERSION = 1
 
 
-@dataclass(frozen=True)
-class MistakeAnswer:
-    id: str
-    message: str
+class _Printed:
+    """An exact answer's text and JSON value, printed once: the key views, the class key, key.json
+    and the answer sheet all ask (sympy printing and evalf are most of a student's Python time)."""
+
     exact: Any
 
     @cached_property
@@ -45,7 +45,14 @@ class MistakeAnswer:
 
 
 @dataclass(frozen=True)
-class PartKey:
+class MistakeAnswer(_Printed):
+    id: str
+    message: str
+    exact: Any
+
+
+@dataclass(frozen=True)
+class PartKey(_Printed):
     id: str  # "q1.z1"
     part: str
     kind: str
@@ -55,16 +62,6 @@ class PartKey:
     help: str = ""
     mistakes: tuple[MistakeAnswer, ...] = ()
     choices: tuple[str, ...] | None = None
-
-    # Printed once per part: the key views, the class key, key.json and the answer sheet all ask
-    # (sympy printing and evalf are most of a student's Python time).
-    @cached_property
-    def text(self) -> str:
-        return exact_str(self.exact)
-
-    @cached_property
-    def value(self) -> Any:
-        return json_value(self.exact)
 
     @cached_property
     def decimal(self) -> str:
