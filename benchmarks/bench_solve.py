@@ -66,29 +66,36 @@ def startup(cmd: list[str], runs: int) -> float:
     return statistics.median(walls)
 
 
+def imports_sympy(cmd: list[str]) -> bool:
+    """Whether the command loads sympy (Python's import-time log names every module it imports)."""
+    env = {**os.environ, "PYTHONPROFILEIMPORTTIME": "1"}
+    log = subprocess.run(cmd, check=True, capture_output=True, text=True, env=env).stderr
+    return any(line.rstrip().endswith("| sympy") for line in log.splitlines())
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=10_000, help="instances per family and run")
     ap.add_argument("--draws", type=int, default=200, help="Family.draw calls per family")
     ap.add_argument("--runs", type=int, default=3, help="runs; medians are reported")
     ap.add_argument("--only", nargs="*", help="type ids to run")
+    ap.add_argument("--startup-runs", type=int, default=9, help="fresh processes per start-up figure (median)")
     args = ap.parse_args()
     from questions import registry
 
     print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
     exe = str(Path(sys.executable).with_name("nnexam"))
+    k = args.startup_runs
     print(f"{'command (fresh process)':<58} {'median s':>9}")
-    print(f"{'nnexam --help':<58} {startup([exe, '--help'], 9):>9.3f}")
+    print(f"{'nnexam --help':<58} {startup([exe, '--help'], k):>9.3f}")
     label = 'python -c "import sympy" (for comparison)'
-    print(f"{label:<58} {startup([sys.executable, '-c', 'import sympy'], 9):>9.3f}")
-    for label, cmd in (  # a family without symbolic algebra (no sympy import) and one that needs sympy
-        ("nnexam answer training-steps --set ... (no sympy)", ["answer", "training-steps", "--set", "samples=60000", "--set", "batch_size=32"]),
-        ("nnexam answer param-count --seed 1 (no sympy)", ["answer", "param-count", "--seed", "1"]),
-        ("nnexam answer conv2d-output --seed 1 (no sympy)", ["answer", "conv2d-output", "--seed", "1"]),
-        ("nnexam answer cross-entropy --set ... (sympy)", ["answer", "cross-entropy", "--set", "y_true=[1,0,0]", "--set", "y_pred=[0.7,0.2,0.1]"]),
-        ("nnexam answer dense-forward --seed 1 (sympy)", ["answer", "dense-forward", "--seed", "1"]),
-    ):
-        print(f"{label:<58} {startup([exe, *cmd], 9):>9.3f}")
+    print(f"{label:<58} {startup([sys.executable, '-c', 'import sympy'], k):>9.3f}")
+    for type_id in registry.names():
+        if type_id in SKIP:
+            continue
+        cmd = [exe, "answer", type_id, "--seed", "1"]
+        label = f"nnexam answer {type_id} --seed 1 ({'sympy' if imports_sympy(cmd) else 'no sympy'})"
+        print(f"{label:<58} {startup(cmd, k):>9.3f}", flush=True)
     print()
     print(f"{'family':<18} {'n':>6} {'solve median ms':>16} {'p95 ms':>8} {'CPU ms':>8} {'draw ms':>8}")
     for type_id in args.only or registry.names():

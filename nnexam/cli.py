@@ -64,6 +64,9 @@ def cli() -> None:
 
 
 def main() -> None:
+    from nnexam.gcpolicy import skip_exit_collection
+
+    skip_exit_collection()
     cli(prog_name="nnexam")
 
 

@@ -7,6 +7,8 @@ import random
 
 import click
 
+from nnexam.gcpolicy import one_shot
+
 
 @click.command("list")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
@@ -53,6 +55,7 @@ def _plain_default(value: object) -> object:
 @click.option("--set", "sets", multiple=True, metavar="NAME=VALUE", help="A parameter; VALUE is JSON or a plain string.")
 @click.option("--seed", type=int, default=None, help="Draw a random variant (parameters given with --set stay fixed).")
 @click.option("--json", "as_json", is_flag=True, help='Print {"type", "params", "parts": {PART: {"exact", "value"}}}.')
+@one_shot
 def answer_cmd(type_id: str, sets: tuple[str, ...], seed: int | None, as_json: bool) -> None:
     """Solve one instance of TYPE exactly, with worked steps.
 

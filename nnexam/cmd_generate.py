@@ -105,8 +105,11 @@ def _run(job: object, students: tuple, workers: int, writer: object) -> list[dic
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
+        from nnexam.gcpolicy import skip_exit_collection
+
         # spawn: a fresh interpreter per worker, never a fork of a process whose typst threads run
-        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                                 initializer=skip_exit_collection) as pool:
             futures = [pool.submit(_work, job, s) for s in students]
             try:
                 results = []

@@ -74,6 +74,50 @@ def test_help_and_list_never_import_sympy() -> None:
     assert not loaded and {f["type"] for f in json.loads(out)} >= set(SYMPY_FREE) | set(SYMBOLIC)
 
 
+def test_exit_skips_the_final_collection_but_finishes_the_rest() -> None:
+    """``main`` freezes the heap at exit, after the other atexit handlers ran (they still do), so
+    the interpreter's last collection has nothing to walk; output written by the command is there."""
+    code = (
+        "import atexit, gc, sys\n"
+        "atexit.register(lambda: print('frozen at exit:', gc.get_freeze_count() > 0, flush=True))\n"
+        "from nnexam.cli import main\n"
+        "sys.argv = ['nnexam', 'answer', 'training-steps', '--set', 'samples=100', '--set', 'batch_size=32']\n"
+        "print('frozen before:', gc.get_freeze_count() > 0)\n"
+        "main()\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    assert "frozen before: False" in run.stdout
+    assert run.stdout.rstrip().endswith("frozen at exit: True")
+    assert "steps_per_epoch = 4" in run.stdout  # ceil(100 / 32), printed before the exit
+
+
+def test_one_shot_turns_the_collector_off_for_the_command_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    import gc
+
+    from nnexam.gcpolicy import one_shot
+    from questions.family import Family
+
+    @one_shot
+    def command(fail: bool) -> bool:
+        if fail:
+            raise ValueError("bad input")
+        return gc.isenabled()
+
+    assert gc.isenabled()
+    assert command(False) is False and gc.isenabled()
+    with pytest.raises(ValueError):
+        command(True)
+    assert gc.isenabled()
+    # `answer` is such a command: it solves with the collector off, and leaves it on
+    seen: list[bool] = []
+    solve = Family.solve
+    monkeypatch.setattr(Family, "solve", lambda self, params: seen.append(gc.isenabled()) or solve(self, params))
+    result = CliRunner().invoke(cli, ["answer", "training-steps", "--set", "samples=100", "--set", "batch_size=32"])
+    assert result.exit_code == 0 and "steps_per_epoch = 4" in result.output
+    assert seen and not any(seen) and gc.isenabled()
+
+
 # ---------------------------------------------------------------------------------------------
 # int / Fraction printers against sympy's, over many values
 
