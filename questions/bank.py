@@ -23,8 +23,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from questions.errors import InputError, ParamError
 from questions.files import read_text
 from questions.params import Converter
@@ -128,12 +126,18 @@ def load(path: str) -> tuple[Item, ...]:
     student's variant draws from the same file."""
     p = Path(path)
     text = read_text(p, "question bank", MAX_BANK_BYTES)
-    try:
-        data = yaml.safe_load(text) if p.suffix.lower() in (".yaml", ".yml") else tomllib.loads(text)
-    except tomllib.TOMLDecodeError as err:
-        raise InputError(str(p), f"not valid TOML: {err}") from None
-    except yaml.YAMLError as err:
-        raise InputError(str(p), f"not valid YAML: {err}") from None
+    if p.suffix.lower() in (".yaml", ".yml"):
+        import yaml  # only for YAML banks: every exam would otherwise pay its import
+
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as err:
+            raise InputError(str(p), f"not valid YAML: {err}") from None
+    else:
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as err:
+            raise InputError(str(p), f"not valid TOML: {err}") from None
     try:
         return parse_bank(data)
     except ParamError as err:
