@@ -1,5 +1,5 @@
 """What nnexam's processes ask of Python's cycle collector, and why (measured in
-benchmarks/README.md): it is the one runtime cost of a short command that is not nnexam's work.
+benchmarks/README.md): in a short command it costs time that is none of nnexam's work.
 
 * At exit Python collects every object one last time, for nothing. With sympy loaded that walk
   is 0.1-0.15 s, a fifth of a symbolic ``nnexam answer``. :func:`skip_exit_collection` freezes the
