@@ -81,11 +81,11 @@ def warm_run(i: int) -> tuple[float, float]:
         return time.perf_counter() - start, cpu_seconds() - cpu
 
 
-def _warm(source: bytes, root: Path | None) -> None:
+def _warm(source: str, root: Path | None) -> None:
     """Worker initializer: one compile, so that fonts and Typst's caches are loaded before timing."""
     from nnexam.render import typst as typst_format
 
-    typst_format.compile_pdf(source.decode("utf-8"), root)
+    typst_format.compile_pdf(source, root)
 
 
 def _compile_pair(sources: tuple[str, str], root: Path | None = None) -> tuple[float, float, float]:
@@ -103,7 +103,7 @@ def typst_floor(n: int, jobs: int, templates: Path | None = None) -> tuple[float
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    from nnexam.render import base, outputs
+    from nnexam.render import outputs
     from nnexam.render import typst as typst_format
     from questions.exam import Student
     from questions.exam_variant import build
@@ -112,10 +112,9 @@ def typst_floor(n: int, jobs: int, templates: Path | None = None) -> tuple[float
     pairs = []
     for i in range(1, n + 1):
         v = build(spec, Student(id=f"s{i:04d}", name=f"Student {i}", file=f"s{i:04d}"))  # type: ignore[arg-type]
-        pairs.append(tuple(outputs.render(typst_format.FORMAT, templates, "exam.typ.j2", base.view(typst_format.FORMAT, v, key))
-                           for key in (False, True)))
+        pairs.append(tuple(outputs.document(typst_format.FORMAT, "typ", templates, v, key) for key in (False, True)))
     ctx = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_warm, initargs=(pairs[0][1].encode("utf-8"), templates)) as pool:
+    with ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_warm, initargs=(pairs[0][1], templates)) as pool:
         spans = list(pool.map(_compile_pair, pairs, [templates] * n))
     return max(e for _, e, _ in spans) - min(s for s, _, _ in spans), sum(c for _, _, c in spans)
 

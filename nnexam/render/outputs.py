@@ -108,7 +108,7 @@ def student(job: Job, s: Student, writer: PdfWriter | None = None) -> dict[str, 
             continue
         fmt, tsuffix, fsuffix = DOCUMENTS[name]
         for key, folder in ((False, "exams"), (True, "keys")):
-            text = render(fmt, job.templates, f"exam.{tsuffix}.j2", base.view(fmt, v, key))
+            text = document(fmt, tsuffix, job.templates, v, key)
             path = job.out / folder / f"{s.file}{fsuffix}"
             if name == "pdf":
                 writer.write(path, text, job.templates, f"{folder}/{s.file}{fsuffix}")
@@ -120,6 +120,11 @@ def student(job: Job, s: Student, writer: PdfWriter | None = None) -> dict[str, 
         "class": {n: class_rows(DOCUMENTS[n][0], v) for n in job.formats if n in DOCUMENTS},
         "moodle": moodle.questions(v) if "moodle" in job.formats else [],
     }
+
+
+def document(fmt: base.Format, tsuffix: str, templates: Path | None, v: Any, key: bool) -> str:
+    """One student's exam (``key`` False) or answer key as ``fmt`` source text."""
+    return render(fmt, templates, f"exam.{tsuffix}.j2", base.view(fmt, v, key))
 
 
 def class_rows(fmt: base.Format, v: Any) -> dict[str, Any]:
