@@ -16,11 +16,10 @@ import time
 os.environ.setdefault("KERAS_BACKEND", "torch")
 
 import numpy as np  # noqa: E402
-
-from grader import datasets  # noqa: E402
-from grader.backends import registry  # noqa: E402
-from grader.backends.base import Data, TrainConfig  # noqa: E402
-from questions.model_analyser import analyse  # noqa: E402
+from nnexam.grader import datasets  # noqa: E402
+from nnexam.grader.backends import registry  # noqa: E402
+from nnexam.grader.backends.base import Data, TrainConfig  # noqa: E402
+from nnexam.questions.model_analyser import analyse  # noqa: E402
 
 MODEL = "model = keras.Sequential([keras.Input((784,)), layers.Dense(32, activation='sigmoid'), layers.Dense(10, activation='softmax')])"
 CONFIG = TrainConfig(optimizer="sgd", learning_rate=0.01, batch_size=32, epochs=1, loss="sparse_categorical_crossentropy")

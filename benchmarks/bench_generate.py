@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 def ten_question_exam() -> object:
     """The example exam's first 10 questions (all question types present in the package)."""
-    from questions import exam, registry
+    from nnexam.questions import exam, registry
 
     data = tomllib.loads((EXAMPLES / "exam.toml").read_text(encoding="utf-8"))
     present = [q for q in data["questions"] if q["type"] in registry.names()]
@@ -47,8 +47,9 @@ def cpu_seconds() -> float:
 
 
 def class_run(n: int, jobs: int | None, templates: Path | None = None) -> tuple[float, float]:
+    from nnexam.questions.exam import Student
+
     from nnexam.cmd_generate import generate
-    from questions.exam import Student
 
     spec = ten_question_exam()
     students = tuple(Student(id=f"s{i:04d}", name=f"Student {i}", file=f"s{i:04d}") for i in range(1, n + 1))
@@ -69,8 +70,9 @@ def latency_run() -> tuple[float, float]:
 
 def warm_run(i: int) -> tuple[float, float]:
     """One student's exam + key (PDF) and answer sheet in a warm process: the work per exam."""
+    from nnexam.questions import exam
+
     from nnexam.render import outputs
-    from questions import exam
 
     spec = exam.load(EXAMPLES / "exam.toml")
     with tempfile.TemporaryDirectory() as out:
@@ -103,10 +105,11 @@ def typst_floor(n: int, jobs: int, templates: Path | None = None) -> tuple[float
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
+    from nnexam.questions.exam import Student
+    from nnexam.questions.exam_variant import build
+
     from nnexam.render import outputs
     from nnexam.render import typst as typst_format
-    from questions.exam import Student
-    from questions.exam_variant import build
 
     spec = ten_question_exam()
     pairs = []
@@ -131,7 +134,7 @@ def main() -> None:
     print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
     if args.latency_runs:
         lat = [latency_run() for _ in range(args.latency_runs)]
-        from questions import exam
+        from nnexam.questions import exam
 
         n = len(exam.load(EXAMPLES / "exam.toml").questions)
         print(f"one exam (the example's {n} questions, exam + key + class key PDF, CLI incl. start-up): median "

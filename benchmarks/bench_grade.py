@@ -19,11 +19,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from grader.judge import grade_batch  # noqa: E402
-from grader.key import parse_key  # noqa: E402
-from grader.submissions import Batch, Submission  # noqa: E402
-from questions import exam as exam_mod  # noqa: E402
-from questions import exam_variant  # noqa: E402
+from nnexam.grader.judge import grade_batch  # noqa: E402
+from nnexam.grader.key import parse_key  # noqa: E402
+from nnexam.grader.submissions import Batch, Submission  # noqa: E402
+from nnexam.questions import exam as exam_mod  # noqa: E402
+from nnexam.questions import exam_variant  # noqa: E402
 
 QUESTIONS = [
     {"id": "q1", "type": "dense-forward", "points": 5},
@@ -91,7 +91,7 @@ def _cpu() -> float:
 
 def _clear_caches() -> None:
     """Every run starts cold, as one `nnexam grade` process does."""
-    from grader import compare, values
+    from nnexam.grader import compare, values
 
     for fn in (values._scalar, values._element, values._magnitude, compare.to_float, compare._tree, compare._key_points):
         fn.cache_clear()

@@ -17,8 +17,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from questions import param_count, registry  # noqa: E402
-from questions.model_analyser import analyse  # noqa: E402
+from nnexam.questions import param_count, registry  # noqa: E402
+from nnexam.questions.model_analyser import analyse  # noqa: E402
 
 VGG16_NOTATION = (
     "conv3-64, conv3-64, maxpool, conv3-128, conv3-128, maxpool, conv3-256, conv3-256, conv3-256, maxpool, "

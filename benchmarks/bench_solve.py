@@ -31,7 +31,7 @@ SKIP = {"true-false", "multiple-choice"}  # need a bank file; nothing to compute
 
 def solve_run(type_id: str, n: int, run: int) -> tuple[float, float, float]:
     """(median wall, p95 wall, median CPU) seconds per solve over n fresh instances."""
-    from questions import registry
+    from nnexam.questions import registry
 
     fam = registry.get(type_id)
     variants = [fam.module.sample(random.Random(run * 1_000_003 + seed)) for seed in range(n)]
@@ -46,7 +46,7 @@ def solve_run(type_id: str, n: int, run: int) -> tuple[float, float, float]:
 
 
 def draw_median(type_id: str, n: int) -> float:
-    from questions import registry
+    from nnexam.questions import registry
 
     fam = registry.get(type_id)
     times = []
@@ -81,7 +81,7 @@ def main() -> None:
     ap.add_argument("--only", nargs="*", help="type ids to run")
     ap.add_argument("--startup-runs", type=int, default=9, help="fresh processes per start-up figure (median)")
     args = ap.parse_args()
-    from questions import registry
+    from nnexam.questions import registry
 
     print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
     exe = str(Path(sys.executable).with_name("nnexam"))

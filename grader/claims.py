@@ -43,11 +43,11 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from grader import datasets
-from grader.backends.base import History, TrainConfig
-from questions.errors import InputError, NnexamError, ParamError
-from questions.files import read_text
-from questions.model_spec import ModelSpec
+from nnexam.grader import datasets
+from nnexam.grader.backends.base import History, TrainConfig
+from nnexam.questions.errors import InputError, NnexamError, ParamError
+from nnexam.questions.files import read_text
+from nnexam.questions.model_spec import ModelSpec
 
 STATIC = ("total_params", "trainable_params", "non_trainable_params", "layer_params", "output_shape",
           "steps_per_epoch", "total_updates", "train_samples", "dataset_size")
@@ -117,8 +117,7 @@ def _lines(text: str) -> dict[str, Any]:
 def read(path: str | Path, *, data_dir: str | None = None) -> ClaimsFile:
     """Parse and validate a claims file; errors name the file and line."""
     import yaml
-
-    from questions.model_analyser import analyse
+    from nnexam.questions.model_analyser import analyse
 
     p = Path(path)
     text = read_text(p, "claims file", MAX_BYTES)
@@ -321,7 +320,7 @@ def _layer_claim(claim: Claim, spec: ModelSpec) -> Verdict:
 
 
 def _steps(claim: Claim, config: TrainConfig, train_size: int) -> Verdict:
-    from grader.backends.base import validation_rows
+    from nnexam.grader.backends.base import validation_rows
 
     rows = validation_rows(train_size, config.validation_split)
     bs = config.batch_size
@@ -442,8 +441,8 @@ def check_training(claim: Claim, cf: ClaimsFile, histories: Sequence[History], b
 def verify(cf: ClaimsFile, *, backend: str | None = None, seeds: int = 3, show_progress: bool = False,
            workers: int | None = None) -> tuple[list[Verdict], list[History]]:
     """Every claim's verdict, training only when a training claim needs it (``seeds`` runs, cached)."""
-    from grader import train_cache
-    from grader.backends import registry
+    from nnexam.grader import train_cache
+    from nnexam.grader.backends import registry
 
     if not 1 <= seeds <= 50:
         raise ParamError("seeds", "an integer from 1 to 50", seeds)
@@ -461,7 +460,7 @@ def verify(cf: ClaimsFile, *, backend: str | None = None, seeds: int = 3, show_p
     if be is not None and any(v is None for v in out):
         jobs = [train_cache.Job(cf.spec, cf.data, cf.config, s, be.name) for s in range(seeds)]
         histories = train_cache.run(jobs, show_progress=show_progress, workers=workers)
-        from grader.backends.base import validation_rows
+        from nnexam.grader.backends.base import validation_rows
 
         rows = validation_rows(ds.train_size, cf.config.validation_split)
         counts_by_class = [int((ds.y_train == k).sum()) for k in range(ds.num_classes)] or [1]

@@ -1,10 +1,10 @@
-"""Comparators: one pure function per mode, on values from :mod:`grader.values`.
+"""Comparators: one pure function per mode, on values from :mod:`nnexam.grader.values`.
 
 Modes: exact integers, numbers within a relative-or-absolute tolerance, significant figures
 (with the 0.51 unit-in-the-last-place slack of hand rounding), vectors/matrices/shapes element
 by element with a shape check (a transposed matrix is recognised), symbolic expressions by
 randomized numeric evaluation (matrix symbols replaced by random matrices of shapes read from
-the key), choices and text. Tolerance defaults come from :mod:`grader.tolerance` only.
+the key), choices and text. Tolerance defaults come from :mod:`nnexam.grader.tolerance` only.
 """
 
 from __future__ import annotations
@@ -18,10 +18,16 @@ from typing import Any
 
 import numpy as np
 import sympy as sp
-
-from grader.tolerance import DEFAULT, Tolerance
-from grader.values import Formula
-from questions.safe_expr import CONSTANTS, ExprSyntaxError, Node, parse_tree, transposed_names, tree_names
+from nnexam.grader.tolerance import DEFAULT, Tolerance
+from nnexam.grader.values import Formula
+from nnexam.questions.safe_expr import (
+    CONSTANTS,
+    ExprSyntaxError,
+    Node,
+    parse_tree,
+    transposed_names,
+    tree_names,
+)
 
 Element = Callable[[Any, Any], bool]
 
@@ -510,7 +516,7 @@ def matches(
     shapes: Mapping[str, tuple[int, int]] | None = None,
     definitions: Mapping[str, str] | None = None,
 ) -> bool:
-    """Does ``given`` answer a part of ``kind`` whose key is ``expected``? Values from grader.values."""
+    """Does ``given`` answer a part of ``kind`` whose key is ``expected``? Values from nnexam.grader.values."""
     if kind == "integer":
         return arrays_equal(given, expected, exact_integer) if isinstance(given, tuple) else exact_integer(given, expected)
     if kind == "number":

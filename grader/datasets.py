@@ -28,9 +28,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-
-from grader.backends.base import Data
-from questions.errors import InputError, ParamError
+from nnexam.grader.backends.base import Data
+from nnexam.questions.errors import InputError, ParamError
 
 FASHION_DIR = Path("/usr/share/datasets/fashion-mnist")
 IDX_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")

@@ -13,9 +13,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from grader.gradebook import number, write_atomic
-from grader.judge import StudentResult
-from grader.key import Key
+from nnexam.grader.gradebook import number, write_atomic
+from nnexam.grader.judge import StudentResult
+from nnexam.grader.key import Key
 
 FORMATS = ("md", "html")
 

@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from grader.judge import StudentResult
-from grader.key import Key
+from nnexam.grader.judge import StudentResult
+from nnexam.grader.key import Key
 
 
 def number(x: float) -> str:

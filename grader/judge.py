@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from grader.compare import element_for, is_transposed, matches
-from grader.key import Key, KeyPart, KeyQuestion, KeyStudent
-from grader.values import MISSING, Formula, Unreadable, as_value, parse_answer
-from questions.errors import NnexamError
-from questions.safe_expr import ExprSyntaxError, parse_expression
+from nnexam.grader.compare import element_for, is_transposed, matches
+from nnexam.grader.key import Key, KeyPart, KeyQuestion, KeyStudent
+from nnexam.grader.values import MISSING, Formula, Unreadable, as_value, parse_answer
+from nnexam.questions.errors import NnexamError
+from nnexam.questions.safe_expr import ExprSyntaxError, parse_expression
 
 VERDICTS = ("correct", "partial", "incorrect", "missing", "unreadable")
 MAX_SHOWN = 300  # characters of a student's answer kept in results
@@ -72,7 +72,7 @@ def _shown(raw: Any) -> str | None:
 @cache
 def _family(type_id: str) -> Any:
     """The registry's family for ``type_id``, or None for a type this installation lacks."""
-    from questions import registry
+    from nnexam.questions import registry
 
     try:
         return registry.get(type_id)
@@ -131,7 +131,7 @@ def judge_part(
     follow: Mapping[str, Any] | None = None,
     shapes: Mapping[str, tuple[int, int]] | None = None,
 ) -> PartResult:
-    """One part's verdict; ``value`` is ``raw`` parsed by grader.values."""
+    """One part's verdict; ``value`` is ``raw`` parsed by nnexam.grader.values."""
 
     def result(verdict: str, credit: float, feedback: str, mistake: str | None = None, cf: bool = False) -> PartResult:
         return PartResult(
@@ -204,17 +204,17 @@ class Graded:
     """A batch graded: one result per student (roster order), and what could not be graded."""
 
     results: list[StudentResult]
-    problems: list[Any]  # grader.submissions.Problem
+    problems: list[Any]  # nnexam.grader.submissions.Problem
 
 
 def grade_batch(key: Key, batch: Any, progress: Any = None, jobs: int = 1) -> Graded:
-    """Judge every submission of ``batch`` (grader.submissions.Batch) against ``key``.
+    """Judge every submission of ``batch`` (nnexam.grader.submissions.Batch) against ``key``.
 
     An unknown student or a second submission for the same student is a problem (the first one
     read is graded); roster students without a submission get a row with status "no submission".
     ``progress(n)`` is called as submissions are done; ``jobs`` > 1 spreads them over processes.
     """
-    from grader.submissions import Problem
+    from nnexam.grader.submissions import Problem
 
     problems = list(batch.problems)
     todo: list[tuple[Any, KeyStudent]] = []

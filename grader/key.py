@@ -15,9 +15,9 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from grader.tolerance import DEFAULT, Tolerance
-from grader.values import Unreadable, parse_answer
-from questions.errors import InputError, NnexamError
+from nnexam.grader.tolerance import DEFAULT, Tolerance
+from nnexam.grader.values import Unreadable, parse_answer
+from nnexam.questions.errors import InputError, NnexamError
 
 KEY_FORMAT = "nnexam-key"
 MAX_KEY_BYTES = 200 * 1024 * 1024
@@ -65,7 +65,7 @@ class KeyQuestion:
     @cached_property
     def family_params(self) -> Any:
         """The family's Params rebuilt from the key (for error carried forward); None if impossible."""
-        from questions import registry
+        from nnexam.questions import registry
 
         try:
             return registry.get(self.type).parse(self.params)
@@ -75,7 +75,7 @@ class KeyQuestion:
     @cached_property
     def definitions(self) -> dict[str, str]:
         """What the names in this question's expressions stand for (A = sigma(W X + b 1_m^T))."""
-        from questions import registry
+        from nnexam.questions import registry
 
         if self.family_params is None:
             return {}

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
-from questions.errors import ParamError
+from nnexam.questions.errors import ParamError
 
 
 @dataclass(frozen=True)

@@ -29,10 +29,10 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from grader import datasets
-from grader.backends import registry
-from grader.backends.base import History, TrainConfig
-from questions.model_spec import ModelSpec
+from nnexam.grader import datasets
+from nnexam.grader.backends import registry
+from nnexam.grader.backends.base import History, TrainConfig
+from nnexam.questions.model_spec import ModelSpec
 
 FORMAT = 1  # bump when History or the key changes meaning
 SMALL_JOB_MACS = 3e9  # ~ a few seconds of one core

@@ -26,8 +26,14 @@ from typing import Any
 
 import sympy as sp
 import yaml
-
-from questions.safe_expr import CONSTANTS, MAX_SCI_EXPONENT, ExprSyntaxError, build, parse_tree, tree_names
+from nnexam.questions.safe_expr import (
+    CONSTANTS,
+    MAX_SCI_EXPONENT,
+    ExprSyntaxError,
+    build,
+    parse_tree,
+    tree_names,
+)
 
 MAX_ANSWER = 20_000  # characters of one answer
 MAX_ELEMENTS = 4096  # numbers in one vector/matrix answer

@@ -1,7 +1,7 @@
 """The ``nnexam`` command. Subcommands live in their own modules and load only when invoked,
 so ``nnexam --help`` never imports sympy, torch or keras.
 
-Errors: every :class:`questions.errors.NnexamError` becomes one line on stderr and exit code 1;
+Errors: every :class:`nnexam.questions.errors.NnexamError` becomes one line on stderr and exit code 1;
 usage errors are click's exit code 2.
 """
 
@@ -45,7 +45,7 @@ class LazyGroup(click.Group):
             formatter.write_dl(rows)
 
     def invoke(self, ctx: click.Context) -> object:
-        from questions.errors import NnexamError
+        from nnexam.questions.errors import NnexamError
 
         try:
             return super().invoke(ctx)

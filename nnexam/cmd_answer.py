@@ -14,7 +14,7 @@ from nnexam.gcpolicy import one_shot
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def list_cmd(as_json: bool) -> None:
     """The question types, their parameters and parts."""
-    from questions import registry
+    from nnexam.questions import registry
 
     fams = registry.families()
     if as_json:
@@ -45,7 +45,7 @@ def list_cmd(as_json: bool) -> None:
 
 
 def _plain_default(value: object) -> object:
-    from questions.exact import params_json
+    from nnexam.questions.exact import params_json
 
     return params_json(value)
 
@@ -65,9 +65,9 @@ def answer_cmd(type_id: str, sets: tuple[str, ...], seed: int | None, as_json: b
       nnexam answer conv2d-output --set 'input=[[1,2,0],[0,1,3],[2,1,0]]' --set 'kernel=[[1,0],[0,-1]]'
       nnexam answer dense-forward --seed 7
     """
-    from questions import doc, registry
-    from questions.exact import exact_str, json_value, params_json
-    from questions.params import set_values
+    from nnexam.questions import doc, registry
+    from nnexam.questions.exact import exact_str, json_value, params_json
+    from nnexam.questions.params import set_values
 
     family = registry.get(type_id)
     raw = set_values(sets)

@@ -15,7 +15,7 @@ def _formats(text: str) -> tuple[str, ...]:
     names = tuple(dict.fromkeys(n.strip().lower() for n in text.split(",") if n.strip()))
     bad = [n for n in names if n not in FORMATS]
     if bad or not names:
-        from questions.errors import UnknownNameError
+        from nnexam.questions.errors import UnknownNameError
 
         raise UnknownNameError("format", bad[0] if bad else text, FORMATS)
     return names
@@ -24,8 +24,8 @@ def _formats(text: str) -> tuple[str, ...]:
 def _work(job: object, student: object, writer: object = None) -> dict:
     """One student, in a worker process (or in this one, with its PDF writer). Errors come back as
     plain NnexamError (always picklable)."""
+    from nnexam.questions.errors import NnexamError
     from nnexam.render import outputs
-    from questions.errors import NnexamError
 
     try:
         return outputs.student(job, student, writer)  # type: ignore[arg-type]
@@ -55,7 +55,7 @@ def generate_cmd(
     Example:
       nnexam generate examples/exam.toml --roster examples/roster.csv --out exam-out
     """
-    from questions import exam
+    from nnexam.questions import exam
 
     names = _formats(formats)
     spec = exam.load(exam_file, seed=seed)
@@ -67,14 +67,14 @@ def generate_cmd(
 def generate(spec: object, students: tuple, out: Path, formats: tuple[str, ...], templates: Path | None = None,
              jobs: int | None = None) -> None:
     """Every output file for ``students`` (the command's work, callable from benchmarks)."""
+    from nnexam.questions.exam_variant import key_json
     from nnexam.render import outputs
-    from questions.exam_variant import key_json
 
     try:
         out.mkdir(parents=True, exist_ok=True)
         outputs.prepare(out, formats)
     except OSError as err:
-        from questions.errors import InputError
+        from nnexam.questions.errors import InputError
 
         raise InputError(str(out), f"cannot create the output folder: {err.strerror or err}") from None
     job = outputs.Job(exam=spec, formats=formats, out=out, templates=templates)  # type: ignore[arg-type]

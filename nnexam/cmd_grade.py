@@ -29,10 +29,10 @@ def grade_cmd(key: Path, submissions: tuple[Path, ...], out: Path, feedback_dir:
               json_path: Path | None, report_dir: Path | None, jobs: int | None, quiet: bool) -> None:
     """Grade submissions (YAML/JSON answer sheets, CSV exports, Markdown/text/PDF, folders, zip
     archives) against KEY.json: a gradebook row per student, feedback naming the mistakes."""
-    from grader import feedback, gradebook, report
-    from grader.judge import grade_batch
-    from grader.key import load_key
-    from grader.submissions import read_submissions
+    from nnexam.grader import feedback, gradebook, report
+    from nnexam.grader.judge import grade_batch
+    from nnexam.grader.key import load_key
+    from nnexam.grader.submissions import read_submissions
 
     answer_key = load_key(key)
     batch = read_submissions(submissions)

@@ -1,5 +1,5 @@
 """``nnexam verify`` (a claims file) and ``nnexam audit`` (a free-form report): thin wrappers around
-:mod:`grader.claims` and :mod:`grader.audit`. Both print a table of verdicts with their evidence and
+:mod:`nnexam.grader.claims` and :mod:`nnexam.grader.audit`. Both print a table of verdicts with their evidence and
 exit 0 even when claims are refuted; unusable input is an error naming the file and line (exit 1).
 """
 
@@ -78,7 +78,7 @@ def verify_cmd(claims_file: str, backend: str | None, json_out: str | None, seed
     Example:
       nnexam verify examples/claims.yaml --json verdicts.json --curves curves/
     """
-    from grader import claims
+    from nnexam.grader import claims
 
     cf = claims.read(claims_file, data_dir=data_dir)
     verdicts, histories = claims.verify(cf, backend=backend, seeds=seeds, show_progress=not quiet)
@@ -120,7 +120,7 @@ def audit_cmd(report: str, binds: tuple[str, ...], json_out: str | None, train: 
     Example:
       nnexam audit examples/report.md --json findings.json
     """
-    from grader.audit import audit
+    from nnexam.grader.audit import audit
 
     bindings = dict(_binding(b) for b in binds)
     verdicts = audit(report, bindings=bindings, train=train, backend=backend, seeds=seeds, data_dir=data_dir,

@@ -11,11 +11,11 @@ from collections.abc import Sequence
 from fractions import Fraction
 from typing import Any
 
-from questions import doc
-from questions.doc import F
-from questions.errors import ParamError, UnknownNameError
-from questions.exact import to_sympy
-from questions.params import Converter
+from nnexam.questions import doc
+from nnexam.questions.doc import F
+from nnexam.questions.errors import ParamError, UnknownNameError
+from nnexam.questions.exact import to_sympy
+from nnexam.questions.params import Converter
 
 NAMES = ("relu", "sigmoid", "tanh", "softmax", "linear", "leaky_relu")
 ALIASES = {"identity": "linear", "none": "linear", "logistic": "sigmoid", "leakyrelu": "leaky_relu"}

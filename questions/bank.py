@@ -10,7 +10,7 @@ A bank is TOML (``[[items]]``) or YAML (a list, or ``items:`` holding one), each
     explanation = "..."           # optional: shown in the key and in feedback
 
 Items with ``choices`` are multiple-choice, the others true-false. The families
-(:mod:`questions.true_false`, :mod:`questions.multiple_choice`) copy the item's text into their
+(:mod:`nnexam.questions.true_false`, :mod:`nnexam.questions.multiple_choice`) copy the item's text into their
 params, so a key.json never depends on the bank file being around.
 """
 
@@ -23,9 +23,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from questions.errors import InputError, ParamError
-from questions.files import read_text
-from questions.params import Converter
+from nnexam.questions.errors import InputError, ParamError
+from nnexam.questions.files import read_text
+from nnexam.questions.params import Converter
 
 LABELS = string.ascii_uppercase[:8]  # at most 8 choices: A..H
 MAX_BANK_BYTES = 2_000_000
@@ -150,7 +150,7 @@ def pick(items: tuple[Item, ...], type_id: str, item: str | None, rng: Any, path
     if item is not None:
         found = [it for it in fitting if it.id == item]
         if not found:
-            from questions.errors import UnknownNameError
+            from nnexam.questions.errors import UnknownNameError
 
             raise UnknownNameError(f"{type_id} item in {path}", item, [it.id for it in fitting])
         return found[0]

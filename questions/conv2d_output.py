@@ -12,14 +12,14 @@ from fractions import Fraction
 from functools import lru_cache
 from typing import Any
 
-from questions import doc
-from questions.conv_arith import effective_kernel, pads
-from questions.conv_output_size import size_formula
-from questions.doc import mat, op, para, var
-from questions.errors import ParamError
-from questions.exact import exact_str, norm
-from questions.family import Answer, Mistake, Part
-from questions.params import Boolean, Choice, Integer, ListOf, Matrix, Number, OneOf, Param, PartSpec
+from nnexam.questions import doc
+from nnexam.questions.conv_arith import effective_kernel, pads
+from nnexam.questions.conv_output_size import size_formula
+from nnexam.questions.doc import mat, op, para, var
+from nnexam.questions.errors import ParamError
+from nnexam.questions.exact import exact_str, norm
+from nnexam.questions.family import Answer, Mistake, Part
+from nnexam.questions.params import Boolean, Choice, Integer, ListOf, Matrix, Number, OneOf, Param, PartSpec
 
 TYPE_ID = "conv2d-output"
 SUMMARY = "Output of a 2-D convolution (cross-correlation) with stride, padding, dilation and bias"

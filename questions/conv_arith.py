@@ -7,7 +7,7 @@ Pure integer math (``//``, never ``floor`` on floats), shared by ``conv-output-s
 
 from __future__ import annotations
 
-from questions.errors import ParamError
+from nnexam.questions.errors import ParamError
 
 
 def effective_kernel(kernel: int, dilation: int = 1) -> int:

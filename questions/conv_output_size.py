@@ -11,12 +11,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from questions import doc
-from questions.conv_arith import conv_out, effective_kernel, pads
-from questions.doc import op, para, var
-from questions.errors import ParamError
-from questions.family import Answer, Mistake, Part
-from questions.params import Boolean, Choice, Integer, ListOf, OneOf, Param, PartSpec, Table
+from nnexam.questions import doc
+from nnexam.questions.conv_arith import conv_out, effective_kernel, pads
+from nnexam.questions.doc import op, para, var
+from nnexam.questions.errors import ParamError
+from nnexam.questions.family import Answer, Mistake, Part
+from nnexam.questions.params import Boolean, Choice, Integer, ListOf, OneOf, Param, PartSpec, Table
 
 TYPE_ID = "conv-output-size"
 SUMMARY = "Output size of a conv/pool layer or stack (floor, 'same'/'valid', dilation, ceil_mode)"

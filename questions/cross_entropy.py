@@ -18,12 +18,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from questions import doc
-from questions.doc import Display, op, para, var
-from questions.errors import ParamError
-from questions.exact import to_exact, to_sympy
-from questions.family import Answer, Mistake, Part
-from questions.params import Boolean, Choice, Integer, ListOf, Nested, Number, Param, PartSpec
+from nnexam.questions import doc
+from nnexam.questions.doc import Display, op, para, var
+from nnexam.questions.errors import ParamError
+from nnexam.questions.exact import to_exact, to_sympy
+from nnexam.questions.family import Answer, Mistake, Part
+from nnexam.questions.params import Boolean, Choice, Integer, ListOf, Nested, Number, Param, PartSpec
 
 TYPE_ID = "cross-entropy"
 SUMMARY = "Cross-entropy loss (categorical, sparse or binary; natural log; mean or sum over a batch)"

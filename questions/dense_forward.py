@@ -13,13 +13,13 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from questions import activations as act
-from questions import doc
-from questions.doc import Display, op, para, var
-from questions.errors import ParamError
-from questions.exact import to_exact, to_sympy
-from questions.family import Answer, Mistake, Part, same
-from questions.params import Integer, Nested, Number, Param, PartSpec, Vector
+from nnexam.questions import activations as act
+from nnexam.questions import doc
+from nnexam.questions.doc import Display, op, para, var
+from nnexam.questions.errors import ParamError
+from nnexam.questions.exact import to_exact, to_sympy
+from nnexam.questions.family import Answer, Mistake, Part, same
+from nnexam.questions.params import Integer, Nested, Number, Param, PartSpec, Vector
 
 TYPE_ID = "dense-forward"
 SUMMARY = "Forward pass of a dense network: pre-activations z_l, activations a_l and the output"

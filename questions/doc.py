@@ -16,7 +16,7 @@ from fractions import Fraction
 from functools import lru_cache
 from typing import Any, Union
 
-from questions.exact import is_number, is_sympy, is_sympy_matrix, norm, number_str
+from nnexam.questions.exact import is_number, is_sympy, is_sympy_matrix, norm, number_str
 
 
 @dataclass(frozen=True)
@@ -207,8 +207,7 @@ def _notations(x: Any, order: str | None = None) -> tuple[str, str, str]:
     """A sympy expression in the three notations (cached: keys and steps print the same values again
     and again, and sympy's printers are slow)."""
     import sympy as sp
-
-    from questions.doc_sympy import PlainPrinter, TypstPrinter
+    from nnexam.questions.doc_sympy import PlainPrinter, TypstPrinter
 
     if order is None:
         return sp.latex(x, ln_notation=True), TypstPrinter().doprint(x), plain_str(x)
@@ -280,6 +279,6 @@ def plain_str(e: Any) -> str:
     """Readable exact text: ``1/(1 + exp(-13))``, ``x^2``, ``ln(5)``."""
     if is_number(e):
         return number_str(e)
-    from questions.doc_sympy import plain_str as sympy_plain
+    from nnexam.questions.doc_sympy import plain_str as sympy_plain
 
     return sympy_plain(e)

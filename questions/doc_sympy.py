@@ -1,6 +1,6 @@
-"""sympy -> plain text and Typst printers for :mod:`questions.doc` (LaTeX is sympy's own).
+"""sympy -> plain text and Typst printers for :mod:`nnexam.questions.doc` (LaTeX is sympy's own).
 
-A separate module so that :mod:`questions.doc` imports sympy only when a formula holds a
+A separate module so that :mod:`nnexam.questions.doc` imports sympy only when a formula holds a
 sympy expression: plain ``int``/``Fraction`` values are printed there without it.
 """
 
@@ -9,10 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 import sympy as sp
+from nnexam.questions.doc import _GREEK
+from nnexam.questions.exact import fast_matmul_precedence
 from sympy.printing.str import StrPrinter
-
-from questions.doc import _GREEK
-from questions.exact import fast_matmul_precedence
 
 fast_matmul_precedence()
 

@@ -25,11 +25,11 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from questions import doc
-from questions.doc import Code, para
-from questions.errors import ParamError
-from questions.family import Answer, Mistake, Part
-from questions.params import MAX_ITEMS, Boolean, Choice, Integer, Number, Param, PartSpec, Text, Vector
+from nnexam.questions import doc
+from nnexam.questions.doc import Code, para
+from nnexam.questions.errors import ParamError
+from nnexam.questions.family import Answer, Mistake, Part
+from nnexam.questions.params import MAX_ITEMS, Boolean, Choice, Integer, Number, Param, PartSpec, Text, Vector
 
 TYPE_ID = "early-stopping"
 SUMMARY = "Where Keras' EarlyStopping stops, the best epoch and the epochs run (patience, min_delta, baseline, ...)"

@@ -203,7 +203,7 @@ def json_value(value: Any) -> Any:
 
 
 def params_json(value: Any) -> Any:
-    """Parameters as JSON that :func:`questions.params` converters read back to the same values.
+    """Parameters as JSON that :func:`nnexam.questions.params` converters read back to the same values.
 
     Non-integer rationals become ``"p/q"`` strings so nothing is lost to floats.
     """

@@ -19,7 +19,7 @@ An exam spec::
     parts = {z1 = 1, output = 2} # optional per-part points (the rest share what is left)
     tolerance = {rel = 0.02}     # or per part: {output = {rel = 0.02}}
 
-Per-student variants are built by :mod:`questions.exam_variant`.
+Per-student variants are built by :mod:`nnexam.questions.exam_variant`.
 """
 
 from __future__ import annotations
@@ -34,13 +34,13 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from grader.tolerance import DEFAULT, Tolerance
-from questions import registry
-from questions.bank import FilePath
-from questions.errors import InputError, NnexamError, UnknownNameError
-from questions.family import Family
-from questions.files import read_text
-from questions.params import parse_fields
+from nnexam.grader.tolerance import DEFAULT, Tolerance
+from nnexam.questions import registry
+from nnexam.questions.bank import FilePath
+from nnexam.questions.errors import InputError, NnexamError, UnknownNameError
+from nnexam.questions.family import Family
+from nnexam.questions.files import read_text
+from nnexam.questions.params import parse_fields
 
 MAX_SPEC_BYTES = 1_000_000
 MAX_ROSTER_BYTES = 5_000_000

@@ -3,9 +3,9 @@
 A family is a module exposing, side by side:
 
 - ``TYPE_ID`` (``"conv2d-output"``), ``SUMMARY`` (one line);
-- ``PARAMS``: :class:`questions.params.Param` specs, and ``Params``, a frozen dataclass whose
+- ``PARAMS``: :class:`nnexam.questions.params.Param` specs, and ``Params``, a frozen dataclass whose
   ``__post_init__`` raises :class:`ParamError` on inconsistent values (shapes that do not fit);
-- ``PARTS``: :class:`questions.params.PartSpec` (for variable parts such as ``z1..zL`` list the
+- ``PARTS``: :class:`nnexam.questions.params.PartSpec` (for variable parts such as ``z1..zL`` list the
   pattern with an ``L`` in the name);
 - ``OPTIONS``: generator knobs (ranges an instructor sets), as ``Param`` specs with defaults;
 - ``sample(rng: random.Random, **options) -> Params``: a seeded random variant, good for an exam;
@@ -19,7 +19,7 @@ A family is a module exposing, side by side:
 mistakes' answers.
 
 Exact values are ``int`` and ``fractions.Fraction`` (what the converters give); a family that needs
-symbolic algebra converts them with :func:`questions.exact.to_sympy` and imports sympy inside the
+symbolic algebra converts them with :func:`nnexam.questions.exact.to_sympy` and imports sympy inside the
 functions that use it, never at module level: `nnexam list` and the numeric families start without
 sympy (~0.5 s of imports).
 """
@@ -35,10 +35,10 @@ from functools import lru_cache
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
-from questions.doc import Block
-from questions.errors import NnexamError, ParamError
-from questions.exact import is_number, is_sympy_matrix, loaded_sympy
-from questions.params import Param, PartSpec, parse_fields
+from nnexam.questions.doc import Block
+from nnexam.questions.errors import NnexamError, ParamError
+from nnexam.questions.exact import is_number, is_sympy_matrix, loaded_sympy
+from nnexam.questions.params import Param, PartSpec, parse_fields
 
 if TYPE_CHECKING:
     import sympy as sp

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from questions.errors import InputError
+from nnexam.questions.errors import InputError
 
 
 def read_bytes(path: str | Path, what: str, limit: int) -> bytes:

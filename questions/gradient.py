@@ -26,12 +26,12 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any
 
-from questions import doc
-from questions.doc import Display, F, mat, para
-from questions.errors import ParamError
-from questions.exact import to_sympy
-from questions.family import Answer, Mistake, Part, explicit_matrix
-from questions.params import Boolean, Choice, Integer, Matrix, Number, OneOf, Param, PartSpec, Vector
+from nnexam.questions import doc
+from nnexam.questions.doc import Display, F, mat, para
+from nnexam.questions.errors import ParamError
+from nnexam.questions.exact import to_sympy
+from nnexam.questions.family import Answer, Mistake, Part, explicit_matrix
+from nnexam.questions.params import Boolean, Choice, Integer, Matrix, Number, OneOf, Param, PartSpec, Vector
 
 if TYPE_CHECKING:
     import sympy as sp

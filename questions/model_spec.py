@@ -1,6 +1,6 @@
 """The analysed model: what the model analyser (``param-count``) produces and backends build from.
 
-This is the contract between :mod:`questions.param_count` (exact shapes and parameter counts,
+This is the contract between :mod:`nnexam.questions.param_count` (exact shapes and parameter counts,
 pure arithmetic, as Keras' ``compute_output_shape``) and ``grader/backends`` (which build the
 same model in PyTorch or Keras and really run it). Keep it plain data.
 

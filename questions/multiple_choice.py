@@ -6,11 +6,11 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from questions import bank, doc
-from questions.doc import para
-from questions.errors import ParamError
-from questions.family import Answer, Part
-from questions.params import Boolean, ListOf, Param, PartSpec, Text
+from nnexam.questions import bank, doc
+from nnexam.questions.doc import para
+from nnexam.questions.errors import ParamError
+from nnexam.questions.family import Answer, Part
+from nnexam.questions.params import Boolean, ListOf, Param, PartSpec, Text
 
 TYPE_ID = "multiple-choice"
 SUMMARY = "One right choice among 2 to 8, from a question bank file (choices shuffled per variant)"

@@ -1,7 +1,7 @@
 """param-count: per-layer output shapes and parameter counts of a model, as Keras' ``model.summary()``.
 
 The model is Keras code (read safely, never run), a list of layer tables, VGG notation or PyTorch
-``nn.Sequential`` code; :mod:`questions.model_analyser` does the arithmetic. The known mistakes
+``nn.Sequential`` code; :mod:`nnexam.questions.model_analyser` does the arithmetic. The known mistakes
 are the same analysis with one layer kind counted the mistaken way (bias forgotten, input
 channels forgotten, batch-norm statistics left out, ...).
 """
@@ -17,13 +17,13 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from questions import doc
-from questions.doc import para
-from questions.family import Answer, Mistake, Part
-from questions.model_analyser import analyse, detect
-from questions.model_analyser.layers import KERAS, Kind, Out, Shape, fmt_shape
-from questions.model_spec import ModelSpec
-from questions.params import Boolean, Choice, Converter, Integer, Param, PartSpec, Text
+from nnexam.questions import doc
+from nnexam.questions.doc import para
+from nnexam.questions.family import Answer, Mistake, Part
+from nnexam.questions.model_analyser import analyse, detect
+from nnexam.questions.model_analyser.layers import KERAS, Kind, Out, Shape, fmt_shape
+from nnexam.questions.model_spec import ModelSpec
+from nnexam.questions.params import Boolean, Choice, Converter, Integer, Param, PartSpec, Text
 
 TYPE_ID = "param-count"
 SUMMARY = "Per-layer output shapes and parameter counts (total, trainable, non-trainable) of a model"

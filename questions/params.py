@@ -1,6 +1,6 @@
 """Parameter specifications and converters shared by every question family.
 
-A family declares ``PARAMS = (Param("kernel", Matrix(), help=...), ...)``; :meth:`questions.family.Family.parse`
+A family declares ``PARAMS = (Param("kernel", Matrix(), help=...), ...)``; :meth:`nnexam.questions.family.Family.parse`
 turns raw values (JSON, TOML, ``--set`` strings) into its frozen ``Params`` and names the
 parameter and what was expected when a value cannot be used. Sizes are bounded because
 exam specs and ``--set`` values may come from anywhere.
@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from questions.errors import ParamError
-from questions.exact import to_exact
+from nnexam.questions.errors import ParamError
+from nnexam.questions.exact import to_exact
 
 MAX_DIM = 64  # rows/columns of any matrix or vector parameter
 MAX_ITEMS = 512  # entries of any list parameter
@@ -170,7 +170,7 @@ class Choice(Converter):
             raise self.fail(name, raw)
         value = raw.strip().lower()
         if value not in self.options:
-            from questions.errors import UnknownNameError
+            from nnexam.questions.errors import UnknownNameError
 
             raise UnknownNameError(f"value for parameter '{name}'", raw, self.options)
         return value
@@ -273,7 +273,7 @@ def parse_fields(specs: Sequence[Param], raw: Mapping[str, Any], prefix: str = "
     known = {p.name for p in specs}
     for key in raw:
         if key not in known:
-            from questions.errors import UnknownNameError
+            from nnexam.questions.errors import UnknownNameError
 
             raise UnknownNameError("parameter", f"{prefix}{key}", [f"{prefix}{k}" for k in known])
     out: dict[str, Any] = {}

@@ -1,6 +1,6 @@
 """A quadratic f(x) written as xᵀAx + xᵀb + c with A symmetric.
 
-``f`` is instructor text (plain, unicode or LaTeX) read by :mod:`questions.safe_expr`, never by
+``f`` is instructor text (plain, unicode or LaTeX) read by :mod:`nnexam.questions.safe_expr`, never by
 ``sympify``. Each coefficient goes to its place: x_i² to A_ii, x_i x_j (i ≠ j) half to A_ij and
 half to A_ji (xᵀAx holds A_ij + A_ji = 2 A_ij of it), x_i to b_i, the constant to c. A name made of
 listed variables written together (``3xy``) is their product. When ``f`` is not a quadratic
@@ -17,12 +17,12 @@ from fractions import Fraction
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from questions import doc
-from questions.doc import Display, para
-from questions.errors import ParamError
-from questions.exact import to_sympy
-from questions.family import Answer, Mistake, Part
-from questions.params import Boolean, Choice, Integer, ListOf, Number, OneOf, Param, PartSpec, Text
+from nnexam.questions import doc
+from nnexam.questions.doc import Display, para
+from nnexam.questions.errors import ParamError
+from nnexam.questions.exact import to_sympy
+from nnexam.questions.family import Answer, Mistake, Part
+from nnexam.questions.params import Boolean, Choice, Integer, ListOf, Number, OneOf, Param, PartSpec, Text
 
 if TYPE_CHECKING:
     import sympy as sp
@@ -56,8 +56,7 @@ OPTIONS = (
 def _canonical(name: str) -> str | None:
     """The symbol name the parser gives ``name`` (x1 -> x_1); None when it is not one name."""
     import sympy as sp
-
-    from questions.safe_expr import ExprSyntaxError, parse_expression
+    from nnexam.questions.safe_expr import ExprSyntaxError, parse_expression
 
     try:
         sym = parse_expression(name, max_len=32)
@@ -150,8 +149,7 @@ def _degree_bound(e: sp.Expr, xs: set[sp.Symbol], f: str) -> int:
 def analyse(f: str, variables: tuple[str, ...] | None) -> Quadratic:
     """Parse and check ``f``; A, b, c. Raises ParamError naming the offending term or name."""
     import sympy as sp
-
-    from questions.safe_expr import ExprSyntaxError, parse_expression
+    from nnexam.questions.safe_expr import ExprSyntaxError, parse_expression
 
     try:
         e = parse_expression(f, symbols=variables)

@@ -13,12 +13,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from questions import doc
-from questions.conv_arith import effective_kernel
-from questions.doc import num, op, para, var
-from questions.errors import ParamError
-from questions.family import Answer, Mistake, Part
-from questions.params import Boolean, Choice, Integer, ListOf, Param, PartSpec, Table
+from nnexam.questions import doc
+from nnexam.questions.conv_arith import effective_kernel
+from nnexam.questions.doc import num, op, para, var
+from nnexam.questions.errors import ParamError
+from nnexam.questions.family import Answer, Mistake, Part
+from nnexam.questions.params import Boolean, Choice, Integer, ListOf, Param, PartSpec, Table
 
 TYPE_ID = "receptive-field"
 SUMMARY = "Receptive field and jump of a unit after a stack of convolutions/pools (strides, dilations)"

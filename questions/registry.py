@@ -1,6 +1,6 @@
 """The registry of question types: built-in families plus third-party entry points.
 
-Third parties register a module (see :mod:`questions.family` for what it exposes) under the
+Third parties register a module (see :mod:`nnexam.questions.family` for what it exposes) under the
 entry-point group ``nnexam.question_types.v1``::
 
     [project.entry-points."nnexam.question_types.v1"]
@@ -15,26 +15,26 @@ import importlib
 import warnings
 from functools import cache
 
-from questions.errors import UnknownNameError
-from questions.family import Family
+from nnexam.questions.errors import UnknownNameError
+from nnexam.questions.family import Family
 
 ENTRY_POINT_GROUP = "nnexam.question_types.v1"
 
 # type id -> module; imported only when asked for, so `nnexam --help` stays fast.
 BUILTIN: dict[str, str] = {
-    "dense-forward": "questions.dense_forward",
-    "softmax": "questions.softmax",
-    "cross-entropy": "questions.cross_entropy",
-    "conv2d-output": "questions.conv2d_output",
-    "conv-output-size": "questions.conv_output_size",
-    "receptive-field": "questions.receptive_field",
-    "param-count": "questions.param_count",
-    "quadratic-form": "questions.quadratic_form",
-    "gradient": "questions.gradient",
-    "training-steps": "questions.training_steps",
-    "early-stopping": "questions.early_stopping",
-    "true-false": "questions.true_false",
-    "multiple-choice": "questions.multiple_choice",
+    "dense-forward": "nnexam.questions.dense_forward",
+    "softmax": "nnexam.questions.softmax",
+    "cross-entropy": "nnexam.questions.cross_entropy",
+    "conv2d-output": "nnexam.questions.conv2d_output",
+    "conv-output-size": "nnexam.questions.conv_output_size",
+    "receptive-field": "nnexam.questions.receptive_field",
+    "param-count": "nnexam.questions.param_count",
+    "quadratic-form": "nnexam.questions.quadratic_form",
+    "gradient": "nnexam.questions.gradient",
+    "training-steps": "nnexam.questions.training_steps",
+    "early-stopping": "nnexam.questions.early_stopping",
+    "true-false": "nnexam.questions.true_false",
+    "multiple-choice": "nnexam.questions.multiple_choice",
 }
 
 

@@ -33,8 +33,7 @@ from fractions import Fraction
 from typing import Any
 
 import sympy as sp
-
-from questions.errors import NnexamError
+from nnexam.questions.errors import NnexamError
 
 MAX_LEN = 2000
 MAX_TOKENS = 1000

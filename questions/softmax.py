@@ -8,13 +8,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from questions import activations as act
-from questions import doc
-from questions.doc import Display, op, para, var
-from questions.errors import ParamError
-from questions.exact import to_exact, to_sympy
-from questions.family import Answer, Mistake, Part
-from questions.params import Integer, Nested, Param, PartSpec
+from nnexam.questions import activations as act
+from nnexam.questions import doc
+from nnexam.questions.doc import Display, op, para, var
+from nnexam.questions.errors import ParamError
+from nnexam.questions.exact import to_exact, to_sympy
+from nnexam.questions.family import Answer, Mistake, Part
+from nnexam.questions.params import Integer, Nested, Param, PartSpec
 
 TYPE_ID = "softmax"
 SUMMARY = "Softmax probabilities of a logit vector (a matrix: one softmax per row)"

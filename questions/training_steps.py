@@ -8,11 +8,11 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
-from questions import doc
-from questions.doc import op, para, var
-from questions.errors import ParamError
-from questions.family import Answer, Mistake, Part
-from questions.params import Boolean, Integer, Param, PartSpec
+from nnexam.questions import doc
+from nnexam.questions.doc import op, para, var
+from nnexam.questions.errors import ParamError
+from nnexam.questions.family import Answer, Mistake, Part
+from nnexam.questions.params import Boolean, Integer, Param, PartSpec
 
 TYPE_ID = "training-steps"
 SUMMARY = "Steps per epoch (ceil, or floor with drop_last) and total weight updates"

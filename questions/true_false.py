@@ -6,11 +6,11 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from questions import bank, doc
-from questions.doc import para
-from questions.errors import ParamError
-from questions.family import Answer, Mistake, Part
-from questions.params import Boolean, Param, PartSpec, Text
+from nnexam.questions import bank, doc
+from nnexam.questions.doc import para
+from nnexam.questions.errors import ParamError
+from nnexam.questions.family import Answer, Mistake, Part
+from nnexam.questions.params import Boolean, Param, PartSpec, Text
 
 TYPE_ID = "true-false"
 SUMMARY = "A statement to mark true or false, from a question bank file"

@@ -1,5 +1,5 @@
 """Test helper for the grader tests: key.json data built the way `nnexam generate` builds it
-(questions.exam + questions.exam_variant), and answers filled from a variant's exact values."""
+(nnexam.questions.exam + nnexam.questions.exam_variant), and answers filled from a variant's exact values."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from questions import exam as exam_mod
-from questions import exam_variant
-from questions.exact import exact_str
+from nnexam.questions import exam as exam_mod
+from nnexam.questions import exam_variant
+from nnexam.questions.exact import exact_str
 
 
 def key_data(questions: Sequence[Mapping[str, Any]], students: Sequence[exam_mod.Student] | None = None,

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 import sympy as sp
-
-from questions import activations as act
-from questions.errors import UnknownNameError
+from nnexam.questions import activations as act
+from nnexam.questions.errors import UnknownNameError
 
 E = sp.exp
 

@@ -5,8 +5,7 @@ and new training logs, stated totals and arithmetic; each finding with its place
 from __future__ import annotations
 
 import pytest
-
-from grader.audit import audit_report, logs, reader, rows, summary
+from nnexam.grader.audit import audit_report, logs, reader, rows, summary
 
 KERAS3 = """\
 Model: "sequential"
@@ -317,7 +316,7 @@ def test_pdf_report(tmp_path):
     src = tmp_path / "r.typ"
     src.write_text("#set page(width: 24cm)\n#set text(size: 8pt)\n```\n" + body + "\n```\n\nThe model has 34,826 parameters in total.\n")
     typst.compile(str(src), output=str(tmp_path / "r.pdf"))
-    from grader.audit import audit
+    from nnexam.grader.audit import audit
 
     vs = audit(tmp_path / "r.pdf", bindings={"input_shape": [28, 28, 1]})
     assert [v.verdict for v in by(vs, "summary_row")] == ["confirmed"] * 6
@@ -325,8 +324,8 @@ def test_pdf_report(tmp_path):
 
 
 def test_unreadable_pdf_is_an_input_error(tmp_path):
-    from grader.audit import audit
-    from questions.errors import InputError
+    from nnexam.grader.audit import audit
+    from nnexam.questions.errors import InputError
 
     bad = tmp_path / "broken.pdf"
     bad.write_bytes(b"%PDF-1.4 not really")

@@ -6,10 +6,9 @@ from __future__ import annotations
 import random
 
 import pytest
-
-from grader.backends import registry
-from questions.errors import UnknownNameError
-from questions.model_analyser import analyse
+from nnexam.grader.backends import registry
+from nnexam.questions.errors import UnknownNameError
+from nnexam.questions.model_analyser import analyse
 
 LENET5 = """
 model = keras.Sequential([
@@ -155,7 +154,7 @@ def test_broken_plugin_is_skipped_with_a_warning(monkeypatch):
         name = "fake"
 
         def load(self):
-            from grader.backends.torch_backend import TorchBackend
+            from nnexam.grader.backends.torch_backend import TorchBackend
 
             class Fake(TorchBackend):
                 name = "fake"
@@ -177,7 +176,7 @@ def test_listing_backends_imports_neither_framework():
     import subprocess
     import sys
 
-    code = "import sys; from grader.backends import registry; registry.installed(); print('torch' in sys.modules, 'keras' in sys.modules)"
+    code = "import sys; from nnexam.grader.backends import registry; registry.installed(); print('torch' in sys.modules, 'keras' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "False"]
 

@@ -8,10 +8,9 @@ import math
 
 import numpy as np
 import pytest
-
-from grader.backends import registry
-from grader.backends.base import Data, TrainConfig, validation_rows
-from questions.model_analyser import analyse
+from nnexam.grader.backends import registry
+from nnexam.grader.backends.base import Data, TrainConfig, validation_rows
+from nnexam.questions.model_analyser import analyse
 
 pytestmark = [pytest.mark.torch, pytest.mark.keras, pytest.mark.filterwarnings("ignore::DeprecationWarning")]
 
@@ -102,8 +101,7 @@ def test_same_weights_same_training(code, shape, kw, binary):
 def test_epsilon_placement_is_keras_not_pytorch(optimizer, kw):
     """With a large epsilon Keras' and PyTorch's formulas differ visibly; the backend follows Keras."""
     import torch
-
-    from grader.backends import torch_train
+    from nnexam.grader.backends import torch_train
 
     cfg = TrainConfig(optimizer=optimizer, epochs=1, shuffle=False, learning_rate=0.01, **kw)
     keras_res, torch_res = twin(MLP, [64], cfg)
@@ -198,8 +196,7 @@ def test_embedding_initialiser_and_layout():
 def test_fused_softmax_loss_equals_keras_formula(loss, saturated):
     """The softmax-head shortcut: same value and same gradient as clip(p / sum p) -> log, clipped rows included."""
     import torch
-
-    from grader.backends import torch_train
+    from nnexam.grader.backends import torch_train
 
     g = torch.Generator().manual_seed(0)
     z = (torch.randn(64, 10, generator=g, dtype=torch.float64) * 4)

@@ -6,11 +6,10 @@ from __future__ import annotations
 import textwrap
 
 import pytest
-
-from grader import claims, train_cache
-from grader.backends.base import History, TrainConfig
-from questions.errors import InputError
-from questions.model_analyser import analyse
+from nnexam.grader import claims, train_cache
+from nnexam.grader.backends.base import History, TrainConfig
+from nnexam.questions.errors import InputError
+from nnexam.questions.model_analyser import analyse
 
 BN_MODEL = """model = keras.Sequential([keras.Input((8, 8, 1)), layers.Conv2D(4, 3, padding="same"),
     layers.BatchNormalization(), layers.Flatten(), layers.Dense(10, activation="softmax")])"""
@@ -249,7 +248,7 @@ def test_linear_output_trains_from_logits_and_pytorch_models_train(tmp_path):
 
 
 def test_static_claims_need_no_backend(tmp_path, monkeypatch):
-    from grader.backends import registry
+    from nnexam.grader.backends import registry
 
     monkeypatch.setattr(registry, "installed", lambda: [])
     text = GOOD.replace("  - {what: val_accuracy, value: 0.5, epoch: 2}\n", "  - {what: steps_per_epoch, value: 10}\n")

@@ -6,8 +6,7 @@ A claim of 0.95 is far above that band and must be judged implausible."""
 from __future__ import annotations
 
 import pytest
-
-from grader import claims, datasets
+from nnexam.grader import claims, datasets
 
 pytestmark = [
     pytest.mark.slow,

@@ -17,7 +17,7 @@ def run(*args: str):
 
 
 def test_list_names_every_registered_type():
-    from questions import registry
+    from nnexam.questions import registry
 
     r = run("list")
     assert r.exit_code == 0

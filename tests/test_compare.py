@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 import sympy as sp
-
-from grader.compare import (
+from nnexam.grader.compare import (
     arrays_equal,
     choice_equal,
     exact_integer,
@@ -19,9 +18,9 @@ from grader.compare import (
     tables_equal,
     within_tolerance,
 )
-from grader.tolerance import DEFAULT, Tolerance
-from grader.values import parse_answer
-from questions.safe_expr import parse_tree
+from nnexam.grader.tolerance import DEFAULT, Tolerance
+from nnexam.grader.values import parse_answer
+from nnexam.questions.safe_expr import parse_tree
 
 R = sp.Rational
 I = sp.Integer  # noqa: E741

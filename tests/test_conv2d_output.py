@@ -10,11 +10,10 @@ import random
 import pytest
 import sympy as sp
 from click.testing import CliRunner
-
-from questions import registry
-from questions.conv_arith import pads
-from questions.errors import ParamError
-from questions.exact import params_json
+from nnexam.questions import registry
+from nnexam.questions.conv_arith import pads
+from nnexam.questions.errors import ParamError
+from nnexam.questions.exact import params_json
 
 FAM = registry.get("conv2d-output")
 DIFF_N = int(os.environ.get("NNEXAM_DIFF_N", "300"))
@@ -49,7 +48,7 @@ def test_textbook(raw, expected):
 
 
 def test_steps_show_every_window_sum_and_the_padded_input():
-    from questions import doc
+    from nnexam.questions import doc
 
     a = FAM.solve(FAM.parse({"input": D2L_X, "kernel": D2L_K, "padding": 1, "stride": 2}))
     text = doc.plain(a.steps)

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
-from questions.conv_arith import conv_out, effective_kernel, pads, same_padding
-from questions.errors import ParamError
+from nnexam.questions.conv_arith import conv_out, effective_kernel, pads, same_padding
+from nnexam.questions.errors import ParamError
 
 
 @pytest.mark.parametrize(

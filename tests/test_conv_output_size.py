@@ -11,10 +11,9 @@ import random
 
 import pytest
 from click.testing import CliRunner
-
-from questions import registry
-from questions.errors import NnexamError, ParamError
-from questions.exact import params_json
+from nnexam.questions import registry
+from nnexam.questions.errors import NnexamError, ParamError
+from nnexam.questions.exact import params_json
 
 FAM = registry.get("conv-output-size")
 DIFF_N = int(os.environ.get("NNEXAM_DIFF_N", "300"))
@@ -61,7 +60,7 @@ def test_sizes_after_each_layer():
 
 
 def test_steps_show_the_floor():
-    from questions import doc
+    from nnexam.questions import doc
 
     a = FAM.solve(FAM.parse({"input": 224, "kernel": 7, "stride": 2, "padding": 3}))
     assert "floor((224 + 2 · 3 - 7)/(2)) + 1 = floor((223)/(2)) + 1 = 111 + 1 = 112" in doc.plain(a.steps)

@@ -13,10 +13,10 @@ import sympy as sp
 from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from nnexam.questions import registry
+from nnexam.questions.errors import NnexamError, ParamError
 
 from nnexam.cli import cli
-from questions import registry
-from questions.errors import NnexamError, ParamError
 
 FAM = registry.get("cross-entropy")
 DIFF_N = int(os.environ.get("NNEXAM_DIFF_N", "300"))
@@ -210,7 +210,7 @@ def test_generator_is_seeded_and_valid():
 def test_drawn_params_round_trip_through_json():
     import json
 
-    from questions.exact import params_json
+    from nnexam.questions.exact import params_json
 
     for s in range(15):
         p = FAM.draw(random.Random(s))

@@ -8,10 +8,9 @@ import socket
 
 import numpy as np
 import pytest
-
-from grader import datasets
-from grader.datasets import DataRef
-from questions.errors import InputError, ParamError
+from nnexam.grader import datasets
+from nnexam.grader.datasets import DataRef
+from nnexam.questions.errors import InputError, ParamError
 
 
 @pytest.fixture(autouse=True)
@@ -65,9 +64,9 @@ def test_real_fashion_mnist():
 @pytest.mark.torch
 def test_fashion_mnist_subset_trains(tmp_path):
     """A subset of real Fashion-MNIST through the torch backend: an MLP gets well above chance in one epoch."""
-    from grader.backends import registry
-    from grader.backends.base import TrainConfig
-    from questions.model_analyser import analyse
+    from nnexam.grader.backends import registry
+    from nnexam.grader.backends.base import TrainConfig
+    from nnexam.questions.model_analyser import analyse
 
     spec = analyse("model = keras.Sequential([keras.Input((784,)), layers.Dense(32, activation='relu'), layers.Dense(10, activation='softmax')])")
     data = datasets.for_model(datasets.load(DataRef("fashion-mnist", subset=3000)), spec.input_shape)

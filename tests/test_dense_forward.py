@@ -12,12 +12,12 @@ import sympy as sp
 from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from nnexam.questions import registry
+from nnexam.questions.activations import NAMES, TRANSCENDENTAL
+from nnexam.questions.errors import NnexamError, ParamError, UnknownNameError
+from nnexam.questions.exact import json_value
 
 from nnexam.cli import cli
-from questions import registry
-from questions.activations import NAMES, TRANSCENDENTAL
-from questions.errors import NnexamError, ParamError, UnknownNameError
-from questions.exact import json_value
 
 FAM = registry.get("dense-forward")
 DIFF_N = int(os.environ.get("NNEXAM_DIFF_N", "300"))
@@ -88,7 +88,7 @@ def test_sigmoid_13_is_exact_and_shows_its_value():
 
 
 def test_steps_write_out_every_dot_product():
-    from questions import doc
+    from nnexam.questions import doc
 
     a = solve(x=[1, -2], weights=[[[1, 2], [3, -1]], [[1, -1]]], biases=[[0, 1], 2], activations=["relu", "sigmoid"])
     text = doc.plain(a.steps)
@@ -252,7 +252,7 @@ def test_generator_is_seeded_and_makes_good_questions():
 def test_drawn_params_round_trip_through_json():
     import json
 
-    from questions.exact import params_json
+    from nnexam.questions.exact import params_json
 
     for s in range(15):
         p = FAM.draw(random.Random(s))

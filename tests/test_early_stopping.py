@@ -8,10 +8,10 @@ import random
 
 import pytest
 from click.testing import CliRunner
+from nnexam.questions import registry
+from nnexam.questions.errors import NnexamError, ParamError
 
 from nnexam.cli import cli
-from questions import registry
-from questions.errors import NnexamError, ParamError
 
 FAM = registry.get("early-stopping")
 N = int(os.environ.get("NNEXAM_DIFF_N", "300"))
@@ -49,7 +49,7 @@ def test_textbook(raw, expected):
 
 def test_steps_show_the_epoch_table():
     a = FAM.solve(FAM.parse({"monitor": [1.0, 0.9, 0.85, 0.84], "patience": 1, "min_delta": 0.1}))
-    from questions import doc
+    from nnexam.questions import doc
 
     text = doc.plain(a.steps)
     assert "needs < 0.9" in text and "wait 1 >= patience 1: stop" in text
@@ -316,7 +316,7 @@ def test_params_json_round_trip():
     """key.json stores params with params_json; parsing them back gives the same instance."""
     import json
 
-    from questions.exact import params_json
+    from nnexam.questions.exact import params_json
 
     for s in range(10):
         p = FAM.draw(random.Random(s))

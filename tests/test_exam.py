@@ -8,11 +8,10 @@ from pathlib import Path
 
 import pytest
 import yaml
-
-from questions import bank, exam, registry
-from questions import exam_variant as ev
-from questions.errors import InputError, NnexamError, ParamError, UnknownNameError
-from questions.family import same
+from nnexam.questions import bank, exam, registry
+from nnexam.questions import exam_variant as ev
+from nnexam.questions.errors import InputError, NnexamError, ParamError, UnknownNameError
+from nnexam.questions.family import same
 
 BANK = Path(__file__).resolve().parent.parent / "examples" / "bank.toml"
 

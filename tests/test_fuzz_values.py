@@ -15,9 +15,8 @@ import time
 
 import pytest
 import sympy.parsing.sympy_parser
-
-from grader.compare import matches
-from grader.values import MISSING, Unreadable, parse_answer
+from nnexam.grader.compare import matches
+from nnexam.grader.values import MISSING, Unreadable, parse_answer
 
 N = int(os.environ.get("NNEXAM_FUZZ_N", "100000"))
 KINDS = {  # kind -> a key value to compare against

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 import yaml
 from click.testing import CliRunner
+from nnexam.questions import registry
 
 from nnexam.cli import cli
 from nnexam.render import markdown
-from questions import registry
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"

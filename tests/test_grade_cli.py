@@ -12,9 +12,9 @@ import pytest
 import yaml
 from click.testing import CliRunner
 from grader_keys import key_data, right_answers, students
+from nnexam.grader import gradebook
+from nnexam.grader.judge import VERDICTS
 
-from grader import gradebook
-from grader.judge import VERDICTS
 from nnexam.cli import cli
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -10,12 +10,12 @@ import re
 import pytest
 import sympy as sp
 from click.testing import CliRunner
+from nnexam.questions import gradient as G
+from nnexam.questions import registry
+from nnexam.questions.errors import NnexamError, ParamError
+from nnexam.questions.family import same
 
 from nnexam.cli import cli
-from questions import gradient as G
-from questions import registry
-from questions.errors import NnexamError, ParamError
-from questions.family import same
 
 FAM = registry.get("gradient")
 N = int(os.environ.get("NNEXAM_DIFF_N", "300"))
@@ -74,7 +74,7 @@ def test_symbolic_parts(raw, dw, db):
 
 
 def test_steps_show_chain_rule_and_values():
-    from questions import doc
+    from nnexam.questions import doc
 
     p = FAM.parse({"model": "logistic", "X": [[1, 2], [0, -1]], "y": [1, 0], "W": [1, -1], "b": 0})
     text = doc.plain(FAM.solve(p).steps)
@@ -314,7 +314,7 @@ def test_params_json_round_trip():
     """key.json stores params with params_json; parsing them back gives the same instance."""
     import json
 
-    from questions.exact import params_json
+    from nnexam.questions.exact import params_json
 
     for s in range(10):
         p = FAM.draw(random.Random(s))
@@ -326,10 +326,9 @@ def test_definitions_reproduce_the_instance(model):
     """The names the key uses (A, Z) mean what the solver computes: evaluated by the grader's
     evaluator from W, X, b they give the solver's exact A and Z (to 1e-9)."""
     import numpy as np
-
-    from grader.compare import _tree, evaluate
-    from questions import registry
-    from questions.gradient import instance
+    from nnexam.grader.compare import _tree, evaluate
+    from nnexam.questions import registry
+    from nnexam.questions.gradient import instance
 
     fam = registry.get("gradient")
     for seed in range(20):

@@ -7,13 +7,12 @@ from pathlib import Path
 
 import pytest
 from grader_keys import key_data, right_answers, students
-
-from grader.compare import matches
-from grader.judge import grade_batch, judge_student
-from grader.key import parse_key
-from grader.submissions import Batch, Submission
-from questions import registry
-from questions.errors import NnexamError
+from nnexam.grader.compare import matches
+from nnexam.grader.judge import grade_batch, judge_student
+from nnexam.grader.key import parse_key
+from nnexam.grader.submissions import Batch, Submission
+from nnexam.questions import registry
+from nnexam.questions.errors import NnexamError
 
 SEEDS = (1, 2, 3)
 FAMILIES = [f.type_id for f in registry.families() if f.mistakes]

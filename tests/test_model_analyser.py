@@ -5,9 +5,8 @@ test_model_analyser_keras.py and test_model_analyser_torch.py."""
 from __future__ import annotations
 
 import pytest
-
-from questions.errors import ParamError
-from questions.model_analyser import analyse, detect
+from nnexam.questions.errors import ParamError
+from nnexam.questions.model_analyser import analyse, detect
 
 MNIST_CONVNET = """
 import numpy as np
@@ -315,7 +314,7 @@ def test_mangled_models_raise_only_nnexam_errors(source):
     """Randomly damaged code or notation: a clear error or a result, never another exception."""
     import random
 
-    from questions.errors import NnexamError
+    from nnexam.questions.errors import NnexamError
 
     base = {"keras": MNIST_CONVNET, "vgg": VGG16_NOTATION,
             "torch": "import torch.nn as nn\nnet = nn.Sequential(nn.Conv2d(1, 8, 3), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(8*13*13, 10))"}[source]  # fmt: skip

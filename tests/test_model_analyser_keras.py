@@ -15,8 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-
-from questions.model_analyser import analyse
+from nnexam.questions.model_analyser import analyse
 
 N = int(os.environ.get("NNEXAM_DIFF_N", "100"))
 
@@ -359,7 +358,7 @@ def test_vgg16_equals_keras_applications():
     ids=["kernel", "dilated", "pool", "rank", "conv1d"],
 )  # fmt: skip
 def test_invalid_models_fail_in_both(input_shape, layer):
-    from questions.errors import ParamError
+    from nnexam.questions.errors import ParamError
 
     with pytest.raises(ParamError, match=r"layer 1 \("):
         analyse(write_code(input_shape, [layer], random.Random(0)))

@@ -7,9 +7,8 @@ import random
 from typing import Any
 
 import pytest
-
-from questions.errors import ParamError
-from questions.model_analyser import analyse
+from nnexam.questions.errors import ParamError
+from nnexam.questions.model_analyser import analyse
 
 Blueprint = list[tuple[str, tuple[Any, ...], dict[str, Any]]]
 

@@ -8,10 +8,10 @@ import random
 
 import pytest
 from click.testing import CliRunner
+from nnexam.questions import doc, registry
+from nnexam.questions.errors import ParamError
 
 from nnexam.cli import cli
-from questions import doc, registry
-from questions.errors import ParamError
 
 FAM = registry.get("param-count")
 
@@ -164,7 +164,7 @@ def test_drawn_exam_models_match_keras():
 
     for seed in range(15):
         p = FAM.draw(random.Random(seed))
-        spec = __import__("questions.param_count", fromlist=["spec"]).spec(p)
+        spec = __import__("nnexam.questions.param_count", fromlist=["spec"]).spec(p)
         model = keras.Sequential([keras.Input(shape=spec.input_shape)] + [getattr(keras.layers, x.kind)(**x.config) for x in spec.layers])
         assert model.count_params() == FAM.solve(p)["total"], p.model
         assert sum(math.prod(w.shape) for w in model.non_trainable_weights) == FAM.solve(p)["non_trainable"]

@@ -13,10 +13,10 @@ from itertools import combinations_with_replacement
 import pytest
 import sympy as sp
 from click.testing import CliRunner
+from nnexam.questions import registry
+from nnexam.questions.errors import ParamError
 
 from nnexam.cli import cli
-from questions import registry
-from questions.errors import ParamError
 
 FAM = registry.get("quadratic-form")
 N = int(os.environ.get("NNEXAM_DIFF_N", "300"))
@@ -64,7 +64,7 @@ def test_irrational_coefficient_stays_exact():
 
 
 def test_steps_list_where_each_term_goes():
-    from questions import doc
+    from nnexam.questions import doc
 
     text = doc.plain(FAM.solve(FAM.parse({"f": "3x^2 - 4xy + y^2 + 2x - 5"})).steps)
     assert "A12 = A21 = -2" in text and "b1 = 2" in text and "c = -5" in text
@@ -281,7 +281,7 @@ def test_params_json_round_trip():
     """key.json stores params with params_json; parsing them back gives the same instance."""
     import json
 
-    from questions.exact import params_json
+    from nnexam.questions.exact import params_json
 
     for s in range(10):
         p = FAM.draw(random.Random(s))

@@ -9,10 +9,9 @@ import random
 
 import pytest
 from click.testing import CliRunner
-
-from questions import registry
-from questions.errors import NnexamError
-from questions.exact import params_json
+from nnexam.questions import registry
+from nnexam.questions.errors import NnexamError
+from nnexam.questions.exact import params_json
 
 FAM = registry.get("receptive-field")
 DIFF_N = int(os.environ.get("NNEXAM_DIFF_N", "300"))
@@ -48,7 +47,7 @@ def test_textbook(layers, rf, jump):
 
 
 def test_steps_show_the_recurrence():
-    from questions import doc
+    from nnexam.questions import doc
 
     text = doc.plain(FAM.solve(FAM.parse({"layers": [conv(7, 2), conv(3, 2, op="pool"), conv(3, d=2)]})).steps)
     assert "11 + 4 · 4 = 27" in text and "2 · (3 - 1) + 1 = 5" in text

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 import sympy as sp
+from nnexam.questions import exam, registry
+from nnexam.questions import exam_variant as ev
 
 from nnexam.render import base, markdown, moodle, outputs, typst
 from nnexam.render import html as html_fmt
-from questions import exam, registry
-from questions import exam_variant as ev
 
 BANK = Path(__file__).resolve().parent.parent / "examples" / "bank.toml"
 CHOICE_TYPES = ("true-false", "multiple-choice")
@@ -252,7 +252,7 @@ def test_moodle_numerical_questions_with_tolerance() -> None:
     ],
 )
 def test_moodle_tolerance(tol: dict, value: float, expected: float) -> None:
-    from grader.tolerance import DEFAULT
+    from nnexam.grader.tolerance import DEFAULT
 
     part = ev.PartKey(id="q.p", part="p", kind="number", points=1, exact=sp.Rational(1, 3), tolerance=DEFAULT.updated(tol))
     assert moodle.tolerance(part, value) == pytest.approx(expected)

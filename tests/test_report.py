@@ -5,11 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from grader_keys import key_data, students
-
-from grader.judge import grade_batch
-from grader.key import parse_key
-from grader.report import summary, write_report
-from grader.submissions import Batch, Problem, Submission
+from nnexam.grader.judge import grade_batch
+from nnexam.grader.key import parse_key
+from nnexam.grader.report import summary, write_report
+from nnexam.grader.submissions import Batch, Problem, Submission
 
 
 def test_summary_and_files(tmp_path: Path) -> None:

@@ -6,8 +6,7 @@ import time
 
 import pytest
 import sympy as sp
-
-from questions.safe_expr import ExprSyntaxError, parse_expression
+from nnexam.questions.safe_expr import ExprSyntaxError, parse_expression
 
 x, y, z, u, t = sp.symbols("x y z u t")
 E = sp.E

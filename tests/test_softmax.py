@@ -13,10 +13,10 @@ import sympy as sp
 from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from nnexam.questions import registry
+from nnexam.questions.errors import NnexamError, ParamError
 
 from nnexam.cli import cli
-from questions import registry
-from questions.errors import NnexamError, ParamError
 
 FAM = registry.get("softmax")
 DIFF_N = int(os.environ.get("NNEXAM_DIFF_N", "300"))
@@ -68,7 +68,7 @@ def test_batch_is_a_matrix_part():
 
 
 def test_steps_show_the_shared_denominator():
-    from questions import doc
+    from nnexam.questions import doc
 
     text = doc.plain(FAM.solve(FAM.parse({"logits": [2, 1, 0]})).steps)
     assert "exp(2) + exp(1) + exp(0) = 1 + e + exp(2) ≈ 11.1073" in text
@@ -90,7 +90,7 @@ def test_steps_show_the_shared_denominator():
 def test_each_mistake_is_recognised(logits, mistake, expected):
     p = FAM.parse({"logits": logits})
     wrong = {m.id: w["probabilities"] for m, w in FAM.mistake_answers(p)}
-    from questions.family import same
+    from nnexam.questions.family import same
 
     assert same(wrong[mistake], expected)
     assert FAM.distinguishable(p, FAM.solve(p)) is None
@@ -154,7 +154,7 @@ def test_generator_is_seeded_and_valid():
 def test_drawn_params_round_trip_through_json():
     import json
 
-    from questions.exact import params_json
+    from nnexam.questions.exact import params_json
 
     for s in range(15):
         p = FAM.draw(random.Random(s))

@@ -14,11 +14,11 @@ import sympy as sp
 from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from nnexam.questions import doc
+from nnexam.questions.exact import exact_str, json_value, params_json, to_exact, to_sympy
+from nnexam.questions.family import same
 
 from nnexam.cli import cli
-from questions import doc
-from questions.exact import exact_str, json_value, params_json, to_exact, to_sympy
-from questions.family import same
 
 SYMPY_FREE = {
     "training-steps": ["--set", "samples=60000", "--set", "batch_size=32", "--set", "epochs=5"],
@@ -95,8 +95,9 @@ def test_exit_skips_the_final_collection_but_finishes_the_rest() -> None:
 def test_one_shot_turns_the_collector_off_for_the_command_only(monkeypatch: pytest.MonkeyPatch) -> None:
     import gc
 
+    from nnexam.questions.family import Family
+
     from nnexam.gcpolicy import one_shot
-    from questions.family import Family
 
     @one_shot
     def command(fail: bool) -> bool:

@@ -10,9 +10,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
-from grader import submissions as subs_mod
-from grader.submissions import read_submissions
+from nnexam.grader import submissions as subs_mod
+from nnexam.grader.submissions import read_submissions
 
 
 def _write(path: Path, text: str | bytes) -> Path:

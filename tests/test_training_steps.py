@@ -5,8 +5,7 @@ from __future__ import annotations
 import random
 
 import pytest
-
-from questions import registry
+from nnexam.questions import registry
 
 FAM = registry.get("training-steps")
 
@@ -46,7 +45,7 @@ def test_follow_on_uses_students_steps():
 
 
 def test_bad_params_name_the_parameter():
-    from questions.errors import ParamError
+    from nnexam.questions.errors import ParamError
 
     with pytest.raises(ParamError, match="batch_size"):
         FAM.parse({"samples": 10, "batch_size": 0})

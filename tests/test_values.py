@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 import sympy as sp
-
-from grader.values import MISSING, Formula, Unreadable, as_value, parse_answer
+from nnexam.grader.values import MISSING, Formula, Unreadable, as_value, parse_answer
 
 R = sp.Rational
 I = sp.Integer  # noqa: E741

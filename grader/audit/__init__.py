@@ -15,8 +15,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from grader.audit import checks, code, logs, prose, reader, summary
-from grader.claims import Verdict
+from nnexam.grader.audit import checks, code, logs, prose, reader, summary
+from nnexam.grader.claims import Verdict
 
 
 def audit(path: str | Path, *, bindings: Mapping[str, Any] | None = None, train: bool = False,
@@ -65,7 +65,7 @@ def audit_report(report: reader.Report, *, bindings: Mapping[str, Any] | None = 
     for lg in found_logs:
         out += checks.check_log(lg, setup, train_size, accs)
     if train:
-        from grader.audit import training
+        from nnexam.grader.audit import training
 
         out += training.check(found, setup, found_logs, accs, dataset, backend=backend, seeds=seeds,
                               data_dir=data_dir, show_progress=show_progress)

@@ -1,6 +1,6 @@
 """The checks an audit runs on what was found in a report; each returns verdicts that say where.
 
-- summary rows: derivable from the row before (:mod:`grader.audit.rows`), and equal to the code's layer;
+- summary rows: derivable from the row before (:mod:`nnexam.grader.audit.rows`), and equal to the code's layer;
 - summary footers: total = sum of rows, trainable + non-trainable = total, BatchNormalization's
   moving statistics non-trainable, the size in brackets = 4 bytes per parameter, total = the code's;
 - stated totals in the prose against the code and the tables;
@@ -15,13 +15,13 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from grader.audit import rows as rows_mod
-from grader.audit.code import FoundModel, Setup
-from grader.audit.logs import Log
-from grader.audit.prose import Accuracy, Arithmetic, Stated
-from grader.audit.summary import Row, Table, readable_size
-from grader.claims import Verdict
-from questions.model_spec import LayerSpec, ModelSpec
+from nnexam.grader.audit import rows as rows_mod
+from nnexam.grader.audit.code import FoundModel, Setup
+from nnexam.grader.audit.logs import Log
+from nnexam.grader.audit.prose import Accuracy, Arithmetic, Stated
+from nnexam.grader.audit.summary import Row, Table, readable_size
+from nnexam.grader.claims import Verdict
+from nnexam.questions.model_spec import LayerSpec, ModelSpec
 
 
 def _shape(s: Sequence[int | None]) -> str:

@@ -17,9 +17,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from questions.errors import NnexamError
-from questions.model_analyser.pycode import Evaluator, is_literal
-from questions.model_spec import LayerSpec, ModelSpec
+from nnexam.questions.errors import NnexamError
+from nnexam.questions.model_analyser.pycode import Evaluator, is_literal
+from nnexam.questions.model_spec import LayerSpec, ModelSpec
 
 FENCE = re.compile(r"^\s*(```|~~~)")
 MODEL_HINT = re.compile(r"Sequential\s*\(|\.add\s*\(")
@@ -143,7 +143,7 @@ def assignments(lines: tuple[str, ...]) -> dict[str, Any]:
 
 def models(found: list[Snippet], bindings: Mapping[str, Any]) -> list[FoundModel]:
     """Each snippet that defines a model, analysed (or the analyser's message when it cannot be)."""
-    from questions.model_analyser import analyse
+    from nnexam.questions.model_analyser import analyse
 
     out = []
     for snip in found:

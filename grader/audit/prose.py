@@ -2,7 +2,7 @@
 "Total params: 4410"), arithmetic ("(3*3*1+1)*32 = 320", "(784 + 1) × 128 = 100,480"), accuracies
 ("a validation accuracy of 97.0%"), the training-set size ("60,000 training images") and which
 data set is used. Arithmetic (``+ - * / x × ·``, brackets, integers) is evaluated exactly by
-:mod:`questions.safe_expr`, never by ``eval``.
+:mod:`nnexam.questions.safe_expr`, never by ``eval``.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from fractions import Fraction
 
-from questions.safe_expr import ExprSyntaxError, parse_expression
+from nnexam.questions.safe_expr import ExprSyntaxError, parse_expression
 
 NUM = r"\d{1,3}(?:[,\u2009 ]\d{3})+|\d+"
 TOTAL = re.compile(

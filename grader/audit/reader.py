@@ -10,7 +10,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from questions.errors import InputError
+from nnexam.questions.errors import InputError
 
 MAX_BYTES = 20 * 2**20  # a report, not a data set
 MAX_CHARS = 2_000_000

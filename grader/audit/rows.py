@@ -4,7 +4,7 @@ For each layer type the parameter count and output shape follow from the input s
 settings; here the settings are *solved for*: a Conv2D row with 18,496 parameters and 64 filters
 on 32 channels must have a 3x3 kernel ((3*3*32 + 1)*64), and 13 -> 11 needs stride 1 and 'valid'
 padding. Settings are tried from the usual to the unusual (:data:`USUAL`), using
-:mod:`questions.conv_arith`. A row that only an unusual setting explains (dilation > 1, stride > 3,
+:mod:`nnexam.questions.conv_arith`. A row that only an unusual setting explains (dilation > 1, stride > 3,
 asymmetric padding) is reported as implausible, naming what it would need, unless the report's
 code shows that setting.
 """
@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from questions.conv_arith import conv_out, effective_kernel
+from nnexam.questions.conv_arith import conv_out, effective_kernel
 
 MAX_STRIDE = 8
 MAX_DILATION = 4

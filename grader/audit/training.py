@@ -3,7 +3,7 @@
 A full setup is model code, a data set the verifier has (digits, mnist, fashion-mnist), the
 optimizer and loss (``compile``) and the number of epochs (``fit``, or the log's ``Epoch N/M``). The
 report's final logged metrics and its stated test accuracy become training claims, judged like a
-claims file's (:func:`grader.claims.verify`: several seeds, cached, band +- margin).
+claims file's (:func:`nnexam.grader.claims.verify`: several seeds, cached, band +- margin).
 """
 
 from __future__ import annotations
@@ -11,12 +11,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
-from grader import claims, datasets
-from grader.audit.code import FoundModel, Setup
-from grader.audit.logs import Log
-from grader.audit.prose import Accuracy
-from grader.backends.base import TrainConfig
-from questions.errors import NnexamError
+from nnexam.grader import claims, datasets
+from nnexam.grader.audit.code import FoundModel, Setup
+from nnexam.grader.audit.logs import Log
+from nnexam.grader.audit.prose import Accuracy
+from nnexam.grader.backends.base import TrainConfig
+from nnexam.questions.errors import NnexamError
 
 LOADABLE = ("digits", "mnist", "fashion-mnist")
 

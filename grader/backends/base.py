@@ -2,7 +2,7 @@
 its output shapes, and train it with a config and a seed, returning per-epoch metrics.
 
 A backend is any object with the members of :class:`Backend`; third parties register one under the
-entry-point group ``nnexam.backends.v1`` (see :mod:`grader.backends.registry`). The config and the
+entry-point group ``nnexam.backends.v1`` (see :mod:`nnexam.grader.backends.registry`). The config and the
 history are frozen plain data so they can be hashed into cache keys and sent to worker processes.
 
 Weights cross backends in Keras order and layout (``get_weights``/``set_weights``: per layer,
@@ -17,9 +17,8 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
-
-from questions.errors import ParamError
-from questions.model_spec import ModelSpec
+from nnexam.questions.errors import ParamError
+from nnexam.questions.model_spec import ModelSpec
 
 OPTIMIZERS = ("sgd", "adam", "rmsprop")
 LOSSES = (

@@ -16,10 +16,9 @@ import time
 from typing import Any
 
 import numpy as np
-
-from grader.backends.base import Data, History, Progress, TrainConfig, targets
-from questions.errors import NnexamError
-from questions.model_spec import ModelSpec
+from nnexam.grader.backends.base import Data, History, Progress, TrainConfig, targets
+from nnexam.questions.errors import NnexamError
+from nnexam.questions.model_spec import ModelSpec
 
 
 def _keras() -> Any:

@@ -12,10 +12,10 @@ import importlib.metadata
 import warnings
 from functools import cache
 
-from grader.backends.base import Backend
-from grader.backends.keras_backend import KerasBackend
-from grader.backends.torch_backend import TorchBackend
-from questions.errors import NnexamError, UnknownNameError
+from nnexam.grader.backends.base import Backend
+from nnexam.grader.backends.keras_backend import KerasBackend
+from nnexam.grader.backends.torch_backend import TorchBackend
+from nnexam.questions.errors import NnexamError, UnknownNameError
 
 GROUP = "nnexam.backends.v1"
 
@@ -28,7 +28,7 @@ def _all() -> dict[str, Backend]:
             obj = ep.load()
             backend = obj() if isinstance(obj, type) else obj
             if not isinstance(backend, Backend):
-                raise TypeError("it lacks members of grader.backends.base.Backend")
+                raise TypeError("it lacks members of nnexam.grader.backends.base.Backend")
         except Exception as err:  # noqa: BLE001 - a broken plugin must not stop the others
             warnings.warn(f"backend plugin {ep.name!r} ({ep.value}) skipped: {err}", stacklevel=2)
             continue

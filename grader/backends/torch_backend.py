@@ -1,8 +1,8 @@
 """The ``torch`` backend (default): builds the analysed model in PyTorch and trains it as Keras would.
 
-Keras and VGG specs are rebuilt from :mod:`grader.backends.torch_layers` with Keras' initialisers,
+Keras and VGG specs are rebuilt from :mod:`nnexam.grader.backends.torch_layers` with Keras' initialisers,
 padding and BatchNormalization, channels-last semantics kept where they are observable; training
-follows Keras' ``fit`` (:mod:`grader.backends.torch_train`, whose docstring lists each matched
+follows Keras' ``fit`` (:mod:`nnexam.grader.backends.torch_train`, whose docstring lists each matched
 semantic). PyTorch specs (``nn.Sequential`` code) are built from ``torch.nn`` itself with PyTorch's
 own initialisation, as the student ran them; their parameter counts follow PyTorch
 (``parameters()``; BatchNorm running statistics are buffers, not parameters).
@@ -16,10 +16,9 @@ import importlib.util
 from typing import Any
 
 import numpy as np
-
-from grader.backends.base import Data, History, Progress, TrainConfig
-from questions.errors import ParamError
-from questions.model_spec import ModelSpec
+from nnexam.grader.backends.base import Data, History, Progress, TrainConfig
+from nnexam.questions.errors import ParamError
+from nnexam.questions.model_spec import ModelSpec
 
 
 class TorchBackend:
@@ -35,8 +34,7 @@ class TorchBackend:
 
     def build(self, spec: ModelSpec, seed: int) -> Any:
         import torch
-
-        from grader.backends.torch_layers import SpecModel
+        from nnexam.grader.backends.torch_layers import SpecModel
 
         torch.manual_seed(seed)
         return SpecModel(spec)
@@ -68,7 +66,7 @@ class TorchBackend:
                 view.copy_(torch.from_numpy(np.asarray(w, dtype=np.float32)))
 
     def fit(self, handle: Any, data: Data, config: TrainConfig, seed: int, progress: Progress | None = None) -> History:
-        from grader.backends import torch_train
+        from nnexam.grader.backends import torch_train
 
         return torch_train.fit(handle, data, config, seed, handle.outputs, handle.to_internal, progress)
 

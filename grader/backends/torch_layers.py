@@ -27,11 +27,10 @@ from typing import Any
 
 import torch
 import torch.nn.functional as F
+from nnexam.questions.conv_arith import same_padding
+from nnexam.questions.errors import NnexamError, ParamError, UnknownNameError
+from nnexam.questions.model_spec import LayerSpec, ModelSpec
 from torch import nn
-
-from questions.conv_arith import same_padding
-from questions.errors import NnexamError, ParamError, UnknownNameError
-from questions.model_spec import LayerSpec, ModelSpec
 
 ACTIVATIONS: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
     "linear": lambda x: x,

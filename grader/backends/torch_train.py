@@ -35,8 +35,15 @@ from collections.abc import Callable
 import numpy as np
 import torch
 import torch.nn.functional as F
-
-from grader.backends.base import Data, History, Progress, TrainConfig, accuracy_kind, targets, validation_rows
+from nnexam.grader.backends.base import (
+    Data,
+    History,
+    Progress,
+    TrainConfig,
+    accuracy_kind,
+    targets,
+    validation_rows,
+)
 
 EPS = 1e-7  # keras.backend.epsilon()
 

@@ -17,10 +17,10 @@ from typing import Any
 
 import jinja2
 
-from questions import doc
-from questions.exact import exact_str
-from questions.exam import ExamSpec
-from questions.exam_variant import PartKey, QuestionVariant, Variant, formula, is_table, table
+from nnexam.questions import doc
+from nnexam.questions.exact import exact_str
+from nnexam.questions.exam import ExamSpec
+from nnexam.questions.exam_variant import PartKey, QuestionVariant, Variant, formula, is_table, table
 
 
 class Raw(str):
@@ -131,7 +131,7 @@ def _memo(fn: Callable[..., Raw], *args: Any) -> Raw:
 
 @cache
 def package_templates() -> Path:
-    from templates import DIRECTORY
+    from nnexam.templates import DIRECTORY
 
     return DIRECTORY
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 
+from nnexam.questions import doc
 from nnexam.render.base import Format
-from questions import doc
 
 _CONTROL = str.maketrans({c: None for c in (*range(0, 9), 11, 12, *range(14, 32), 127)})
 

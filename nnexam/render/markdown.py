@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from nnexam.questions import doc
 from nnexam.render.base import Format
-from questions import doc
 
 # CommonMark reads a backslash before any ASCII punctuation as that character; these are the ones
 # that can start markup somewhere (emphasis, code, links, HTML, lists, headings, tables, math).

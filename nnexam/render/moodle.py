@@ -18,10 +18,10 @@ from typing import Any
 
 import sympy as sp
 
+from nnexam.questions.exact import exact_str, json_value
+from nnexam.questions.exam_variant import PartKey, Variant
 from nnexam.render import html
 from nnexam.render.base import Format, points
-from questions.exact import exact_str, json_value
-from questions.exam_variant import PartKey, Variant
 
 _XML = str.maketrans(
     {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;", 0xFFFE: None, 0xFFFF: None,

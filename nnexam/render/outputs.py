@@ -12,11 +12,11 @@ from typing import Any
 
 import jinja2
 
+from nnexam.questions.errors import InputError, NnexamError
+from nnexam.questions.exact import exact_str
+from nnexam.questions.exam import ExamSpec, Student
+from nnexam.questions.exam_variant import answer_sheet, build, is_table, student_json
 from nnexam.render import base, html, markdown, moodle, typst
-from questions.errors import InputError, NnexamError
-from questions.exact import exact_str
-from questions.exam import ExamSpec, Student
-from questions.exam_variant import answer_sheet, build, is_table, student_json
 
 # --format name -> (Format, template suffix, file suffix)
 DOCUMENTS: dict[str, tuple[base.Format, str, str]] = {

@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from nnexam.questions import doc
 from nnexam.render.base import Format, Raw
-from questions import doc
 
 _SPECIAL = '\\#$*_`<>@[]~/"\'=-+.:{}()!?%&^|,;'
 # control characters dropped (Typst has no use for them), tabs and newlines kept

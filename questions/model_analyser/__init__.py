@@ -1,5 +1,5 @@
 """The model analyser: Keras code, layer tables, VGG notation or PyTorch ``nn.Sequential`` code ->
-:class:`~questions.model_spec.ModelSpec` (per-layer names, output shapes, parameter counts).
+:class:`~nnexam.questions.model_spec.ModelSpec` (per-layer names, output shapes, parameter counts).
 
 Keras code: ``Sequential([...])`` or ``model.add(...)`` (in functions, classes, literal loops and
 conditions), or a functional model that is one chain of layers. Modules, one job each:
@@ -20,12 +20,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from questions.errors import ParamError
-from questions.model_analyser import keras_code, tables, torch_code, vgg
-from questions.model_analyser.build import LayerError, build
-from questions.model_analyser.layers import ALIASES, KERAS, Kind
-from questions.model_analyser.values import Bad, Missing, int_tuple
-from questions.model_spec import ModelSpec
+from nnexam.questions.errors import ParamError
+from nnexam.questions.model_analyser import keras_code, tables, torch_code, vgg
+from nnexam.questions.model_analyser.build import LayerError, build
+from nnexam.questions.model_analyser.layers import ALIASES, KERAS, Kind
+from nnexam.questions.model_analyser.values import Bad, Missing, int_tuple
+from nnexam.questions.model_spec import ModelSpec
 
 __all__ = ["analyse", "detect", "LayerError"]
 

@@ -15,10 +15,19 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from questions.errors import ParamError
-from questions.model_analyser.layers import FIRST_LAYER_INPUT, REQUIRED, Kind, Out, Shape, fmt_shape
-from questions.model_analyser.values import Bad, Free, Missing, Opaque, boolean, int_tuple, integer, show
-from questions.model_spec import LayerSpec, ModelSpec
+from nnexam.questions.errors import ParamError
+from nnexam.questions.model_analyser.layers import FIRST_LAYER_INPUT, REQUIRED, Kind, Out, Shape, fmt_shape
+from nnexam.questions.model_analyser.values import (
+    Bad,
+    Free,
+    Missing,
+    Opaque,
+    boolean,
+    int_tuple,
+    integer,
+    show,
+)
+from nnexam.questions.model_spec import LayerSpec, ModelSpec
 
 MAX_LAYERS = 500
 

@@ -19,11 +19,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from questions.errors import ParamError
-from questions.model_analyser.build import LayerError, RawLayer
-from questions.model_analyser.layers import ALIASES, KERAS
-from questions.model_analyser.pycode import Evaluator, dotted, is_literal, parse, to_tuples
-from questions.model_analyser.values import Opaque
+from nnexam.questions.errors import ParamError
+from nnexam.questions.model_analyser.build import LayerError, RawLayer
+from nnexam.questions.model_analyser.layers import ALIASES, KERAS
+from nnexam.questions.model_analyser.pycode import Evaluator, dotted, is_literal, parse, to_tuples
+from nnexam.questions.model_analyser.values import Opaque
 
 INPUT_KINDS = ("Input", "InputLayer")
 MAX_UNROLLED = 1000  # loop iterations unrolled in all

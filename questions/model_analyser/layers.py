@@ -14,8 +14,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from questions.conv_arith import conv_out, effective_kernel
-from questions.model_analyser.values import (
+from nnexam.questions.conv_arith import conv_out, effective_kernel
+from nnexam.questions.model_analyser.values import (
     Bad,
     Normaliser,
     activation,

@@ -14,8 +14,8 @@ import warnings
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from questions.errors import ParamError
-from questions.model_analyser.values import Free, Opaque
+from nnexam.questions.errors import ParamError
+from nnexam.questions.model_analyser.values import Free, Opaque
 
 MAX_CODE = 200_000  # characters of code read
 MAX_INT = 10**12

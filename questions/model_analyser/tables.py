@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from questions.errors import ParamError
-from questions.model_analyser.build import RawLayer
-from questions.model_analyser.pycode import to_tuples
+from nnexam.questions.errors import ParamError
+from nnexam.questions.model_analyser.build import RawLayer
+from nnexam.questions.model_analyser.pycode import to_tuples
 
 
 def read(tables: Sequence[Any]) -> tuple[list[RawLayer], Any]:

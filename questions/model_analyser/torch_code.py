@@ -14,10 +14,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from questions.errors import ParamError
-from questions.model_analyser.build import LayerError, RawLayer
-from questions.model_analyser.pycode import Evaluator, constants, dotted, in_order, parse
-from questions.model_analyser.torch_layers import KINDS
+from nnexam.questions.errors import ParamError
+from nnexam.questions.model_analyser.build import LayerError, RawLayer
+from nnexam.questions.model_analyser.pycode import Evaluator, constants, dotted, in_order, parse
+from nnexam.questions.model_analyser.torch_layers import KINDS
 
 __all__ = ["KINDS", "TorchModel", "looks_like", "read"]
 

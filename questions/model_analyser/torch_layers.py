@@ -1,6 +1,6 @@
 """PyTorch module kinds (channels first): arguments, output shape and parameter counts.
 
-Same contract as :mod:`questions.model_analyser.layers`, with PyTorch's argument names and
+Same contract as :mod:`nnexam.questions.model_analyser.layers`, with PyTorch's argument names and
 semantics: integer padding on each side, pooling ``ceil_mode``, ``in_features`` /
 ``in_channels`` / ``num_features`` checked against the actual input. Batch-norm running
 statistics are buffers, not parameters (``parameters()`` does not count them).
@@ -13,9 +13,9 @@ import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from questions.conv_arith import conv_out, effective_kernel
-from questions.model_analyser.layers import REQUIRED, Kind, Out, Shape, flatten, fmt_shape, identity
-from questions.model_analyser.values import (
+from nnexam.questions.conv_arith import conv_out, effective_kernel
+from nnexam.questions.model_analyser.layers import REQUIRED, Kind, Out, Shape, flatten, fmt_shape, identity
+from nnexam.questions.model_analyser.values import (
     Bad,
     Normaliser,
     anything,

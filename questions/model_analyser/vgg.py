@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import re
 
-from questions.errors import ParamError
-from questions.model_analyser.build import RawLayer
-from questions.model_analyser.layers import Kind, Out, Shape
+from nnexam.questions.errors import ParamError
+from nnexam.questions.model_analyser.build import RawLayer
+from nnexam.questions.model_analyser.layers import Kind, Out, Shape
 
 INPUT_SHAPE = (224, 224, 3)
 
