@@ -4,7 +4,7 @@ Modes: exact integers, numbers within a relative-or-absolute tolerance, signific
 (with the 0.51 unit-in-the-last-place slack of hand rounding), vectors/matrices/shapes element
 by element with a shape check (a transposed matrix is recognised), symbolic expressions by
 randomized numeric evaluation (matrix symbols replaced by random matrices of shapes read from
-the key), choices and text. Tolerance defaults come from :mod:`nnexam.grader.tolerance` only.
+the key), choices and text. Tolerance defaults come from :mod:`nnexam.questions.grading` only.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from typing import Any
 
 import numpy as np
 import sympy as sp
-from nnexam.grader.tolerance import DEFAULT, Tolerance
 from nnexam.grader.values import Formula
+from nnexam.questions.grading import DEFAULT, Tolerance
 from nnexam.questions.safe_expr import (
     CONSTANTS,
     ExprSyntaxError,

@@ -15,11 +15,10 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from nnexam.grader.tolerance import DEFAULT, Tolerance
 from nnexam.grader.values import Unreadable, parse_answer
 from nnexam.questions.errors import InputError, NnexamError
+from nnexam.questions.grading import DEFAULT, DEFAULT_POLICY, KEY_FORMAT, KEY_VERSION, Policy, Tolerance
 
-KEY_FORMAT = "nnexam-key"
 MAX_KEY_BYTES = 200 * 1024 * 1024
 
 
@@ -42,15 +41,6 @@ class KeyPart:
     tolerance: Tolerance
     mistakes: tuple[KeyMistake, ...]
     choices: tuple[str, ...] | None
-
-
-@dataclass(frozen=True)
-class Policy:
-    mistake_credit: Mapping[str, float]
-    carried_forward_credit: float
-
-    def credit(self, mistake_id: str) -> float:
-        return float(self.mistake_credit.get(mistake_id, self.mistake_credit.get("default", 0.5)))
 
 
 @dataclass(frozen=True)
@@ -149,17 +139,10 @@ def _policy(raw: Any, base: Policy, path: str, where: str) -> Policy:
     if raw is None:
         return base
     _need(isinstance(raw, Mapping), path, where, "an object", raw)
-    credit = dict(base.mistake_credit)
-    mc = raw.get("mistake_credit")
-    if mc is not None:
-        _need(isinstance(mc, Mapping), path, f"{where}.mistake_credit", 'an object such as {"default": 0.5}', mc)
-        for k, v in mc.items():
-            credit[str(k)] = _number(v, path, f"{where}.mistake_credit.{k}")
-            _need(credit[str(k)] <= 1, path, f"{where}.mistake_credit.{k}", "a fraction from 0 to 1", v)
-    cf = raw.get("carried_forward_credit", base.carried_forward_credit)
-    cf = _number(cf, path, f"{where}.carried_forward_credit")
-    _need(cf <= 1, path, f"{where}.carried_forward_credit", "a fraction from 0 to 1", cf)
-    return Policy(mistake_credit=credit, carried_forward_credit=cf)
+    try:
+        return base.updated(raw, where)
+    except NnexamError as err:
+        raise InputError(path, str(err)) from None
 
 
 def _tolerance(raw: Any, base: Tolerance, path: str, where: str) -> Tolerance:
@@ -198,10 +181,10 @@ def shown(exact: str, value: Any) -> str:
 def parse_key(data: Any, path: str) -> Key:
     _need(isinstance(data, Mapping), path, "top level", "a JSON object")
     _need(data.get("format") == KEY_FORMAT, path, "format", f'"{KEY_FORMAT}" (written by `nnexam generate`)', data.get("format"))
-    _need(data.get("version") == 1, path, "version", "1", data.get("version"))
+    _need(data.get("version") == KEY_VERSION, path, "version", str(KEY_VERSION), data.get("version"))
     grading = data.get("grading") or {}
     _need(isinstance(grading, Mapping), path, "grading", "an object", grading)
-    base_policy = _policy(grading, Policy({"default": 0.5}, 1.0), path, "grading")
+    base_policy = _policy(grading, DEFAULT_POLICY, path, "grading")
     base_tol = _tolerance(grading.get("tolerance"), DEFAULT, path, "grading.tolerance")
     qs = data.get("questions")
     _need(isinstance(qs, list) and bool(qs), path, "questions", "a non-empty list", qs)

@@ -29,10 +29,11 @@ def grade_cmd(key: Path, submissions: tuple[Path, ...], out: Path, feedback_dir:
               json_path: Path | None, report_dir: Path | None, jobs: int | None, quiet: bool) -> None:
     """Grade submissions (YAML/JSON answer sheets, CSV exports, Markdown/text/PDF, folders, zip
     archives) against KEY.json: a gradebook row per student, feedback naming the mistakes."""
-    from nnexam.grader import feedback, gradebook, report
+    from nnexam.grader import gradebook
     from nnexam.grader.judge import grade_batch
     from nnexam.grader.key import load_key
     from nnexam.grader.submissions import read_submissions
+    from nnexam.render import feedback, report
 
     answer_key = load_key(key)
     batch = read_submissions(submissions)

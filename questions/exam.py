@@ -34,12 +34,12 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from nnexam.grader.tolerance import DEFAULT, Tolerance
 from nnexam.questions import registry
 from nnexam.questions.bank import FilePath
 from nnexam.questions.errors import InputError, NnexamError, UnknownNameError
 from nnexam.questions.family import Family
 from nnexam.questions.files import read_text
+from nnexam.questions.grading import DEFAULT, Tolerance, policy_overrides
 from nnexam.questions.params import parse_fields
 
 MAX_SPEC_BYTES = 1_000_000
@@ -143,30 +143,18 @@ def _tolerance(where: str, path: str, base: Tolerance, raw: Any) -> Tolerance:
 
 
 def _grading(where: str, path: str, raw: Any, *, allow_tolerance: bool) -> dict[str, Any]:
-    """``mistake_credit`` (a fraction, or a table of them by mistake id with ``default``) and
-    ``carried_forward_credit``, checked and kept as written for key.json."""
+    """The policy overrides of a ``[grading]`` table (:func:`questions.grading.policy_overrides`),
+    checked and kept as written for key.json; the tolerance is read apart."""
     if not isinstance(raw, Mapping):
         raise InputError(path, f"{where}: expected a table. Received: {raw!r:.80}")
     known = {"mistake_credit", "carried_forward_credit"} | ({"tolerance"} if allow_tolerance else set())
     unknown = sorted(set(raw) - known)
     if unknown:
         raise InputError(path, f"{where}.{unknown[0]}: unknown key; expected one of {', '.join(sorted(known))}")
-
-    def fraction(name: str, v: Any) -> float:
-        if isinstance(v, bool) or not isinstance(v, int | float) or not 0 <= v <= 1:
-            raise InputError(path, f"{where}.{name}: expected a fraction from 0 to 1. Received: {v!r:.80}")
-        return float(v)
-
-    out: dict[str, Any] = {}
-    if "mistake_credit" in raw:
-        mc = raw["mistake_credit"]
-        if isinstance(mc, Mapping):
-            out["mistake_credit"] = {str(k): fraction(f"mistake_credit.{k}", v) for k, v in mc.items()}
-        else:
-            out["mistake_credit"] = {"default": fraction("mistake_credit", mc)}
-    if "carried_forward_credit" in raw:
-        out["carried_forward_credit"] = fraction("carried_forward_credit", raw["carried_forward_credit"])
-    return out
+    try:
+        return policy_overrides(raw, where)
+    except NnexamError as err:
+        raise InputError(path, str(err)) from None
 
 
 def parse(data: Mapping[str, Any], path: str, base: Path | None = None, seed: int | None = None) -> ExamSpec:

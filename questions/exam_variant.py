@@ -17,15 +17,12 @@ from functools import cached_property
 from typing import Any
 
 import sympy as sp
-from nnexam.grader.tolerance import Tolerance
 from nnexam.questions import doc
 from nnexam.questions.errors import InputError, NnexamError
 from nnexam.questions.exact import exact_str, json_value, params_json
 from nnexam.questions.exam import ExamSpec, QuestionSpec, Student
 from nnexam.questions.family import Family, same
-
-KEY_FORMAT = "nnexam-key"
-KEY_VERSION = 1
+from nnexam.questions.grading import KEY_FORMAT, KEY_VERSION, Tolerance
 
 
 class _Printed:

@@ -18,8 +18,8 @@ from nnexam.grader.compare import (
     tables_equal,
     within_tolerance,
 )
-from nnexam.grader.tolerance import DEFAULT, Tolerance
 from nnexam.grader.values import parse_answer
+from nnexam.questions.grading import DEFAULT, Tolerance
 from nnexam.questions.safe_expr import parse_tree
 
 R = sp.Rational

@@ -252,7 +252,7 @@ def test_moodle_numerical_questions_with_tolerance() -> None:
     ],
 )
 def test_moodle_tolerance(tol: dict, value: float, expected: float) -> None:
-    from nnexam.grader.tolerance import DEFAULT
+    from nnexam.questions.grading import DEFAULT
 
     part = ev.PartKey(id="q.p", part="p", kind="number", points=1, exact=sp.Rational(1, 3), tolerance=DEFAULT.updated(tol))
     assert moodle.tolerance(part, value) == pytest.approx(expected)

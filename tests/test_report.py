@@ -7,8 +7,9 @@ from pathlib import Path
 from grader_keys import key_data, students
 from nnexam.grader.judge import grade_batch
 from nnexam.grader.key import parse_key
-from nnexam.grader.report import summary, write_report
 from nnexam.grader.submissions import Batch, Problem, Submission
+
+from nnexam.render.report import summary, write_report
 
 
 def test_summary_and_files(tmp_path: Path) -> None:

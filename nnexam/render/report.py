@@ -16,7 +16,6 @@ from typing import Any
 from nnexam.grader.gradebook import number, write_atomic
 from nnexam.grader.judge import StudentResult
 from nnexam.grader.key import Key
-
 from nnexam.svgplot import histogram
 
 TOP_MISTAKES = 15

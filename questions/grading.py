@@ -1,0 +1,105 @@
+"""The grading policy an exam carries into key.json: tolerances, partial credit, the key's format.
+
+The bottom layer owns these so that the exam spec (which writes them) and the grader (which reads
+them back from key.json) validate them with the same code, and their defaults live in one place.
+
+How close a numeric answer must be:
+
+An answer is accepted when it is within ``rel`` (relative) *or* ``abs`` (absolute) of the exact
+value; with ``sigfigs`` set, it must instead agree to that many significant figures (with the
+0.51 unit-in-the-last-place slack of hand rounding). Integer parts (counts, shapes, steps) are
+always compared exactly. Exam specs override these per exam, per question and per part.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any
+
+from nnexam.questions.errors import ParamError
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    rel: float = 0.01  # 1 %: a value rounded to 3 significant figures passes, a wrong formula does not
+    abs: float = 0.001  # values near zero (a saturated sigmoid's 2.3e-5) shown to 3 decimals
+    sigfigs: int | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def updated(self, raw: Mapping[str, Any] | None, where: str = "tolerance") -> Tolerance:
+        """This tolerance with the keys of ``raw`` (from an exam spec or key.json) replaced."""
+        if not raw:
+            return self
+        unknown = set(raw) - {"rel", "abs", "sigfigs"}
+        if unknown:
+            raise ParamError(f"{where}.{sorted(unknown)[0]}", "one of rel, abs, sigfigs", raw)
+        out = {}
+        for k in ("rel", "abs"):
+            if k in raw:
+                v = raw[k]
+                if isinstance(v, bool) or not isinstance(v, int | float) or v < 0:
+                    raise ParamError(f"{where}.{k}", "a non-negative number", v)
+                out[k] = float(v)
+        if "sigfigs" in raw:
+            v = raw["sigfigs"]
+            if v is not None and (isinstance(v, bool) or not isinstance(v, int) or not 1 <= v <= 15):
+                raise ParamError(f"{where}.sigfigs", "an integer from 1 to 15, or absent", v)
+            out["sigfigs"] = v
+        return replace(self, **out)
+
+
+DEFAULT = Tolerance()
+
+KEY_FORMAT = "nnexam-key"  # key.json's "format"
+KEY_VERSION = 1  # key.json's "version"
+
+DEFAULT_MISTAKE_CREDIT = 0.5
+DEFAULT_CARRIED_FORWARD_CREDIT = 1.0
+
+
+def _fraction(v: Any, where: str) -> float:
+    if isinstance(v, bool) or not isinstance(v, int | float) or not 0 <= v <= 1:
+        raise ParamError(where, "a fraction from 0 to 1", v)
+    return float(v)
+
+
+def policy_overrides(raw: Mapping[str, Any], where: str = "grading") -> dict[str, Any]:
+    """``mistake_credit`` (a fraction, or a table of them by mistake id with ``default``) and
+    ``carried_forward_credit`` of an exam spec or key.json, checked and normalised (a bare
+    ``mistake_credit`` becomes ``{"default": x}``); other keys of ``raw`` are left to the caller."""
+    out: dict[str, Any] = {}
+    if raw.get("mistake_credit") is not None:
+        mc = raw["mistake_credit"]
+        if isinstance(mc, Mapping):
+            out["mistake_credit"] = {str(k): _fraction(v, f"{where}.mistake_credit.{k}") for k, v in mc.items()}
+        else:
+            out["mistake_credit"] = {"default": _fraction(mc, f"{where}.mistake_credit")}
+    if raw.get("carried_forward_credit") is not None:
+        out["carried_forward_credit"] = _fraction(raw["carried_forward_credit"], f"{where}.carried_forward_credit")
+    return out
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Partial credit: a recognised mistake's share of the points (by mistake id, else ``default``),
+    and a part computed right from the student's own wrong earlier part (error carried forward)."""
+
+    mistake_credit: Mapping[str, float] = field(default_factory=lambda: {"default": DEFAULT_MISTAKE_CREDIT})
+    carried_forward_credit: float = DEFAULT_CARRIED_FORWARD_CREDIT
+
+    def credit(self, mistake_id: str) -> float:
+        return float(self.mistake_credit.get(mistake_id, self.mistake_credit.get("default", DEFAULT_MISTAKE_CREDIT)))
+
+    def updated(self, raw: Mapping[str, Any] | None, where: str = "grading") -> Policy:
+        """This policy with the overrides of ``raw`` (see :func:`policy_overrides`) applied."""
+        if not raw:
+            return self
+        over = policy_overrides(raw, where)
+        credit = {**self.mistake_credit, **over.get("mistake_credit", {})}
+        return Policy(credit, over.get("carried_forward_credit", self.carried_forward_credit))
+
+
+DEFAULT_POLICY = Policy()
