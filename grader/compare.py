@@ -59,27 +59,19 @@ def exact_integer(given: Any, expected: Any) -> bool:
     return isinstance(given, sp.Integer) and isinstance(expected, sp.Integer) and given == expected
 
 
+def _floats(given: Any, expected: Any) -> tuple[float, float] | None:
+    g, e = to_float(given), to_float(expected)
+    return None if g is None or e is None else (g, e)
+
+
 def within_tolerance(given: Any, expected: Any, *, rel: float = DEFAULT.rel, abs_: float = DEFAULT.abs) -> bool:
     """|given - expected| <= max(abs, rel * |expected|); exact equality always passes."""
-    if given == expected:
-        return True
-    g, e = to_float(given), to_float(expected)
-    if g is None or e is None or not math.isfinite(g) or not math.isfinite(e):
-        return False
-    return abs(g - e) <= max(abs_, rel * abs(e))
+    return given == expected or ((f := _floats(given, expected)) is not None and Tolerance(rel=rel, abs=abs_).accepts(*f))
 
 
 def sigfigs_match(given: Any, expected: Any, *, digits: int) -> bool:
     """Agrees to ``digits`` significant figures, with 0.51 of the last digit as slack."""
-    if given == expected:
-        return True
-    g, e = to_float(given), to_float(expected)
-    if g is None or e is None or not math.isfinite(g) or not math.isfinite(e):
-        return False
-    if e == 0:
-        return g == 0
-    place = math.floor(math.log10(abs(e))) - digits + 1
-    return abs(g - e) <= 0.51 * 10.0**place
+    return given == expected or ((f := _floats(given, expected)) is not None and Tolerance(sigfigs=digits).accepts(*f))
 
 
 def number_equal(given: Any, expected: Any, tol: Tolerance = DEFAULT) -> bool:

@@ -13,6 +13,7 @@ always compared exactly. Exam specs override these per exam, per question and pe
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
@@ -28,6 +29,24 @@ class Tolerance:
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    def half_width(self, exact: float) -> float:
+        """How far from ``exact`` an answer may lie and still be accepted: the one rule that the
+        grader's comparators, the variant checks of :meth:`Family.draw` and Moodle's absolute
+        tolerance all use. With significant figures, 0 must be answered exactly (width 0)."""
+        if self.sigfigs:
+            if exact == 0:
+                return 0.0
+            return 0.51 * 10.0 ** (math.floor(math.log10(abs(exact))) - self.sigfigs + 1)
+        return max(self.abs, self.rel * abs(exact))
+
+    def accepts(self, given: float, exact: float) -> bool:
+        """``given`` is graded equal to ``exact``; exact equality always passes, inf/NaN never."""
+        if given == exact:
+            return True
+        if not (math.isfinite(given) and math.isfinite(exact)):
+            return False
+        return abs(given - exact) <= self.half_width(exact)
 
     def updated(self, raw: Mapping[str, Any] | None, where: str = "tolerance") -> Tolerance:
         """This tolerance with the keys of ``raw`` (from an exam spec or key.json) replaced."""

@@ -11,7 +11,6 @@ escaped once more as XML text, which is what Moodle's importer reads back.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from fractions import Fraction
 from typing import Any
@@ -49,14 +48,9 @@ FORMAT = Moodle()
 
 def tolerance(p: PartKey, value: float) -> float:
     """Moodle's one absolute tolerance for ``value`` under the part's tolerance."""
-    t = p.tolerance
     if p.kind in ("integer", "shape"):
         return 0.0
-    if t.sigfigs:
-        if value == 0:
-            return t.abs
-        return 0.51 * 10 ** (math.floor(math.log10(abs(value))) - t.sigfigs + 1)
-    return max(t.abs, t.rel * abs(value))
+    return p.tolerance.half_width(value)
 
 
 def _entries(exact: Any) -> list[tuple[str, Any]] | None:
