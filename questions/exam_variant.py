@@ -104,7 +104,10 @@ def _question(exam: ExamSpec, q: QuestionSpec, number: int, student: Student) ->
     if q.fixed:
         params = family.parse(q.params)
     else:
-        params = family.draw(rng_for(exam.seed, student.id, q.id), options=q.options, fixed=q.params)
+        params = family.draw(
+            rng_for(exam.seed, student.id, q.id), options=q.options, fixed=q.params,
+            tolerance=q.tolerance, part_tolerance=q.part_tolerance,
+        )
     answer = family.solve(params)
     statement = family.statement(params) if q.text is None else (_override(q.text, params),)
     return QuestionVariant(

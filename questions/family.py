@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any
 
 from nnexam.questions.doc import Block
 from nnexam.questions.errors import NnexamError, ParamError
+from nnexam.questions.grading import DEFAULT, Tolerance
 from nnexam.questions.exact import is_number, is_sympy_matrix, loaded_sympy
 from nnexam.questions.params import Param, PartSpec, parse_fields
 
@@ -114,6 +115,50 @@ def same(a: Any, b: Any) -> bool:
     if ea.free_symbols or eb.free_symbols:
         return sp.simplify(ea - eb) == 0
     return False
+
+
+_EXACT_KINDS = ("integer", "shape", "choice", "text", "table", "expression")
+
+
+def _as_float(x: Any) -> float | None:
+    """An exact numeric answer as a float (None for symbols, non-numbers and overflow)."""
+    try:
+        v = complex(x)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return v.real if abs(v.imag) <= 1e-12 * max(1.0, abs(v.real)) else None
+
+
+def _squeezed(v: Any) -> Any:
+    """As the grader reads arrays: [[1], [2]] and [[1, 2]] are [1, 2]; a one-element vector is its scalar."""
+    if is_sympy_matrix(v):
+        v = tuple(tuple(v.row(i)) for i in range(v.rows))
+    if isinstance(v, Sequence) and not isinstance(v, str):
+        v = tuple(_squeezed(x) if isinstance(x, Sequence) and not isinstance(x, str) else x for x in v)
+        if v and all(isinstance(r, tuple) for r in v) and (len(v) == 1 or all(len(r) == 1 for r in v)):
+            v = tuple(x for r in v for x in r)
+        if len(v) == 1 and not isinstance(v[0], tuple):
+            return v[0]
+    return v
+
+
+def _within(a: Any, b: Any, tol: Tolerance) -> bool:
+    if isinstance(a, tuple) or isinstance(b, tuple):
+        return isinstance(a, tuple) and isinstance(b, tuple) and len(a) == len(b) and all(_within(x, y, tol) for x, y in zip(a, b))
+    fa, fb = _as_float(a), _as_float(b)
+    if fa is None or fb is None:
+        return same(a, b)
+    return tol.accepts(fa, fb)
+
+
+def graded_equal(wrong: Any, right: Any, kind: str, tol: Tolerance) -> bool:
+    """Would the grader take ``wrong`` for ``right``? Exact for counts, shapes, expressions, choices
+    and tables; numbers, vectors and matrices element by element under ``tol`` (the grader's own
+    rule, :meth:`Tolerance.accepts`), after the grader's squeezing of one-row/one-column arrays. A
+    transposed matrix is a recognised mistake there, so it is compared as it stands here."""
+    if kind in _EXACT_KINDS:
+        return same(wrong, right)
+    return same(wrong, right) or _within(_squeezed(wrong), _squeezed(right), tol)
 
 
 @lru_cache(maxsize=4096)
@@ -241,11 +286,15 @@ class Family:
                 out.append((m, wrong))
         return tuple(out)
 
-    def distinguishable(self, params: Any, answer: Answer) -> str | None:
-        """None when every applicable mistake changes some part; else the id of one that does not."""
-        right = answer.as_dict()
+    def distinguishable(
+        self, params: Any, answer: Answer, tolerance: Tolerance = DEFAULT, part_tolerance: Mapping[str, Tolerance] | None = None
+    ) -> str | None:
+        """None when every applicable mistake changes some part by more than the grader forgives
+        (the part's tolerance); else the id of one the grader would take for the right answer."""
+        right = {p.name: p for p in answer.parts}
+        tols = part_tolerance or {}
         for m, wrong in self.mistake_answers(params, answer):
-            if all(k in right and same(v, right[k]) for k, v in wrong.items()):
+            if all(k in right and graded_equal(v, right[k].exact, right[k].kind, tols.get(k, tolerance)) for k, v in wrong.items()):
                 return m.id
         return None
 
@@ -255,9 +304,14 @@ class Family:
         options: Mapping[str, Any] | None = None,
         fixed: Mapping[str, Any] | None = None,
         tries: int = 500,
+        *,
+        tolerance: Tolerance = DEFAULT,
+        part_tolerance: Mapping[str, Tolerance] | None = None,
     ) -> Any:
         """A variant from the generator, with ``fixed`` params imposed, that solves and for which every
-        known mistake gives a different answer. Raises ParamError naming the constraint that failed."""
+        known mistake gives an answer the grader tells from the right one under the question's
+        tolerance (``part_tolerance`` by part name, else ``tolerance``). Raises ParamError naming the
+        constraint that failed."""
         opts = parse_fields(self.options, options or {})
         fixed_values = parse_fields([p for p in self.params if p.name in (fixed or {})], fixed or {})
         last = "no attempt"
@@ -270,10 +324,10 @@ class Family:
             except ParamError as err:
                 last = str(err)
                 continue
-            bad = self.distinguishable(params, answer)
+            bad = self.distinguishable(params, answer, tolerance, part_tolerance)
             if bad is None:
                 return params
-            last = f"the mistake '{bad}' gives the right answer"
+            last = f"the mistake '{bad}' gives an answer graded as right under the question's tolerance"
         raise ParamError(
             "options",
             f"ranges that can produce a valid {self.type_id} variant; after {tries} draws the last failure was: {last}",

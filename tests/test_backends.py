@@ -135,12 +135,16 @@ def test_random_models_match_the_analyser(seed):
         _check(spec, name)
 
 
+@pytest.mark.torch
+@pytest.mark.keras
 def test_registry_default_and_unknown():
     assert registry.get().name == "torch"
     with pytest.raises(UnknownNameError, match="Known: torch, keras"):
         registry.get("jax")
 
 
+@pytest.mark.torch
+@pytest.mark.keras
 def test_broken_plugin_is_skipped_with_a_warning(monkeypatch):
     import importlib.metadata
 

@@ -247,6 +247,7 @@ def test_linear_output_trains_from_logits_and_pytorch_models_train(tmp_path):
     assert not claims.training_config({"from_logits": False}, cf.spec).from_logits
 
 
+@pytest.mark.sklearn
 def test_static_claims_need_no_backend(tmp_path, monkeypatch):
     from nnexam.grader.backends import registry
 

@@ -22,6 +22,7 @@ def _no_network(monkeypatch):
     monkeypatch.setattr(socket.socket, "connect", refuse)
 
 
+@pytest.mark.sklearn
 def test_digits_split_and_scaling():
     ds = datasets.load(DataRef("digits"))
     assert ds.x_train.shape == (1437, 8, 8) and ds.x_test.shape == (360, 8, 8)
@@ -29,12 +30,14 @@ def test_digits_split_and_scaling():
     assert ds.num_classes == 10 and set(np.unique(ds.y_train)) == set(range(10))
 
 
+@pytest.mark.sklearn
 def test_subset_keeps_the_first_rows_and_changes_the_fingerprint():
     full, sub = datasets.load(DataRef("digits")), datasets.load(DataRef("digits", subset=100))
     assert (sub.x_train == full.x_train[:100]).all() and len(sub.x_test) == 360
     assert sub.fingerprint != full.fingerprint
 
 
+@pytest.mark.sklearn
 @pytest.mark.parametrize("shape,want", [((64,), (1437, 64)), ((8, 8, 1), (1437, 8, 8, 1)), ((8, 8), (1437, 8, 8))],
                          ids=["flat", "channels-last", "plain"])
 def test_for_model_reshapes_to_the_input(shape, want):
@@ -42,6 +45,7 @@ def test_for_model_reshapes_to_the_input(shape, want):
     assert data.x_train.shape == want and data.x_test.shape[1:] == want[1:]
 
 
+@pytest.mark.sklearn
 def test_for_model_rejects_a_size_mismatch():
     with pytest.raises(ParamError, match=r"input_shape.*64 values per sample"):
         datasets.for_model(datasets.load(DataRef("digits")), (28, 28, 1))

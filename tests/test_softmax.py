@@ -149,8 +149,6 @@ def test_generator_is_seeded_and_valid():
     assert len(b.logits) == 3 and all(len(r) == 2 and 0 <= min(r) and max(r) <= 5 for r in b.logits)
 
 
-@pytest.mark.torch
-
 def test_drawn_params_round_trip_through_json():
     import json
 
@@ -160,6 +158,8 @@ def test_drawn_params_round_trip_through_json():
         p = FAM.draw(random.Random(s))
         assert FAM.parse(json.loads(json.dumps(params_json(p)))) == p
 
+
+@pytest.mark.torch
 def test_differential_against_torch():
     import torch
     import torch.nn.functional as F

@@ -44,6 +44,8 @@ def test_verify_unusable_file_names_file_and_line(tmp_path):
     assert f"{bad}:4: unknown claim 'params'" in res.output and "Traceback" not in res.output
 
 
+@pytest.mark.sklearn
+@pytest.mark.torch
 def test_verify_unknown_backend_lists_the_installed_ones():
     res = invoke("verify", str(EXAMPLES / "claims.yaml"), "--backend", "jax")
     assert res.exit_code == 1 and "unknown backend 'jax'" in res.output and "torch" in res.output
