@@ -91,9 +91,9 @@ def _cpu() -> float:
 
 def _clear_caches() -> None:
     """Every run starts cold, as one `nnexam grade` process does."""
-    from nnexam.grader import compare, values
+    from nnexam.grader import compare, equivalence, values
 
-    for fn in (values._scalar, values._element, values._magnitude, compare.to_float, compare._tree, compare._key_points):
+    for fn in (values._scalar, values._element, values._magnitude, compare.to_float, equivalence._tree, equivalence._key_points):
         fn.cache_clear()
 
 

@@ -48,6 +48,7 @@ from nnexam.grader.backends.base import History, TrainConfig
 from nnexam.questions.errors import InputError, NnexamError, ParamError
 from nnexam.questions.files import read_text
 from nnexam.questions.model_spec import ModelSpec
+from nnexam.questions.training_steps import steps_per_epoch, train_rows
 
 STATIC = ("total_params", "trainable_params", "non_trainable_params", "layer_params", "output_shape",
           "steps_per_epoch", "total_updates", "train_samples", "dataset_size")
@@ -320,11 +321,9 @@ def _layer_claim(claim: Claim, spec: ModelSpec) -> Verdict:
 
 
 def _steps(claim: Claim, config: TrainConfig, train_size: int) -> Verdict:
-    from nnexam.grader.backends.base import validation_rows
-
-    rows = validation_rows(train_size, config.validation_split)
+    rows = train_rows(train_size, config.validation_split)
     bs = config.batch_size
-    steps = -(-rows // bs)
+    steps = steps_per_epoch(rows, bs)
     split = f" ({_fmt(train_size - rows)} go to validation_split {config.validation_split:g})" if rows != train_size else ""
     claimed = _int(claim.value)
     if claim.what == "dataset_size":
@@ -460,9 +459,7 @@ def verify(cf: ClaimsFile, *, backend: str | None = None, seeds: int = 3, show_p
     if be is not None and any(v is None for v in out):
         jobs = [train_cache.Job(cf.spec, cf.data, cf.config, s, be.name) for s in range(seeds)]
         histories = train_cache.run(jobs, show_progress=show_progress, workers=workers)
-        from nnexam.grader.backends.base import validation_rows
-
-        rows = validation_rows(ds.train_size, cf.config.validation_split)
+        rows = train_rows(ds.train_size, cf.config.validation_split)
         counts_by_class = [int((ds.y_train == k).sum()) for k in range(ds.num_classes)] or [1]
         chance = max(counts_by_class) / max(sum(counts_by_class), 1)
         for i, c in enumerate(cf.claims):

@@ -17,7 +17,15 @@ from typing import Any
 
 from nnexam.grader.values import Unreadable, parse_answer
 from nnexam.questions.errors import InputError, NnexamError
-from nnexam.questions.grading import DEFAULT, DEFAULT_POLICY, KEY_FORMAT, KEY_VERSION, Policy, Tolerance
+from nnexam.questions.grading import (
+    DEFAULT,
+    DEFAULT_POLICY,
+    KEY_FORMAT,
+    KEY_VERSION,
+    AnswerKind,
+    Policy,
+    Tolerance,
+)
 
 MAX_KEY_BYTES = 200 * 1024 * 1024
 
@@ -33,7 +41,7 @@ class KeyMistake:
 class KeyPart:
     id: str  # "q1.z1"
     part: str  # "z1"
-    kind: str
+    kind: AnswerKind
     points: float
     exact: str
     value: Any  # parsed exact answer
@@ -224,7 +232,9 @@ def _question(q: Any, path: str, where: str, base_policy: Policy, base_tol: Tole
         _need(isinstance(p, Mapping), path, pw, "an object", p)
         for k in ("id", "part", "kind"):
             _need(isinstance(p.get(k), str), path, f"{pw}.{k}", "text", p.get(k))
-        kind = p["kind"]
+        _need(p["kind"] in AnswerKind.__members__.values(), path, f"{pw}.kind",
+              "an answer kind: " + ", ".join(AnswerKind), p["kind"])
+        kind = AnswerKind(p["kind"])
         value = _expected(kind, p.get("exact"), p.get("value"), path, pw)
         mistakes = []
         for mi, m in enumerate(p.get("mistakes") or []):

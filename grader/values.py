@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import lru_cache
 from typing import Any
@@ -30,6 +30,7 @@ from nnexam.questions.safe_expr import (
     CONSTANTS,
     MAX_SCI_EXPONENT,
     ExprSyntaxError,
+    Node,
     build,
     parse_tree,
     tree_names,
@@ -50,9 +51,11 @@ class Unreadable:
 
 @dataclass(frozen=True)
 class Formula:
-    """An expression answer, syntax-checked; the comparator builds it with the key's matrix shapes."""
+    """An expression answer with the tree its reader parsed (parsed once: the comparator evaluates
+    the tree with the key's matrix shapes). Equal when the texts are."""
 
     text: str
+    tree: Node | None = field(default=None, compare=False, repr=False)
 
 
 class _Missing:
@@ -203,8 +206,7 @@ def _from_text(raw: str, kind: str, fraction_hint: bool) -> Any:
     if kind == "table":
         return _from_native(load_yaml(text, "the answer"), kind, fraction_hint)
     if kind == "expression":
-        parse_tree(text)  # raises ExprSyntaxError with a caret
-        return Formula(text)
+        return Formula(text, parse_tree(text))  # ExprSyntaxError (with a caret) when unreadable
     if kind in SCALAR_KINDS:
         return _scalar(text, kind, fraction_hint)
     return _array(text, kind)

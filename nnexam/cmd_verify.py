@@ -90,17 +90,6 @@ def verify_cmd(claims_file: str, backend: str | None, json_out: str | None, seed
             click.echo(f"wrote {path}")
 
 
-def _binding(text: str) -> tuple[str, Any]:
-    name, sep, raw = text.partition("=")
-    if not sep or not name.strip().isidentifier():
-        raise click.BadParameter(f"expected NAME=VALUE, got {text!r}", param_hint="--bind")
-    try:
-        value = json.loads(raw)
-    except json.JSONDecodeError:
-        value = raw
-    return name.strip(), value
-
-
 @click.command("audit")
 @click.argument("report", type=click.Path(dir_okay=False))
 @click.option("--bind", "binds", multiple=True, metavar="NAME=VALUE", help="Fill a name the code leaves free (JSON value).")
@@ -121,8 +110,13 @@ def audit_cmd(report: str, binds: tuple[str, ...], json_out: str | None, train: 
       nnexam audit examples/report.md --json findings.json
     """
     from nnexam.grader.audit import audit
+    from nnexam.questions.errors import ParamError
+    from nnexam.questions.params import set_values
 
-    bindings = dict(_binding(b) for b in binds)
+    try:
+        bindings = set_values(binds, option="--bind")
+    except ParamError as err:
+        raise click.BadParameter(str(err), param_hint="--bind") from None
     verdicts = audit(report, bindings=bindings, train=train, backend=backend, seeds=seeds, data_dir=data_dir,
                      show_progress=not quiet)
     _print(verdicts)

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from fractions import Fraction
 from typing import Any
 
-from nnexam.questions import doc
+from nnexam.questions import doc, functions
 from nnexam.questions.doc import F
 from nnexam.questions.errors import ParamError, UnknownNameError
 from nnexam.questions.exact import to_sympy
@@ -73,10 +73,8 @@ def sign(e: Any) -> int:
 
 
 def sigmoid(z: Any) -> Any:
-    """1/(1 + exp(-z)); exact, sigmoid(0) = 1/2."""
-    import sympy as sp
-
-    return sp.Integer(1) / (1 + sp.exp(-z))
+    """1/(1 + exp(-z)); exact, sigmoid(0) = 1/2 (the function table's, as answers read it)."""
+    return functions.TABLE["sigmoid"].exact(z)
 
 
 def relu(z: Any) -> Any:
@@ -108,7 +106,6 @@ def log_softmax(zs: Sequence[Any]) -> tuple[Any, ...]:
 
 def apply(name: str, zs: Sequence[Any], alpha: Any = DEFAULT_ALPHA) -> tuple[Any, ...]:
     """The activation ``name`` applied to a layer's pre-activations."""
-    import sympy as sp
 
     if name == "softmax":
         return softmax(zs)
@@ -119,7 +116,7 @@ def apply(name: str, zs: Sequence[Any], alpha: Any = DEFAULT_ALPHA) -> tuple[Any
     if name == "sigmoid":
         return tuple(sigmoid(z) for z in zs)
     if name == "tanh":
-        return tuple(sp.tanh(z) for z in zs)
+        return tuple(functions.TABLE["tanh"].exact(z) for z in zs)
     if name == "linear":
         return tuple(zs)
     raise UnknownNameError("activation", name, NAMES)

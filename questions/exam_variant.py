@@ -22,7 +22,7 @@ from nnexam.questions.errors import InputError, NnexamError
 from nnexam.questions.exact import exact_str, json_value, params_json
 from nnexam.questions.exam import ExamSpec, QuestionSpec, Student
 from nnexam.questions.family import Family, same
-from nnexam.questions.grading import KEY_FORMAT, KEY_VERSION, Tolerance
+from nnexam.questions.grading import KEY_FORMAT, KEY_VERSION, AnswerKind, Tolerance
 
 
 class _Printed:
@@ -51,13 +51,16 @@ class MistakeAnswer(_Printed):
 class PartKey(_Printed):
     id: str  # "q1.z1"
     part: str
-    kind: str
+    kind: AnswerKind
     points: Fraction
     exact: Any
     tolerance: Tolerance
     help: str = ""
     mistakes: tuple[MistakeAnswer, ...] = ()
     choices: tuple[str, ...] | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "kind", AnswerKind.parse(self.kind, f"part {self.id!r} kind"))
 
     @cached_property
     def decimal(self) -> str:

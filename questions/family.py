@@ -37,8 +37,8 @@ from typing import TYPE_CHECKING, Any
 
 from nnexam.questions.doc import Block
 from nnexam.questions.errors import NnexamError, ParamError
-from nnexam.questions.grading import DEFAULT, Tolerance
 from nnexam.questions.exact import is_number, is_sympy_matrix, loaded_sympy
+from nnexam.questions.grading import DEFAULT, AnswerKind, Tolerance
 from nnexam.questions.params import Param, PartSpec, parse_fields
 
 if TYPE_CHECKING:
@@ -47,12 +47,14 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Part:
-    """One exact answer part. ``kind`` (integer, number, vector, matrix, shape, expression, choice,
-    table, text) tells the grader how to compare it."""
+    """One exact answer part; ``kind`` tells the grader how to read and compare it."""
 
     name: str
     exact: Any
-    kind: str
+    kind: AnswerKind
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "kind", AnswerKind.parse(self.kind, f"part {self.name!r} kind"))
 
 
 @dataclass(frozen=True)
@@ -117,9 +119,6 @@ def same(a: Any, b: Any) -> bool:
     return False
 
 
-_EXACT_KINDS = ("integer", "shape", "choice", "text", "table", "expression")
-
-
 def _as_float(x: Any) -> float | None:
     """An exact numeric answer as a float (None for symbols, non-numbers and overflow)."""
     try:
@@ -151,12 +150,12 @@ def _within(a: Any, b: Any, tol: Tolerance) -> bool:
     return tol.accepts(fa, fb)
 
 
-def graded_equal(wrong: Any, right: Any, kind: str, tol: Tolerance) -> bool:
+def graded_equal(wrong: Any, right: Any, kind: AnswerKind, tol: Tolerance) -> bool:
     """Would the grader take ``wrong`` for ``right``? Exact for counts, shapes, expressions, choices
     and tables; numbers, vectors and matrices element by element under ``tol`` (the grader's own
     rule, :meth:`Tolerance.accepts`), after the grader's squeezing of one-row/one-column arrays. A
     transposed matrix is a recognised mistake there, so it is compared as it stands here."""
-    if kind in _EXACT_KINDS:
+    if not kind.toleranced:
         return same(wrong, right)
     return same(wrong, right) or _within(_squeezed(wrong), _squeezed(right), tol)
 
@@ -289,13 +288,19 @@ class Family:
     def distinguishable(
         self, params: Any, answer: Answer, tolerance: Tolerance = DEFAULT, part_tolerance: Mapping[str, Tolerance] | None = None
     ) -> str | None:
-        """None when every applicable mistake changes some part by more than the grader forgives
-        (the part's tolerance); else the id of one the grader would take for the right answer."""
+        """None when every applicable mistake changes some part, and every part it changes is
+        changed by more than the grader forgives (the part's tolerance): a student making the
+        mistake is never graded correct on any part. Else ``"mistake-id"`` (it changes nothing)
+        or ``"mistake-id (part)"`` (that part's wrong value is graded as right)."""
         right = {p.name: p for p in answer.parts}
         tols = part_tolerance or {}
         for m, wrong in self.mistake_answers(params, answer):
-            if all(k in right and graded_equal(v, right[k].exact, right[k].kind, tols.get(k, tolerance)) for k, v in wrong.items()):
+            changed = [k for k, v in wrong.items() if k in right and not same(v, right[k].exact)]
+            if not changed:
                 return m.id
+            for k in changed:
+                if graded_equal(wrong[k], right[k].exact, right[k].kind, tols.get(k, tolerance)):
+                    return f"{m.id} ({k})"
         return None
 
     def draw(

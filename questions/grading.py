@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
+from enum import StrEnum
 from typing import Any
 
 from nnexam.questions.errors import ParamError
@@ -71,6 +72,50 @@ class Tolerance:
 
 
 DEFAULT = Tolerance()
+
+
+class AnswerKind(StrEnum):
+    """What an answer part holds, and so how it is read, compared, described and exported.
+
+    A closed set: the grader's parse and compare tables are checked against it at import, a
+    family's part or a key's part with another kind is refused when it is declared or loaded
+    (never a silent "incorrect"). Members are strings, so ``kind == "integer"`` keeps working.
+    """
+
+    INTEGER = "integer"  # counts, sizes, steps: exact
+    NUMBER = "number"  # a real number, under the part's tolerance
+    VECTOR = "vector"  # numbers element by element, under the tolerance
+    MATRIX = "matrix"
+    SHAPE = "shape"  # (7, 7, 32), (None, 13, 13, 16): exact integers
+    EXPRESSION = "expression"  # symbolic: equivalent forms accepted
+    CHOICE = "choice"  # a choice label: exact
+    TABLE = "table"  # a model's layer table: its numeric columns exact
+    TEXT = "text"  # free text, compared without case and extra spaces
+
+    @classmethod
+    def parse(cls, raw: Any, where: str = "kind") -> AnswerKind:
+        """``raw`` as a kind; ParamError listing the kinds otherwise."""
+        try:
+            return cls(raw)
+        except ValueError:
+            raise ParamError(where, "an answer kind: " + ", ".join(k.value for k in cls), raw) from None
+
+    @property
+    def toleranced(self) -> bool:
+        """Numbers compared under a tolerance (the other kinds are exact or symbolic)."""
+        return self in (AnswerKind.NUMBER, AnswerKind.VECTOR, AnswerKind.MATRIX)
+
+    def tolerance_text(self, tol: Tolerance) -> str:
+        """How an answer of this kind is accepted, as keys print it."""
+        if self.toleranced:
+            return f"{tol.sigfigs} significant figures" if tol.sigfigs else f"±{tol.rel * 100:g}% or ±{tol.abs:g}"
+        if self in (AnswerKind.EXPRESSION, AnswerKind.TEXT, AnswerKind.TABLE):
+            return "exact (equivalent forms)"
+        return "exact"
+
+    def width(self, tol: Tolerance, exact: float) -> float:
+        """The one absolute tolerance around ``exact`` (Moodle's numerical questions); 0 when exact."""
+        return tol.half_width(exact) if self.toleranced else 0.0
 
 KEY_FORMAT = "nnexam-key"  # key.json's "format"
 KEY_VERSION = 1  # key.json's "version"

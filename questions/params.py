@@ -17,6 +17,7 @@ from typing import Any
 
 from nnexam.questions.errors import ParamError
 from nnexam.questions.exact import to_exact
+from nnexam.questions.grading import AnswerKind
 
 MAX_DIM = 64  # rows/columns of any matrix or vector parameter
 MAX_ITEMS = 512  # entries of any list parameter
@@ -260,12 +261,15 @@ class Param:
 
 @dataclass(frozen=True)
 class PartSpec:
-    """One answer part: ``kind`` tells the grader how to compare (integer, number, vector,
-    matrix, shape, expression, choice, table, text)."""
+    """One answer part: ``kind`` (an :class:`AnswerKind`) tells the grader how to read and compare
+    it; a family declaring another kind fails when it is imported."""
 
     name: str
-    kind: str
+    kind: AnswerKind
     help: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "kind", AnswerKind.parse(self.kind, f"part {self.name!r} kind"))
 
 
 def parse_fields(specs: Sequence[Param], raw: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -287,16 +291,18 @@ def parse_fields(specs: Sequence[Param], raw: Mapping[str, Any], prefix: str = "
     return out
 
 
-def set_values(pairs: Sequence[str]) -> dict[str, Any]:
-    """``["x=[1,2]", "kind=binary"]`` from ``--set``: VALUE is JSON or, failing that, a plain string."""
+def set_values(pairs: Sequence[str], option: str = "--set") -> dict[str, Any]:
+    """``["x=[1,2]", "kind=binary"]`` from ``--set`` or ``--bind``: VALUE is JSON or, failing that
+    (not JSON, too deep, an integer past Python's digit limit), the plain string, which the
+    parameter's converter then accepts or refuses with its own message. The one reader of both."""
     out: dict[str, Any] = {}
     for pair in pairs:
         name, sep, text = pair.partition("=")
-        if not sep or not name.strip():
-            raise ParamError(pair, "NAME=VALUE")
+        if not sep or not name.strip().isidentifier():
+            raise ParamError(option, "NAME=VALUE with NAME a Python-style name", pair)
         try:
             out[name.strip()] = json.loads(text)
-        except json.JSONDecodeError:
+        except (ValueError, RecursionError):  # JSONDecodeError is a ValueError
             out[name.strip()] = text
     return out
 

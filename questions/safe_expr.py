@@ -33,6 +33,7 @@ from fractions import Fraction
 from typing import Any
 
 import sympy as sp
+from nnexam.questions import functions
 from nnexam.questions.errors import NnexamError
 
 MAX_LEN = 2000
@@ -43,7 +44,6 @@ MAX_SCI_EXPONENT = 400  # 1e400 at most
 MAX_INT_POWER = 1000  # |n| of an integer power of a number
 MAX_SYMBOLIC_POWER = 64  # |n| of a power of an expression with symbols (simplify must stay fast)
 MAX_DIGITS = 4000  # decimal digits of any exact number built (Python prints up to 4300)
-MAX_ARGS = 8  # arguments of max/min (sympy's Max of many symbols is slow)
 MAX_FUNC_ARG = 10**6  # |x| of a number given to exp, sin, tanh...
 
 
@@ -85,11 +85,7 @@ _UNICODE_GREEK = dict(
         "omega Gamma Delta Theta Lambda Xi Phi Psi Omega epsilon phi"
     ).split())
 )
-FUNCS = {
-    "exp", "ln", "log", "log10", "log2", "sqrt", "tanh", "sinh", "cosh", "sin", "cos", "tan",
-    "sigma", "sigmoid", "relu", "ReLU", "max", "min", "abs", "Max", "Min", "Abs", "HadamardProduct",
-    "sum", "softmax",  # of a matrix: over the samples (columns); softmax column by column
-}
+FUNCS = functions.NAMES  # words read as function names: the one table's
 _CONSTS = {"e": sp.E, "E": sp.E, "pi": sp.pi}  # E and Max/Min/Abs: how sympy prints them in keys
 CONSTANTS = frozenset(_CONSTS)
 _OPS = {"+": "+", "-": "-", "*": "*", "/": "/", "^": "^", "(": "(", ")": ")", "[": "(", "]": ")",
@@ -629,19 +625,12 @@ class _Builder:
         if isinstance(name, tuple):  # log_b
             base = self.build(("num", name[1], node[-1])) if name[1].isdigit() else self.build(("name", name[1], node[-1]))
             return self.log(args, node, base)
-        single = {
-            "exp": sp.exp, "ln": sp.log, "sqrt": sp.sqrt, "tanh": sp.tanh, "sinh": sp.sinh, "cosh": sp.cosh,
-            "sin": sp.sin, "cos": sp.cos, "tan": sp.tan, "abs": sp.Abs,
-            "sigma": lambda x: 1 / (1 + sp.exp(-x)), "sigmoid": lambda x: 1 / (1 + sp.exp(-x)),
-            "relu": lambda x: sp.Max(0, x), "ReLU": lambda x: sp.Max(0, x),
-            "log10": lambda x: sp.log(x, 10), "log2": lambda x: sp.log(x, 2),
-            "sum": lambda x: x, "softmax": lambda x: sp.Integer(1),  # of one number
-        }
-        name = {"Max": "max", "Min": "min", "Abs": "abs"}.get(name, name)
+        name = functions.canonical(name)
+        fn = functions.TABLE[name]
         if name in ("max", "min"):
-            if len(args) > MAX_ARGS:
-                raise self.fail(f"{name} of more than {MAX_ARGS} values", node)
-            return (sp.Max if name == "max" else sp.Min)(*args)
+            if len(args) > functions.MAX_ARGS:
+                raise self.fail(f"{name} of more than {functions.MAX_ARGS} values", node)
+            return fn.exact(*args)
         if name == "log":
             return self.log(args, node, None)
         if name == "root":
@@ -656,7 +645,7 @@ class _Builder:
             raise self.fail(f"the argument of {name} is larger than {MAX_FUNC_ARG}", node)
         if name in ("exp",) and _huge(x):
             raise self.fail("the argument of exp is too large", node)
-        return single[name](x)
+        return fn.exact(x)
 
     def log(self, args: list[Any], node: Node, base: Any) -> Any:
         if base is None and len(args) == 2:
@@ -665,7 +654,7 @@ class _Builder:
             raise self.fail("log takes one argument (and optionally a base)", node)
         if args[0] == 0 or base == 0 or base == 1:
             raise self.fail("log of zero or to base 0/1", node)
-        return sp.log(args[0]) if base is None else sp.log(args[0], base)
+        return functions.TABLE["log"].exact(args[0], base)
 
 
 def _huge(x: sp.Expr) -> bool:

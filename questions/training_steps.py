@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import math
 import numbers
 import random
 from dataclasses import dataclass
@@ -49,8 +50,20 @@ class Params:
             raise ParamError("batch_size", f"at most samples={self.samples} when drop_last is true", self.batch_size)
 
 
+def steps_per_epoch(rows: int, batch_size: int, *, drop_last: bool = False) -> int:
+    """Batches in one epoch: ceil(rows / batch_size), as Keras' fit and a DataLoader count them;
+    floor with ``drop_last``. The one definition the family, the claims and the audit use."""
+    return rows // batch_size if drop_last else -(-rows // batch_size)
+
+
+def train_rows(n: int, validation_split: float) -> int:
+    """The rows Keras' ``fit(validation_split=...)`` trains on: the first floor(n * (1 - split));
+    the *last* rows, before shuffling, are the validation set."""
+    return math.floor(n * (1.0 - validation_split)) if validation_split else n
+
+
 def _steps(p: Params, *, floor: bool) -> int:
-    return p.samples // p.batch_size if floor else -(-p.samples // p.batch_size)
+    return steps_per_epoch(p.samples, p.batch_size, drop_last=floor)
 
 
 def solve(p: Params) -> Answer:

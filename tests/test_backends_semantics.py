@@ -9,8 +9,9 @@ import math
 import numpy as np
 import pytest
 from nnexam.grader.backends import registry
-from nnexam.grader.backends.base import Data, TrainConfig, validation_rows
+from nnexam.grader.backends.base import Data, TrainConfig
 from nnexam.questions.model_analyser import analyse
+from nnexam.questions.training_steps import train_rows
 
 pytestmark = [pytest.mark.torch, pytest.mark.keras, pytest.mark.filterwarnings("ignore::DeprecationWarning")]
 
@@ -118,7 +119,7 @@ def test_validation_split_takes_the_last_rows_before_shuffling():
     for n, split in [(100, 0.2), (1437, 0.1), (7, 0.3), (60000, 0.15)]:
         x = np.arange(n)
         (tr,), (va,) = train_validation_split((x,), validation_split=split)
-        cut = validation_rows(n, split)
+        cut = train_rows(n, split)
         assert (np.asarray(tr) == x[:cut]).all() and (np.asarray(va) == x[cut:]).all()
     cfg = TrainConfig(epochs=2, shuffle=True, learning_rate=1e-9, validation_split=0.25)
     (hk, _), (ht, _) = twin(MLP, [64], cfg)

@@ -8,8 +8,6 @@ from nnexam.grader.compare import (
     arrays_equal,
     choice_equal,
     exact_integer,
-    expressions_equivalent,
-    infer_shapes,
     is_transposed,
     matches,
     number_equal,
@@ -18,6 +16,7 @@ from nnexam.grader.compare import (
     tables_equal,
     within_tolerance,
 )
+from nnexam.grader.equivalence import expressions_equivalent, infer_shapes
 from nnexam.grader.values import parse_answer
 from nnexam.questions.grading import DEFAULT, Tolerance
 from nnexam.questions.safe_expr import parse_tree

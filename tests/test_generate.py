@@ -7,7 +7,6 @@ import shutil
 import subprocess
 import tomllib
 import xml.etree.ElementTree as ET
-import zipfile
 from pathlib import Path
 
 import pytest
@@ -246,17 +245,3 @@ def test_bad_format_and_broken_template(files: tuple[Path, Path], tmp_path: Path
     (custom / "exam_header.typ.j2").write_text("#nosuchfunction()\n")
     code, output = run(str(exam), "--out", str(tmp_path / "o"), "--format", "pdf", "--templates", str(custom))
     assert code == 1 and "typst could not compile" in output and output.count("\n") == 1
-
-
-@pytest.mark.slow
-def test_wheel_ships_the_templates(tmp_path: Path) -> None:
-    pip = ROOT / ".venv" / "bin" / "pip"
-    if not pip.exists():
-        pytest.skip("no .venv/bin/pip")
-    subprocess.run([str(pip), "wheel", "--no-deps", "--no-build-isolation", "-q", str(ROOT), "-w", str(tmp_path)],
-                   check=True, capture_output=True)
-    (wheel,) = tmp_path.glob("nnexam-*.whl")
-    names = set(zipfile.ZipFile(wheel).namelist())
-    templates = sorted(p.name for p in (ROOT / "templates").iterdir() if p.suffix in (".j2", ".typ", ".css"))
-    for name in [*templates, "__init__.py"]:
-        assert f"templates/{name}" in names, name

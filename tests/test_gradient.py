@@ -326,7 +326,7 @@ def test_definitions_reproduce_the_instance(model):
     """The names the key uses (A, Z) mean what the solver computes: evaluated by the grader's
     evaluator from W, X, b they give the solver's exact A and Z (to 1e-9)."""
     import numpy as np
-    from nnexam.grader.compare import _tree, evaluate
+    from nnexam.grader.equivalence import _tree, evaluate
     from nnexam.questions import registry
     from nnexam.questions.gradient import instance
 

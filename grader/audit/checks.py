@@ -12,7 +12,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 from nnexam.grader.audit import rows as rows_mod
@@ -22,6 +21,7 @@ from nnexam.grader.audit.prose import Accuracy, Arithmetic, Stated
 from nnexam.grader.audit.summary import Row, Table, readable_size
 from nnexam.grader.claims import Verdict
 from nnexam.questions.model_spec import LayerSpec, ModelSpec
+from nnexam.questions.training_steps import steps_per_epoch, train_rows
 
 
 def _shape(s: Sequence[int | None]) -> str:
@@ -205,8 +205,8 @@ def check_log(log: Log, setup: Setup, train_size: tuple[int, str] | None, accura
                                f"{implied}; the report does not say how many training samples there are"))
         else:
             n, source = train_size
-            rows = math.floor(n * (1 - vs)) if vs else n
-            want = -(-rows // bs)
+            rows = train_rows(n, vs)
+            want = steps_per_epoch(rows, bs)
             split = f" ({rows:,} of {n:,} after validation_split {vs:g})" if vs else ""
             out.append(Verdict("steps_per_epoch", where, steps, want, "confirmed" if want == steps else "refuted",
                                f"ceil({rows:,} / {bs}) = {want:,} with {n:,} training samples ({source}){split}; {implied}"))

@@ -155,11 +155,6 @@ class Backend(Protocol):
     def train(self, spec: ModelSpec, data: Data, config: TrainConfig, seed: int, progress: Progress | None = None) -> History: ...
 
 
-def validation_rows(n: int, validation_split: float) -> int:
-    """Where Keras cuts the validation set: the *last* ``n - floor(n * (1 - split))`` rows, before shuffling."""
-    return int(np.floor(n * (1.0 - validation_split))) if validation_split else n
-
-
 def targets(y: np.ndarray, loss: str, outputs: int) -> np.ndarray:
     """Targets as the loss wants them: one-hot for categorical CE (as ``to_categorical``), else as given."""
     if loss == "categorical_crossentropy" and y.ndim == 1:

@@ -42,8 +42,8 @@ from nnexam.grader.backends.base import (
     TrainConfig,
     accuracy_kind,
     targets,
-    validation_rows,
 )
+from nnexam.questions.training_steps import train_rows
 
 EPS = 1e-7  # keras.backend.epsilon()
 
@@ -209,7 +209,7 @@ def fit(model: torch.nn.Module, data: Data, cfg: TrainConfig, seed: int, outputs
     """Keras' ``fit`` loop (see the module docstring), then ``evaluate`` on the test split if any."""
     start = time.perf_counter()
     x, y = _tensors(data.x_train, data.y_train, cfg, outputs, to_internal)
-    cut = validation_rows(len(x), cfg.validation_split)
+    cut = train_rows(len(x), cfg.validation_split)
     xv, yv, x, y = x[cut:], y[cut:], x[:cut], y[:cut]
     forward, lf = _head(model, cfg)
     correct = correct_fn(accuracy_kind(cfg.loss, outputs))

@@ -169,14 +169,7 @@ def plural(p: Any, word: str = "point") -> str:
 
 
 def tolerance_text(p: PartKey) -> str:
-    t = p.tolerance
-    if p.kind in ("integer", "choice", "shape") or p.choices:
-        return "exact"
-    if p.kind in ("expression", "text", "table"):
-        return "exact (equivalent forms)"
-    if t.sigfigs:
-        return f"{t.sigfigs} significant figures"
-    return f"±{t.rel * 100:g}% or ±{t.abs:g}"
+    return "exact" if p.choices else p.kind.tolerance_text(p.tolerance)
 
 
 def view(fmt: Format, v: Variant, key: bool) -> dict[str, Any]:

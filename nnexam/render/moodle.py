@@ -48,9 +48,7 @@ FORMAT = Moodle()
 
 def tolerance(p: PartKey, value: float) -> float:
     """Moodle's one absolute tolerance for ``value`` under the part's tolerance."""
-    if p.kind in ("integer", "shape"):
-        return 0.0
-    return p.tolerance.half_width(value)
+    return p.kind.width(p.tolerance, value)
 
 
 def _entries(exact: Any) -> list[tuple[str, Any]] | None:
