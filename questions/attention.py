@@ -256,8 +256,7 @@ def solve(p: Params) -> Answer:
         denom = doc.join("+", [doc.call("exp", doc.expr(s)) for s in finite])
         steps.append(Display(doc.eq(var("w", f"{i},j"), doc.frac(doc.call("exp", var("s", f"{i},j")), denom))
                              + ":  " + _commas([_dec(x) for x in fw[i - 1]])))
-    steps.append(Display(doc.eq(var("A"), _grid([[_cell(x) for x in r] for r in parts["weights"]]))
-                         + op("~") + _grid([[_dec(x) for x in r] for r in fw])))
+    steps.append(Display(var("A") + op("~") + _grid([[_dec(x) for x in r] for r in fw])))
     steps.append(para("Output: each row mixes the rows of V with that query's weights, ",
                       doc.eq(var("O"), var("A") + op(" ") + var("V")), ":"))
     steps.append(Display(doc.eq(var("O"), _grid([[_dec(x) for x in r] for r in fo]))))

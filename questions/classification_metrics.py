@@ -107,7 +107,7 @@ class Params:
         classes = self.classes
         average = self.average
         if average is None:
-            average = "binary" if len(classes) == 2 and self.positive in classes else "macro"
+            average = "binary" if len(classes) == 2 else "macro"  # scikit-learn's default is binary
             object.__setattr__(self, "average", average)
         _check_average(average, classes, self.positive)
 
