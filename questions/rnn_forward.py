@@ -9,6 +9,7 @@ Values stay exact: tanh(1/2) stays tanh(1/2); ReLU keeps rationals.
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from typing import Any
 
 from nnexam.questions import activations as act
 from nnexam.questions import doc
-from nnexam.questions.dense_forward import _given_vector, _Shown, _small
+from nnexam.questions.dense_forward import _given_vector, _Shown
 from nnexam.questions.doc import Display, op, para, var
 from nnexam.questions.errors import ParamError
 from nnexam.questions.exact import to_exact, to_sympy
@@ -168,6 +169,16 @@ def _pre(p: Params, x: Vec, h: Vec, w_hh: Mat | None = None, b: Vec | None = Non
                  for rx, rh, bk in zip(p.w_xh, w, bias))
 
 
+def _activate(name: str, zs: Sequence[Any]) -> Vec:
+    """The activation of a step, exact. tanh of a rational is sympy's (tanh(0) = 0, tanh(-2) = -tanh(2)); tanh of
+    a nested value stays as written: sympy's evaluation asks the argument for its sign, which evaluates it."""
+    import sympy as sp
+
+    if name != "tanh":
+        return act.apply(name, zs)
+    return tuple(sp.tanh(z) if z.is_Rational else sp.tanh(z, evaluate=False) for z in zs)
+
+
 def _run(p: Params, *, recurrent: bool = True, previous_input: bool = False, activation: str | None = None,
          w_hh: Mat | None = None, b: Vec | None = None, h0: Vec | None = None,
          y_activation: bool = False) -> dict[str, Any]:
@@ -183,11 +194,11 @@ def _run(p: Params, *, recurrent: bool = True, previous_input: bool = False, act
         if previous_input:
             prev = p.h0 if t == 1 else p.x[t - 2]
         z = _pre(p, x, prev, w_hh, b)
-        h = act.apply(name, z)
+        h = _activate(name, z)
         out[f"z{t}"], out[f"h{t}"] = z, h
     if p.w_hy is not None:
         y = tuple(sp.Add(*[w * hi for w, hi in zip(row, h)], by) for row, by in zip(p.w_hy, p.b_y))
-        out["y"] = act.apply(p.activation, y) if y_activation else y
+        out["y"] = _activate(p.activation, y) if y_activation else y
     return out
 
 
@@ -195,9 +206,81 @@ def _parts(run: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in run.items() if not k.startswith("z")}
 
 
+def _small(v: Any) -> bool:
+    """Short enough to print exactly in a step (tanh(2), -2 + 2*tanh(2)); longer values appear as names and
+    decimals: printing nested tanh expressions is the slow part of a key."""
+    from nnexam.questions.dense_forward import _small as short
+
+    return short(v, 8)
+
+
+class _Decimals(_Shown):
+    """``_Shown`` with the decimals of a float forward pass: evaluating nested tanh expressions with sympy
+    costs ~0.1 s a question; the exact values are in the answer."""
+
+    def __init__(self, known: Mapping[Any, float]) -> None:
+        super().__init__()
+        self.known = known
+
+    def __call__(self, v: Any, paren_negative: bool = False) -> doc.F:
+        """Rationals as doc.expr prints them; other values in sympy's internal term order and with the sign of
+        their decimal (ordering terms and asking a nested tanh for its sign both evaluate it numerically)."""
+        import sympy as sp
+
+        if isinstance(v, sp.Rational):
+            return super().__call__(v, paren_negative)
+        key = (v, paren_negative)
+        if key not in self.memo:
+            latex, typst, plain = doc._notations(v, "none")
+            if paren_negative and (isinstance(v, sp.Add) or self._float(v) < 0):
+                latex, typst, plain = r"\left(" + latex + r"\right)", f"({typst})", f"({plain})"
+            self.memo[key] = doc.F(latex, typst, plain)
+        return self.memo[key]
+
+    def _float(self, v: Any) -> float:
+        import sympy as sp
+
+        return self.known[v] if v in self.known else float(sp.N(v, 15))
+
+    def approx(self, v: Any) -> doc.F:
+        import sympy as sp
+
+        if isinstance(v, sp.Rational):
+            return doc.F("", "", "")
+        s = f"{self._float(v):.6g}"
+        return op("~") + doc.F(s, s, s)
+
+    def vector(self, vs: Sequence[Any]) -> doc.F:
+        import sympy as sp
+
+        if all(isinstance(v, sp.Rational) for v in vs):
+            return op("=") + doc.vec(vs)
+        return op("~") + doc.vec([sp.Float(f"{self._float(v):.6g}", 6) for v in vs])
+
+
+def _float_run(p: Params, run: Mapping[str, Any]) -> dict[Any, float]:
+    """Each exact z_t, h_t and y entry -> its float from a float forward pass (display only)."""
+    f = {"tanh": math.tanh, "relu": lambda z: max(z, 0.0)}[p.activation]
+    w_xh = [[float(v) for v in r] for r in p.w_xh]
+    w_hh = [[float(v) for v in r] for r in p.w_hh]
+    h = [float(v) for v in p.h0]
+    known: dict[Any, float] = {}
+    for t, x in enumerate(p.x, start=1):
+        xs = [float(v) for v in x]
+        z = [sum(a * b for a, b in zip(rx, xs)) + sum(c * d for c, d in zip(rh, h)) + float(bk)
+             for rx, rh, bk in zip(w_xh, w_hh, p.b_h)]
+        h = [f(v) for v in z]
+        known.update(zip(run[f"z{t}"], z))
+        known.update(zip(run[f"h{t}"], h))
+    if p.w_hy is not None:
+        y = [sum(float(w) * hv for w, hv in zip(row, h)) + float(by) for row, by in zip(p.w_hy, p.b_y)]
+        known.update(zip(run["y"], y))
+    return known
+
+
 def solve(p: Params) -> Answer:
     run = _run(p)
-    show = _Shown()
+    show = _Decimals(_float_run(p, run))
     fname = p.activation
     steps: list[doc.Block] = [
         para("Each step: ", doc.eq(var("h", "t"), doc.call(fname, var("W", "xh") + op(" ") + var("x", "t") + op("+")
@@ -258,7 +341,7 @@ def follow_on(p: Params, given: Mapping[str, Any]) -> dict[str, Any]:
     for t in range(2, len(p.x) + 1):
         prev = _given_vector(given.get(f"h{t - 1}"), n)
         if prev is not None:
-            out[f"h{t}"] = act.apply(p.activation, _pre(p, p.x[t - 1], prev))
+            out[f"h{t}"] = _activate(p.activation, _pre(p, p.x[t - 1], prev))
     if p.w_hy is not None:
         last = _given_vector(given.get(f"h{len(p.x)}"), n)
         if last is not None:
@@ -375,12 +458,11 @@ def sample(
 
 
 def _good(p: Params) -> bool:
-    import sympy as sp
-
+    """ReLU: pre-activations of both signs, none 0 (exact rationals); tanh: |z| <= 3 (not saturated), not all 0."""
     run = _run(p)
-    zs = [v for t in range(1, len(p.x) + 1) for v in run[f"z{t}"]]
     if p.activation == "relu":
-        signs = [act.sign(v) for v in zs]
-        return -1 in signs and 1 in signs and 0 not in signs
-    return all(abs(float(sp.N(v, 15))) <= 3 for v in zs) and any(v != 0 for v in zs)
-
+        zs = [v for t in range(1, len(p.x) + 1) for v in run[f"z{t}"]]
+        return any(v < 0 for v in zs) and any(v > 0 for v in zs) and all(v != 0 for v in zs)
+    known = _float_run(p, run)
+    floats = [known[v] for t in range(1, len(p.x) + 1) for v in run[f"z{t}"]]
+    return all(abs(v) <= 3 for v in floats) and any(abs(v) > 1e-9 for v in floats)
