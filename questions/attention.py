@@ -244,7 +244,7 @@ def solve(p: Params) -> Answer:
     dots = _dots(p)
     steps: list[doc.Block] = [
         para("Dot products of every query with every key (row i of Q with row j of K): ",
-             doc.eq(var("Q") + var("K", sup="T"), doc.mat(dots)), "."),
+             doc.eq(var("Q") + op(" ") + var("K", sup="T"), doc.mat(dots)), "."),
         para("Scale by ", _scale_f(p), (" (d_k = " + str(p.dk) + ")" if p.scale is None else " (given)")
              + (", and set the masked entries to -inf" if not all(all(r) for r in allow) else "") + ":"),
         Display(doc.eq(var("S"), _grid([[_cell(x) for x in r] for r in parts["scores"]]))
@@ -280,7 +280,7 @@ def statement(p: Params) -> tuple[doc.Block, ...]:
         ["The scores are scaled by 1/sqrt(d_k) as usual."]
     return (
         para("Scaled dot-product attention, ", doc.eq(var("O"), doc.call("softmax", var("s") + op("*") + var("Q")
-             + var("K", sup="T")) + op(" ") + var("V")), ", with one row per position:"),
+             + op(" ") + var("K", sup="T")) + op(" ") + var("V")), ", with one row per position:"),
         para(doc.eq(var("Q"), doc.mat(p.q)), ", ", doc.eq(var("K"), doc.mat(p.k)), ", ", doc.eq(var("V"), doc.mat(p.v)), "."),
         para(*scale, " ", *_mask_text(p)),
         para("Compute the scaled, masked scores (write -inf for a masked score), the attention weights (softmax of each "

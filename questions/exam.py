@@ -74,8 +74,9 @@ class QuestionSpec:
 
     @property
     def fixed(self) -> bool:
-        """Every required param is given: the instance is reproduced exactly, nothing is drawn."""
-        return all(p.name in self.params for p in self.family.params if p.required)
+        """Every required param is given (and some param: a family whose data is one of two forms, such as
+        classification-metrics' confusion or labels, has none required): the instance is reproduced exactly."""
+        return bool(self.params) and all(p.name in self.params for p in self.family.params if p.required)
 
 
 @dataclass(frozen=True)
@@ -241,7 +242,7 @@ def _question(raw: Any, n: int, path: str, base: Path, exam_tol: Tolerance) -> Q
                 raise UnknownNameError("parameter", name, known)
         parse_fields([p for p in family.params if p.name in params], params)
         parse_fields(family.options, options)
-        if all(p.name in params for p in family.params if p.required):
+        if params and all(p.name in params for p in family.params if p.required):  # none given: all drawn
             family.solve(family.parse(params))
     except NnexamError as err:
         raise InputError(path, f"{where} ({type_id}): {err}") from None
