@@ -238,3 +238,18 @@ def test_differential_against_torch(one_thread):
         assert floats(got["weights"]) == [pytest.approx(r, rel=1e-10, abs=1e-12) for r in torch.softmax(s, dim=-1).tolist()], raw
         assert floats(got["output"]) == [pytest.approx(r, rel=1e-10, abs=1e-10) for r in out.tolist()], raw
         checked += 1
+
+
+def test_the_grader_carries_wrong_scores_forward():
+    from grader_keys import key_data
+    from nnexam.grader.judge import judge_student
+    from nnexam.grader.key import parse_key
+
+    params = dict(q=[[1], [2]], k=[[1], [1]], v=[[1], [5]], scale=1)  # scores [[1, 1], [2, 2]], weights 1/2, output 3
+    key = parse_key(key_data([{"id": "q1", "type": "attention", "points": 3, "params": params}]), "key.json")
+    w = 1 / (1 + math.e)  # softmax of the student's first row [0, 1]
+    answers = {"q1.scores": "[[0, 1], [2, 2]]", "q1.weights": f"[[{w}, {1 - w}], [0.5, 0.5]]",
+               "q1.output": f"[[{w + 5 * (1 - w)}], [3]]"}
+    got = {p.part: p for p in judge_student(key, key.variant("s"), "s", answers).parts}
+    assert got["q1.scores"].verdict == "incorrect"
+    assert all(got[k].verdict == "correct" and got[k].carried_forward for k in ("q1.weights", "q1.output"))

@@ -235,3 +235,19 @@ def test_default_zero_division_is_sklearns_warn_value():
         ref = precision_recall_fscore_support(y_true, y_pred, average="macro")
     got = solve(confusion=m, average="macro")
     assert float(got["precision"]) == pytest.approx(ref[0]) and float(got["f1"]) == pytest.approx(ref[2])
+
+
+def test_the_grader_carries_wrong_precision_and_recall_forward():
+    from grader_keys import key_data
+    from nnexam.grader.judge import judge_student
+    from nnexam.grader.key import parse_key
+
+    key = parse_key(key_data([{"id": "q1", "type": "classification-metrics", "points": 4, "params": {"confusion": SKEWED}}]),
+                    "key.json")
+    answers = {"q1.accuracy": "0.78", "q1.precision": "1/2", "q1.recall": "1/3", "q1.f1": "0.4"}
+    got = {p.part: p for p in judge_student(key, key.variant("s"), "s", answers).parts}
+    assert got["q1.accuracy"].verdict == "correct" and got["q1.precision"].verdict == "incorrect"
+    assert got["q1.f1"].verdict == "correct" and got["q1.f1"].carried_forward
+    answers = {"q1.accuracy": "0.78", "q1.precision": "14/15", "q1.recall": "7/12", "q1.f1": "28/39"}
+    got = {p.part: p for p in judge_student(key, key.variant("s"), "s", answers).parts}
+    assert got["q1.precision"].mistake == "precision-recall-swapped"

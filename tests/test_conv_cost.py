@@ -201,3 +201,19 @@ def test_differential_against_torch(one_thread):
         assert got["macs"] * 2 == got["flops"]
         assert got["output_bytes"] == y.numel() * p.bytes_per_value
         checked += 1
+
+
+def test_the_grader_carries_a_wrong_shape_forward():
+    from grader_keys import key_data
+    from nnexam.grader.judge import judge_student
+    from nnexam.grader.key import parse_key
+
+    key = parse_key(key_data([{"id": "q1", "type": "conv-cost", "points": 5, "params": NET}]), "key.json")
+    answers = {"q1.output_shape": "[7, 7, 8]", "q1.params": "152", "q1.macs": str(7 * 7 * 8 * 18),
+               "q1.flops": str(2 * 7 * 7 * 8 * 18), "q1.output_bytes": str(7 * 7 * 8 * 4)}
+    got = {p.part: p for p in judge_student(key, key.variant("s"), "s", answers).parts}
+    assert got["q1.output_shape"].verdict == "incorrect" and got["q1.params"].verdict == "correct"
+    assert all(got[k].verdict == "correct" and got[k].carried_forward for k in ("q1.macs", "q1.flops", "q1.output_bytes"))
+    answers["q1.macs"] = "5184"  # right MACs, FLOPs as MACs: the known mistake
+    got = {p.part: p for p in judge_student(key, key.variant("s"), "s", dict(answers, **{"q1.flops": "5184"})).parts}
+    assert got["q1.flops"].mistake == "flops-as-macs"

@@ -262,3 +262,17 @@ def test_differential_against_keras_simple_rnn():
             # ~3e-8 off numpy float64 and a later state 2e-7 off (a given initial state too); its cell run by hand is
             # off the same way. So agreement is to float32 precision here; nn.RNN above agrees to 1e-10.
             assert _states(got, len(raw["x"])) == [pytest.approx(r, rel=1e-5, abs=1e-6) for r in seq[0].tolist()], raw
+
+
+def test_the_grader_carries_a_wrong_state_forward():
+    from grader_keys import key_data
+    from nnexam.grader.judge import judge_student
+    from nnexam.grader.key import parse_key
+
+    data = key_data([{"id": "q1", "type": "rnn-forward", "points": 4, "params": NET}])
+    key = parse_key(data, "key.json")
+    # right: h1 = [2, 0], h2 = [3, 0], h3 = [5, 0], y = 5; from the student's h1 = [4, 0]: h2 = [5, 0], h3 = [7, 0], y = 7
+    got = {p.part: p for p in judge_student(key, key.variant("s"), "s",
+                                            {"q1.h1": "[4, 0]", "q1.h2": "[5, 0]", "q1.h3": "[7, 0]", "q1.y": "7"}).parts}
+    assert got["q1.h1"].verdict == "incorrect"
+    assert all(got[k].verdict == "correct" and got[k].carried_forward for k in ("q1.h2", "q1.h3", "q1.y"))
