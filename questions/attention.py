@@ -35,7 +35,7 @@ PARAMS = (
     Param("k", Matrix(allow_vector=True), help="keys K: one row per position, d_k columns"),
     Param("v", Matrix(allow_vector=True), help="values V: one row per key position, d_v columns"),
     Param("mask", _MASK, default="none", help="none, causal, or a 0/1 matrix (n_q x n_k, 1 = may attend)"),
-    Param("scale", Number(), default=None, help="the factor of Q Kᵀ (default 1/sqrt(d_k))"),
+    Param("scale", Number(), default=None, help="the factor of Q Kᵀ; null: 1/sqrt(d_k)"),
 )
 PARTS = (
     PartSpec("scores", "matrix", "scale · Q Kᵀ, masked entries -inf"),
@@ -364,6 +364,15 @@ def _unmasked(p: Params) -> dict[str, Any]:
     return _attend(dataclasses.replace(p, mask="none"))
 
 
+def _forgot_softmax(p: Params) -> dict[str, Any]:
+    """Scores used as weights (a masked score as 0)."""
+    import sympy as sp
+
+    scores = _right(p)["scores"]
+    weights = tuple(tuple(sp.Integer(0) if s == -sp.oo else s for s in r) for r in scores)
+    return _changed(p, {"weights": weights, "output": _matmul(weights, p.v)})
+
+
 def _forgot_scale(p: Params) -> dict[str, Any]:
     import sympy as sp
 
@@ -388,6 +397,8 @@ MISTAKES = (
             lambda p: _changed(p, _attend(p, mask_after=True)) if _masked(p) else {}),
     Mistake("mask-as-zero", "a masked score is -inf (its weight exp(-inf) = 0), not 0 (which still gets weight exp(0)).",
             lambda p: _changed(p, _attend(p, masked=0)) if _masked(p) else {}),
+    Mistake("forgot-softmax", "the weights are the softmax of each row of the scores (positive, summing to 1), "
+            "not the scores themselves.", _forgot_softmax),
     Mistake("forgot-mask", "apply the mask: a query may not attend to the masked keys (their scores are -inf).",
             lambda p: _changed(p, _unmasked(p)) if _masked(p) else {}),
 )

@@ -40,7 +40,7 @@ PARAMS = (
     Param("y_true", ListOf(Integer(min=-MAX_LABEL, max=MAX_LABEL), max_len=4096), default=None, help="true labels (with y_pred)"),
     Param("y_pred", ListOf(Integer(min=-MAX_LABEL, max=MAX_LABEL), max_len=4096), default=None, help="predicted labels"),
     Param("average", Choice(*AVERAGES), default=None,
-          help="binary, macro, micro or weighted (default: binary for two classes, else macro)"),
+          help="binary, macro, micro or weighted; null: binary for two classes, else macro"),
     Param("positive", Integer(min=-MAX_LABEL, max=MAX_LABEL), default=1, help="the positive class for 'binary' (scikit-learn's pos_label)"),
     Param("zero_division", Integer(min=0, max=1), default=0, help="value of a 0/0 ratio (scikit-learn's zero_division; its default warns and gives 0)"),
 )

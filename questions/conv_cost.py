@@ -9,6 +9,7 @@ of both (FlopCounterMode leaves them out too) but its values are parameters. Pur
 
 from __future__ import annotations
 
+import dataclasses
 import numbers
 import random
 from collections.abc import Callable, Mapping, Sequence
@@ -273,6 +274,11 @@ MISTAKES = (
             lambda p: _only(not p.bias, lambda: {"params": _parts(p, bias_params=True)["params"]})),
     Mistake("input-size-for-macs", "the filters are applied at every *output* position: use H' W', not the input's H W.",
             lambda p: _only(spatial(p) != p.input[:2], lambda: _changed(p, _parts(p, hw=p.input[:2])))),
+    Mistake("forgot-stride", "the stride skips positions: H' = floor((H + 2p - span) / s) + 1, not the stride-1 size.",
+            lambda p: _only(p.stride != 1, lambda: _changed(p, _parts(dataclasses.replace(p, stride=1))))),
+    Mistake("forgot-padding", "the padding adds zeros on each side: H' = floor((H + 2p - span) / s) + 1 with the 2p.",
+            lambda p: _only(p.padding not in (0, "valid", (0, 0)),
+                            lambda: _changed(p, _parts(dataclasses.replace(p, padding="valid"))))),
     Mistake("values-not-bytes", "the output holds H' W' filters values of bytes_per_value bytes each: multiply by it.",
             lambda p: _only(p.bytes_per_value > 1, lambda: {"output_bytes": _parts(p)["output_bytes"] // p.bytes_per_value})),
 )

@@ -36,11 +36,11 @@ PARAMS = (
           "one scalar input per step)"),
     Param("w_xh", Nested(max_depth=2), help="input-to-hidden weights, hidden x input"),
     Param("w_hh", Nested(max_depth=2), help="hidden-to-hidden weights, hidden x hidden"),
-    Param("b_h", Nested(max_depth=1), default=None, help="hidden bias: a vector, or a scalar added to every unit (default 0)"),
-    Param("h0", Nested(max_depth=1), default=None, help="initial state (default zeros)"),
+    Param("b_h", Nested(max_depth=1), default=None, help="hidden bias: a vector, or a scalar added to every unit; null: zeros"),
+    Param("h0", Nested(max_depth=1), default=None, help="initial state; null: zeros"),
     Param("activation", Choice("tanh", "relu"), default="tanh", help="tanh (the default of nn.RNN and SimpleRNN) or relu"),
-    Param("w_hy", Nested(max_depth=2), default=None, help="optional output weights, outputs x hidden"),
-    Param("b_y", Nested(max_depth=1), default=None, help="output bias (with w_hy; default 0)"),
+    Param("w_hy", Nested(max_depth=2), default=None, help="output weights, outputs x hidden; null: no output y"),
+    Param("b_y", Nested(max_depth=1), default=None, help="output bias (with w_hy); null: zeros"),
 )
 PARTS = (
     PartSpec("hL", "vector", "the hidden state after step L (h1..hT): act(W_xh x_L + W_hh h_(L-1) + b_h)"),
@@ -160,13 +160,14 @@ class Params:
         return len(self.w_xh)
 
 
-def _pre(p: Params, x: Vec, h: Vec, w_hh: Mat | None = None, b: Vec | None = None) -> Vec:
+def _pre(p: Params, x: Vec, h: Vec, w_hh: Mat | None = None, b: Vec | None = None, w_xh: Mat | None = None) -> Vec:
     import sympy as sp
 
     w = p.w_hh if w_hh is None else w_hh
+    wx = p.w_xh if w_xh is None else w_xh
     bias = p.b_h if b is None else b
     return tuple(sp.Add(*[a * xi for a, xi in zip(rx, x)], *[c * hi for c, hi in zip(rh, h)], bk)
-                 for rx, rh, bk in zip(p.w_xh, w, bias))
+                 for rx, rh, bk in zip(wx, w, bias))
 
 
 def _activate(name: str, zs: Sequence[Any]) -> Vec:
@@ -180,7 +181,7 @@ def _activate(name: str, zs: Sequence[Any]) -> Vec:
 
 
 def _run(p: Params, *, recurrent: bool = True, previous_input: bool = False, activation: str | None = None,
-         w_hh: Mat | None = None, b: Vec | None = None, h0: Vec | None = None,
+         w_hh: Mat | None = None, w_xh: Mat | None = None, b: Vec | None = None, h0: Vec | None = None,
          y_activation: bool = False) -> dict[str, Any]:
     """(z_t, h_t) for every step and y; the keywords let a mistaken solver change one ingredient."""
     import sympy as sp
@@ -193,7 +194,7 @@ def _run(p: Params, *, recurrent: bool = True, previous_input: bool = False, act
         prev = h if recurrent else zero
         if previous_input:
             prev = p.h0 if t == 1 else p.x[t - 2]
-        z = _pre(p, x, prev, w_hh, b)
+        z = _pre(p, x, prev, w_hh, b, w_xh)
         h = _activate(name, z)
         out[f"z{t}"], out[f"h{t}"] = z, h
     if p.w_hy is not None:
@@ -383,6 +384,11 @@ def _transposed(p: Params) -> dict[str, Any]:
     return {} if w_t == p.w_hh else _changed(p, w_hh=w_t)
 
 
+def _transposed_input(p: Params) -> dict[str, Any]:
+    w_t = tuple(zip(*p.w_xh))
+    return {} if len(p.w_xh) != len(p.w_xh[0]) or w_t == p.w_xh else _changed(p, w_xh=w_t)
+
+
 def _forgot_bias(p: Params) -> dict[str, Any]:
     import sympy as sp
 
@@ -403,6 +409,8 @@ MISTAKES = (
             lambda p: _changed(p, activation="linear")),
     Mistake("transposed-recurrent", "W_hh is outputs x inputs: unit i uses row i of W_hh (W_hh h), not column i (as "
             "Keras' recurrent_kernel, its transpose, would in h · U).", _transposed),
+    Mistake("transposed-input-weights", "W_xh is outputs x inputs: unit i uses row i of W_xh (W_xh x), not column i "
+            "(Keras' kernel, its transpose, is used as x · K).", _transposed_input),
     Mistake("forgot-bias", "each step adds the bias b_h.", _forgot_bias),
     Mistake("forgot-h0", "the first step uses the given initial state h_0, not zeros.", _forgot_h0),
     Mistake("y-with-activation", "the output y = W_hy h_T + b_y is linear: no activation.",

@@ -14,6 +14,8 @@ from fractions import Fraction
 import pytest
 import sympy as sp
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from nnexam.questions import doc, registry
 from nnexam.questions.errors import NnexamError, ParamError
 from nnexam.questions.exact import exact_str, params_json
@@ -24,6 +26,10 @@ from nnexam.cli import cli
 
 FAM = registry.get("attention")
 DIFF_N = int(os.environ.get("NNEXAM_DIFF_N", "300"))
+
+# Anything a spec file or --set could hold: numbers, text, booleans, nulls, nested lists.
+SCALARS = st.one_of(st.integers(-5, 5), st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=4), st.booleans(), st.none())
+JUNK = st.recursive(SCALARS, lambda inner: st.lists(inner, max_size=4), max_leaves=16)
 E = sp.exp
 
 
@@ -87,7 +93,8 @@ CAUSAL = dict(q=[[2, 0], [1, 1], [0, 2]], k=[[1, 0], [0, 1], [1, 1]], v=[[1, 0],
 @pytest.mark.parametrize(
     "mistake,scale,how",
     [("forgot-scale", 1, None), ("scaled-by-dk", sp.Rational(1, 2), None), ("mask-as-zero", None, "zero"),
-     ("forgot-mask", None, "none"), ("mask-after-softmax", None, "after"), ("softmax-over-columns", None, "columns")],
+     ("forgot-mask", None, "none"), ("mask-after-softmax", None, "after"), ("softmax-over-columns", None, "columns"),
+     ("forgot-softmax", None, "no-softmax")],
 )
 def test_each_mistake_is_recognised(mistake, scale, how):
     import torch
@@ -101,7 +108,7 @@ def test_each_mistake_is_recognised(mistake, scale, how):
         s = s.masked_fill(~causal, 0.0)
     elif how in (None, "columns"):
         s = s.masked_fill(~causal, -math.inf)
-    w = torch.softmax(s, dim=0 if how == "columns" else 1)
+    w = torch.softmax(s, dim=0 if how == "columns" else 1) if how != "no-softmax" else s.masked_fill(~causal, 0.0)
     if how == "after":
         w = w * causal
     got = wrong[mistake]
@@ -144,6 +151,16 @@ def test_bad_input_names_the_parameter(raw, fragment):
     with pytest.raises(NnexamError) as err:
         FAM.parse(raw)
     assert fragment in str(err.value)
+
+
+@given(q=JUNK, k=JUNK, v=JUNK, mask=st.one_of(JUNK, st.sampled_from(["none", "causal"])), scale=JUNK)
+@settings(max_examples=100, deadline=None, derandomize=True)
+def test_junk_input_is_a_clear_error_or_an_answer(q, k, v, mask, scale):
+    try:
+        p = FAM.parse({"q": q, "k": k, "v": v, "mask": mask, "scale": scale})
+    except NnexamError:
+        return
+    assert FAM.solve(p).names() == ["scores", "weights", "output"]
 
 
 def test_cli_answer_prints_minus_inf_and_bad_input_is_one_line():

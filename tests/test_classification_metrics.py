@@ -12,6 +12,8 @@ from fractions import Fraction as Fr
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from nnexam.questions import doc, registry
 from nnexam.questions.errors import NnexamError, ParamError
 from nnexam.questions.exact import params_json
@@ -22,6 +24,10 @@ from nnexam.cli import cli
 
 FAM = registry.get("classification-metrics")
 DIFF_N = int(os.environ.get("NNEXAM_DIFF_N", "300"))
+
+# Anything a spec file or --set could hold: numbers, text, booleans, nulls, nested lists.
+SCALARS = st.one_of(st.integers(-5, 5), st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=4), st.booleans(), st.none())
+JUNK = st.recursive(SCALARS, lambda inner: st.lists(inner, max_size=4), max_leaves=16)
 
 BINARY = [[50, 10], [5, 35]]  # TN 50, FP 10, FN 5, TP 35 (class 1 positive)
 SKEWED = [[50, 20], [2, 28]]  # P = 28/48, R = 28/30: far enough apart that (P + R)/2 is not within tolerance of F1
@@ -140,6 +146,18 @@ def test_bad_input_names_the_parameter(raw, fragment):
     with pytest.raises(NnexamError) as err:
         FAM.parse(raw)
     assert fragment in str(err.value)
+
+
+@given(confusion=JUNK, y_true=JUNK, y_pred=JUNK, average=st.one_of(JUNK, st.sampled_from(["macro", "binary"])),
+       positive=JUNK, zero_division=JUNK)
+@settings(max_examples=100, deadline=None, derandomize=True)
+def test_junk_input_is_a_clear_error_or_an_answer(confusion, y_true, y_pred, average, positive, zero_division):
+    try:
+        p = FAM.parse({"confusion": confusion, "y_true": y_true, "y_pred": y_pred, "average": average,
+                       "positive": positive, "zero_division": zero_division})
+    except NnexamError:
+        return
+    assert FAM.solve(p).names() == ["accuracy", "precision", "recall", "f1"]
 
 
 def test_cli_answer_and_bad_input():

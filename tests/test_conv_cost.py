@@ -10,6 +10,8 @@ import random
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from nnexam.questions import doc, registry
 from nnexam.questions.errors import NnexamError, ParamError
 from nnexam.questions.exact import params_json
@@ -18,6 +20,10 @@ from nnexam.cli import cli
 
 FAM = registry.get("conv-cost")
 DIFF_N = int(os.environ.get("NNEXAM_DIFF_N", "300"))
+
+# Anything a spec file or --set could hold: numbers, text, booleans, nulls, nested lists.
+SCALARS = st.one_of(st.integers(-5, 5), st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=4), st.booleans(), st.none())
+JUNK = st.recursive(SCALARS, lambda inner: st.lists(inner, max_size=4), max_leaves=16)
 
 
 def solve(**raw):
@@ -76,6 +82,8 @@ NET = dict(input=[8, 8, 4], filters=8, kernel=3, groups=2)  # 6x6x8; C/g = 2; pa
         (dict(NET, bias=False), "bias-without-bias", {"params": 152}),
         (NET, "input-size-for-macs", {"macs": 64 * 8 * 18, "flops": 2 * 64 * 8 * 18}),
         (NET, "values-not-bytes", {"output_bytes": 288}),
+        (dict(NET, stride=2), "forgot-stride", {"output_shape": (6, 6, 8), "macs": 5184, "flops": 10368, "output_bytes": 1152}),
+        (dict(NET, padding=1), "forgot-padding", {"output_shape": (6, 6, 8), "macs": 5184, "flops": 10368, "output_bytes": 1152}),
     ],
     ids=lambda v: v if isinstance(v, str) else None,
 )
@@ -118,6 +126,18 @@ def test_bad_input_names_the_parameter(raw, fragment):
     with pytest.raises(NnexamError) as err:
         FAM.parse(raw)
     assert fragment in str(err.value)
+
+
+@given(input=JUNK, filters=JUNK, kernel=JUNK, stride=JUNK, padding=st.one_of(JUNK, st.sampled_from(["same", "valid"])),
+       groups=JUNK, bias=JUNK)
+@settings(max_examples=100, deadline=None, derandomize=True)
+def test_junk_input_is_a_clear_error_or_an_answer(input, filters, kernel, stride, padding, groups, bias):
+    try:
+        p = FAM.parse({"input": input, "filters": filters, "kernel": kernel, "stride": stride, "padding": padding,
+                       "groups": groups, "bias": bias})
+    except NnexamError:
+        return
+    assert FAM.solve(p).names() == ["output_shape", "params", "macs", "flops", "output_bytes"]
 
 
 def test_cli_answer_and_bad_input():
@@ -217,3 +237,12 @@ def test_the_grader_carries_a_wrong_shape_forward():
     answers["q1.macs"] = "5184"  # right MACs, FLOPs as MACs: the known mistake
     got = {p.part: p for p in judge_student(key, key.variant("s"), "s", dict(answers, **{"q1.flops": "5184"})).parts}
     assert got["q1.flops"].mistake == "flops-as-macs"
+
+
+@pytest.mark.parametrize("type_id", ["conv-cost", "classification-metrics"])
+def test_answer_never_imports_sympy(type_id):
+    """The integer and Fraction families start without sympy (~0.5 s of imports)."""
+    from test_startup import _fresh
+
+    out, loaded = _fresh(["answer", type_id, "--seed", "3", "--json"])
+    assert not loaded and json.loads(out)["type"] == type_id

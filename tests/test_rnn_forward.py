@@ -13,6 +13,8 @@ from fractions import Fraction
 import pytest
 import sympy as sp
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from nnexam.questions import doc, registry
 from nnexam.questions.errors import NnexamError, ParamError
 from nnexam.questions.exact import params_json
@@ -23,6 +25,10 @@ from nnexam.cli import cli
 
 FAM = registry.get("rnn-forward")
 DIFF_N = int(os.environ.get("NNEXAM_DIFF_N", "300"))
+
+# Anything a spec file or --set could hold: numbers, text, booleans, nulls, nested lists.
+SCALARS = st.one_of(st.integers(-5, 5), st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=4), st.booleans(), st.none())
+JUNK = st.recursive(SCALARS, lambda inner: st.lists(inner, max_size=4), max_leaves=16)
 T = sp.tanh
 
 
@@ -92,13 +98,15 @@ def _torch_like(raw, **change):
         ("forgot-activation", {"linear": True}),
         ("transposed-recurrent", {"w_hh": [[1, -1], [1, 0]]}),
         ("forgot-bias", {"b_h": [0, 0]}),
+        ("transposed-input-weights", {"w_xh": [[1, 0], [2, -1]]}),  # on NET with w_xh = [[1, 2], [0, -1]]
     ],
 )
 def test_each_mistake_is_recognised(mistake, change):
-    p = FAM.parse(NET)
+    net = dict(NET, w_xh=[[1, 2], [0, -1]]) if mistake == "transposed-input-weights" else NET
+    p = FAM.parse(net)
     right = FAM.solve(p).as_dict()
     wrong = {m.id: w for m, w in FAM.mistake_answers(p)}[mistake]
-    expected = _torch_like(NET, **change)
+    expected = _torch_like(net, **change)
     for t, h in enumerate(expected, start=1):
         assert tuple(wrong.get(f"h{t}", right[f"h{t}"])) == h, (t, wrong)
     assert any(not graded_equal(v, right[k], "vector", DEFAULT) for k, v in wrong.items())
@@ -150,6 +158,16 @@ def test_bad_input_names_the_parameter(raw, fragment):
     with pytest.raises(NnexamError) as err:
         FAM.parse(raw)
     assert fragment in str(err.value)
+
+
+@given(x=JUNK, w_xh=JUNK, w_hh=JUNK, b_h=JUNK, h0=JUNK, w_hy=JUNK, activation=st.one_of(JUNK, st.sampled_from(["tanh", "relu"])))
+@settings(max_examples=100, deadline=None, derandomize=True)
+def test_junk_input_is_a_clear_error_or_an_answer(x, w_xh, w_hh, b_h, h0, w_hy, activation):
+    try:
+        p = FAM.parse({"x": x, "w_xh": w_xh, "w_hh": w_hh, "b_h": b_h, "h0": h0, "w_hy": w_hy, "activation": activation})
+    except NnexamError:
+        return
+    assert FAM.solve(p).names()[0] == "h1"
 
 
 def test_cli_answer_and_bad_input():
