@@ -22,7 +22,7 @@ from nnexam.questions.dense_forward import _given_vector, _Shown
 from nnexam.questions.doc import Display, op, para, var
 from nnexam.questions.errors import ParamError
 from nnexam.questions.exact import to_exact, to_sympy
-from nnexam.questions.family import Answer, Mistake, Part, same
+from nnexam.questions.family import Answer, Mistake, Part
 from nnexam.questions.params import Boolean, Choice, Integer, ListOf, Nested, Param, PartSpec
 
 TYPE_ID = "rnn-forward"
@@ -160,46 +160,52 @@ class Params:
         return len(self.w_xh)
 
 
-def _pre(p: Params, x: Vec, h: Vec, w_hh: Mat | None = None, b: Vec | None = None, w_xh: Mat | None = None) -> Vec:
+def _activate(name: str, zs: Sequence[Any], exact: bool = True) -> Vec:
+    """The activation of a step. Exact: tanh of a rational is sympy's (tanh(0) = 0, tanh(-2) = -tanh(2)); tanh of
+    a nested value stays as written (sympy's evaluation asks the argument for its sign, which evaluates it)."""
     import sympy as sp
 
-    w = p.w_hh if w_hh is None else w_hh
-    wx = p.w_xh if w_xh is None else w_xh
-    bias = p.b_h if b is None else b
-    return tuple(sp.Add(*[a * xi for a, xi in zip(rx, x)], *[c * hi for c, hi in zip(rh, h)], bk)
-                 for rx, rh, bk in zip(wx, w, bias))
-
-
-def _activate(name: str, zs: Sequence[Any]) -> Vec:
-    """The activation of a step, exact. tanh of a rational is sympy's (tanh(0) = 0, tanh(-2) = -tanh(2)); tanh of
-    a nested value stays as written: sympy's evaluation asks the argument for its sign, which evaluates it."""
-    import sympy as sp
-
+    if not exact:
+        f = {"tanh": math.tanh, "relu": lambda z: max(z, 0.0), "linear": lambda z: z}[name]
+        return tuple(f(z) for z in zs)
     if name != "tanh":
         return act.apply(name, zs)
     return tuple(sp.tanh(z) if z.is_Rational else sp.tanh(z, evaluate=False) for z in zs)
 
 
-def _run(p: Params, *, recurrent: bool = True, previous_input: bool = False, activation: str | None = None,
-         w_hh: Mat | None = None, w_xh: Mat | None = None, b: Vec | None = None, h0: Vec | None = None,
-         y_activation: bool = False) -> dict[str, Any]:
-    """(z_t, h_t) for every step and y; the keywords let a mistaken solver change one ingredient."""
+def _run(p: Params, *, exact: bool = True, recurrent: bool = True, previous_input: bool = False,
+         activation: str | None = None, w_hh: Mat | None = None, w_xh: Mat | None = None, b: Vec | None = None,
+         h0: Vec | None = None, y_activation: bool = False) -> dict[str, Any]:
+    """z_t, h_t for every step and y, exactly or in floats (the same code: the floats show decimals in the
+    steps and tell the mistakes apart cheaply); the keywords let a mistaken solver change one ingredient."""
     import sympy as sp
 
+    num: Any = (lambda v: v) if exact else float
+    total: Any = (lambda terms: sp.Add(*terms)) if exact else sum
+
+    def vec(v: Vec) -> Vec:
+        return tuple(num(x) for x in v)
+
+    def mat(m: Mat) -> Mat:
+        return tuple(vec(r) for r in m)
+
     name = p.activation if activation is None else activation
-    h = p.h0 if h0 is None else h0
-    zero = (sp.Integer(0),) * p.hidden
+    wx, wh = mat(p.w_xh if w_xh is None else w_xh), mat(p.w_hh if w_hh is None else w_hh)
+    bias, h = vec(p.b_h if b is None else b), vec(p.h0 if h0 is None else h0)
+    xs = [vec(x) for x in p.x]
+    zero = vec((0,) * p.hidden)
     out: dict[str, Any] = {}
-    for t, x in enumerate(p.x, start=1):
+    for t, x in enumerate(xs, start=1):
         prev = h if recurrent else zero
         if previous_input:
-            prev = p.h0 if t == 1 else p.x[t - 2]
-        z = _pre(p, x, prev, w_hh, b, w_xh)
-        h = _activate(name, z)
+            prev = vec(p.h0) if t == 1 else xs[t - 2]
+        z = tuple(total([a * xi for a, xi in zip(rx, x)] + [c * hi for c, hi in zip(rh, prev)] + [bk])
+                  for rx, rh, bk in zip(wx, wh, bias))
+        h = _activate(name, z, exact)
         out[f"z{t}"], out[f"h{t}"] = z, h
     if p.w_hy is not None:
-        y = tuple(sp.Add(*[w * hi for w, hi in zip(row, h)], by) for row, by in zip(p.w_hy, p.b_y))
-        out["y"] = _activate(p.activation, y) if y_activation else y
+        y = tuple(total([w * hi for w, hi in zip(row, h)] + [by]) for row, by in zip(mat(p.w_hy), vec(p.b_y)))
+        out["y"] = _activate(p.activation, y, exact) if y_activation else y
     return out
 
 
@@ -260,23 +266,9 @@ class _Decimals(_Shown):
 
 
 def _float_run(p: Params, run: Mapping[str, Any]) -> dict[Any, float]:
-    """Each exact z_t, h_t and y entry -> its float from a float forward pass (display only)."""
-    f = {"tanh": math.tanh, "relu": lambda z: max(z, 0.0)}[p.activation]
-    w_xh = [[float(v) for v in r] for r in p.w_xh]
-    w_hh = [[float(v) for v in r] for r in p.w_hh]
-    h = [float(v) for v in p.h0]
-    known: dict[Any, float] = {}
-    for t, x in enumerate(p.x, start=1):
-        xs = [float(v) for v in x]
-        z = [sum(a * b for a, b in zip(rx, xs)) + sum(c * d for c, d in zip(rh, h)) + float(bk)
-             for rx, rh, bk in zip(w_xh, w_hh, p.b_h)]
-        h = [f(v) for v in z]
-        known.update(zip(run[f"z{t}"], z))
-        known.update(zip(run[f"h{t}"], h))
-    if p.w_hy is not None:
-        y = [sum(float(w) * hv for w, hv in zip(row, h)) + float(by) for row, by in zip(p.w_hy, p.b_y)]
-        known.update(zip(run["y"], y))
-    return known
+    """Each exact z_t, h_t and y entry -> its float (display only)."""
+    floats = _run(p, exact=False)
+    return {v: f for key, vals in run.items() for v, f in zip(vals, floats[key])}
 
 
 def solve(p: Params) -> Answer:
@@ -335,20 +327,24 @@ def statement(p: Params) -> tuple[doc.Block, ...]:
     return tuple(blocks)
 
 
+def _affine(w: Mat, v: Vec, b: Vec, w2: Mat | None = None, v2: Vec = ()) -> Vec:
+    """w v (+ w2 v2) + b, exactly."""
+    import sympy as sp
+
+    rows2 = w2 if w2 is not None else [()] * len(w)
+    return tuple(sp.Add(*[a * x for a, x in zip(r, v)], *[c * y for c, y in zip(r2, v2)], bk) for r, r2, bk in zip(w, rows2, b))
+
+
 def follow_on(p: Params, given: Mapping[str, Any]) -> dict[str, Any]:
     """h_t from the student's own h_(t-1); y from the student's own last state."""
     out: dict[str, Any] = {}
-    n = p.hidden
     for t in range(2, len(p.x) + 1):
-        prev = _given_vector(given.get(f"h{t - 1}"), n)
+        prev = _given_vector(given.get(f"h{t - 1}"), p.hidden)
         if prev is not None:
-            out[f"h{t}"] = _activate(p.activation, _pre(p, p.x[t - 1], prev))
-    if p.w_hy is not None:
-        last = _given_vector(given.get(f"h{len(p.x)}"), n)
-        if last is not None:
-            import sympy as sp
-
-            out["y"] = tuple(sp.Add(*[w * hi for w, hi in zip(row, last)], by) for row, by in zip(p.w_hy, p.b_y))
+            out[f"h{t}"] = _activate(p.activation, _affine(p.w_xh, p.x[t - 1], p.b_h, p.w_hh, prev))
+    last = _given_vector(given.get(f"h{len(p.x)}"), p.hidden)
+    if p.w_hy is not None and last is not None:
+        out["y"] = _affine(p.w_hy, last, p.b_y)
     return out
 
 
@@ -358,14 +354,19 @@ def follow_on(p: Params, given: Mapping[str, Any]) -> dict[str, Any]:
 
 
 @lru_cache(maxsize=64)
-def _right(p: Params) -> dict[str, Any]:
-    return _parts(_run(p))
+def _right_floats(p: Params) -> dict[str, Any]:
+    return _parts(_run(p, exact=False))
 
 
 def _changed(p: Params, **variant: Any) -> dict[str, Any]:
-    """The parts a mistake changes (all of them when it changes none: draws reject the variant)."""
-    right, wrong = _right(p), _parts(_run(p, **variant))
-    diff = {k: v for k, v in wrong.items() if not same(v, right[k])}
+    """The parts a mistake changes (all of them when it changes none: draws reject the variant). Told apart in
+    floats: values within 1e-9 are the same to any grader's tolerance, and comparing nested tanh expressions
+    exactly evaluates them to 40 digits."""
+    right = _right_floats(p)
+    floats = _parts(_run(p, exact=False, **variant))
+    wrong = _parts(_run(p, **variant))
+    diff = {k: wrong[k] for k, v in floats.items()
+            if any(abs(a - b) > 1e-9 * max(1.0, abs(b)) for a, b in zip(v, right[k]))}
     return diff or wrong
 
 
@@ -467,10 +468,8 @@ def sample(
 
 def _good(p: Params) -> bool:
     """ReLU: pre-activations of both signs, none 0 (exact rationals); tanh: |z| <= 3 (not saturated), not all 0."""
-    run = _run(p)
+    run = _run(p, exact=p.activation == "relu")
+    zs = [v for t in range(1, len(p.x) + 1) for v in run[f"z{t}"]]
     if p.activation == "relu":
-        zs = [v for t in range(1, len(p.x) + 1) for v in run[f"z{t}"]]
         return any(v < 0 for v in zs) and any(v > 0 for v in zs) and all(v != 0 for v in zs)
-    known = _float_run(p, run)
-    floats = [known[v] for t in range(1, len(p.x) + 1) for v in run[f"z{t}"]]
-    return all(abs(v) <= 3 for v in floats) and any(abs(v) > 1e-9 for v in floats)
+    return all(abs(v) <= 3 for v in zs) and any(abs(v) > 1e-9 for v in zs)
