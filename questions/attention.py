@@ -21,7 +21,7 @@ from typing import Any
 from nnexam.questions import doc
 from nnexam.questions.doc import Display, op, para, var
 from nnexam.questions.errors import ParamError
-from nnexam.questions.family import Answer, Mistake, Part, same
+from nnexam.questions.family import Answer, Mistake, Part
 from nnexam.questions.params import Choice, Integer, ListOf, Matrix, Number, OneOf, Param, PartSpec
 
 TYPE_ID = "attention"
@@ -100,12 +100,52 @@ def allowed(p: Params) -> tuple[tuple[bool, ...], ...]:
     return tuple(tuple(bool(x) for x in r) for r in p.mask)
 
 
-def _scale(p: Params) -> Any:
-    import sympy as sp
+class _Arith:
+    """Exact (sympy) or float arithmetic for the one attention computation: exact for the answers, floats for
+    the decimals of the steps and to tell the mistakes apart cheaply (comparing sums of exponentials exactly
+    evaluates them to 40 digits)."""
 
-    if p.scale is not None:
-        return sp.Rational(p.scale.numerator, p.scale.denominator)
-    return 1 / sp.sqrt(p.dk)
+    def __init__(self, exact: bool):
+        self.exact = exact
+
+    def num(self, x: Fraction) -> Any:
+        if not self.exact:
+            return float(x)
+        import sympy as sp
+
+        return sp.Rational(x.numerator, x.denominator)
+
+    @property
+    def neg_inf(self) -> Any:
+        import sympy as sp
+
+        return -sp.oo if self.exact else -math.inf
+
+    @property
+    def zero(self) -> Any:
+        import sympy as sp
+
+        return sp.Integer(0) if self.exact else 0.0
+
+    def exp(self, x: Any) -> Any:
+        import sympy as sp
+
+        return sp.exp(x) if self.exact else math.exp(x)
+
+    def total(self, terms: Sequence[Any]) -> Any:
+        import sympy as sp
+
+        return sp.Add(*terms) if self.exact else math.fsum(terms)
+
+    def scale(self, p: Params) -> Any:
+        import sympy as sp
+
+        if p.scale is not None:
+            return self.num(p.scale)
+        return 1 / sp.sqrt(p.dk) if self.exact else 1 / math.sqrt(p.dk)
+
+
+EXACT, FLOAT = _Arith(True), _Arith(False)
 
 
 def _dots(p: Params) -> tuple[tuple[Fraction, ...], ...]:
@@ -113,74 +153,55 @@ def _dots(p: Params) -> tuple[tuple[Fraction, ...], ...]:
     return tuple(tuple(sum((a * b for a, b in zip(qi, kj)), Fraction(0)) for kj in p.k) for qi in p.q)
 
 
-def _sym(x: Fraction) -> Any:
-    import sympy as sp
-
-    return sp.Rational(x.numerator, x.denominator)
-
-
-def _scores(p: Params, scale: Any, allow: Sequence[Sequence[bool]], *, masked: Any = None) -> tuple[tuple[Any, ...], ...]:
-    """scale · Q Kᵀ with masked entries set to ``masked`` (default -inf)."""
-    import sympy as sp
-
-    fill = -sp.oo if masked is None else masked
-    return tuple(tuple(scale * _sym(d) if ok else fill for d, ok in zip(row, arow)) for row, arow in zip(_dots(p), allow))
+def _exps(row: Sequence[Any], ar: _Arith) -> tuple[list[Any], Any]:
+    """(exp(s_j), with None for -inf; their sum). Floats are shifted by the row's largest score (no overflow)."""
+    finite = [s for s in row if s != ar.neg_inf]
+    top = 0 if ar.exact or not finite else max(finite)
+    exps = [None if s == ar.neg_inf else ar.exp(s - top) for s in row]
+    return exps, ar.total([e for e in exps if e is not None])
 
 
-def _exps(row: Sequence[Any]) -> tuple[list[Any], Any]:
-    """(exp(s_j), with None for -inf; their sum)."""
-    import sympy as sp
-
-    exps = [None if s == -sp.oo else sp.exp(s) for s in row]
-    return exps, sp.Add(*[e for e in exps if e is not None])
-
-
-def _softmax(row: Sequence[Any]) -> tuple[Any, ...]:
+def _softmax(row: Sequence[Any], ar: _Arith = EXACT) -> tuple[Any, ...]:
     """exp(s_j) / sum exp(s_l) over the finite entries; -inf entries get 0."""
-    import sympy as sp
-
-    exps, total = _exps(row)
-    return tuple(sp.Integer(0) if e is None else e / total for e in exps)
+    exps, total = _exps(row, ar)
+    return tuple(ar.zero if e is None else e / total for e in exps)
 
 
-def _mixed(scores: Sequence[Sequence[Any]], v: Grid) -> tuple[tuple[Any, ...], ...]:
+def _mixed(scores: Sequence[Sequence[Any]], v: Grid, ar: _Arith) -> tuple[tuple[Any, ...], ...]:
     """softmax(scores) V as one fraction per entry: (sum_j exp(s_ij) v_jk) / (sum_j exp(s_ij))."""
-    import sympy as sp
-
     out = []
     for row in scores:
-        exps, total = _exps(row)
-        out.append(tuple(sp.Add(*[e * _sym(x) for e, x in zip(exps, col) if e is not None]) / total for col in zip(*v)))
+        exps, total = _exps(row, ar)
+        out.append(tuple(ar.total([e * ar.num(x) for e, x in zip(exps, col) if e is not None]) / total for col in zip(*v)))
     return tuple(out)
 
 
-def _matmul(a: Sequence[Sequence[Any]], b: Sequence[Sequence[Any]]) -> tuple[tuple[Any, ...], ...]:
-    import sympy as sp
-
-    return tuple(tuple(sp.Add(*[x * _sym(y) if isinstance(y, Fraction) else x * y for x, y in zip(row, col)]) for col in zip(*b))
+def _matmul(a: Sequence[Sequence[Any]], b: Sequence[Sequence[Any]], ar: _Arith = EXACT) -> tuple[tuple[Any, ...], ...]:
+    return tuple(tuple(ar.total([x * (ar.num(y) if isinstance(y, Fraction) else y) for x, y in zip(row, col)]) for col in zip(*b))
                  for row in a)
 
 
-def _attend(p: Params, *, scale: Any = None, by_columns: bool = False, mask_after: bool = False,
-            masked: Any = None) -> dict[str, Any]:
-    """All three parts; the keywords let a mistaken solver change one ingredient."""
-    import sympy as sp
-
-    allow = allowed(p)
-    sc = _scale(p) if scale is None else scale
+def _attend(p: Params, ar: _Arith = EXACT, *, scale: Any = None, by_columns: bool = False, mask_after: bool = False,
+            masked: Any = None, unmasked: bool = False, no_softmax: bool = False) -> dict[str, Any]:
+    """All three parts; the keywords let a mistaken solver change one ingredient (``scale`` and ``masked`` are
+    exact numbers: converted for float arithmetic)."""
+    allow = allowed(p) if not unmasked else tuple((True,) * len(p.k) for _ in p.q)
+    sc = ar.scale(p) if scale is None else (scale if ar.exact else float(scale))
+    fill = ar.neg_inf if masked is None else (masked if ar.exact else float(masked))
     if mask_after:  # softmax over every key, then the masked weights set to 0 (not renormalised)
-        scores = _scores(p, sc, [[True] * len(r) for r in allow])
-        weights = tuple(tuple(w if ok else sp.Integer(0) for w, ok in zip(_softmax(r), a)) for r, a in zip(scores, allow))
-        return {"scores": scores, "weights": weights, "output": _matmul(weights, p.v)}
-    scores = _scores(p, sc, allow, masked=masked)
-    if by_columns:
-        cols = [_softmax(c) for c in zip(*scores)]
-        if any(all(s == -sp.oo for s in c) for c in zip(*scores)):
-            raise ValueError("a column masked throughout")
-        weights = tuple(zip(*cols))
-    else:
-        return {"scores": scores, "weights": tuple(_softmax(r) for r in scores), "output": _mixed(scores, p.v)}
-    return {"scores": scores, "weights": weights, "output": _matmul(weights, p.v)}
+        scores = tuple(tuple(sc * ar.num(d) for d in row) for row in _dots(p))
+        weights = tuple(tuple(w if ok else ar.zero for w, ok in zip(_softmax(r, ar), a)) for r, a in zip(scores, allow))
+        return {"scores": scores, "weights": weights, "output": _matmul(weights, p.v, ar)}
+    scores = tuple(tuple(sc * ar.num(d) if ok else fill for d, ok in zip(row, arow)) for row, arow in zip(_dots(p), allow))
+    if no_softmax:  # the scores used as weights, a masked one as 0
+        weights = tuple(tuple(ar.zero if x == ar.neg_inf else x for x in r) for r in scores)
+        return {"scores": scores, "weights": weights, "output": _matmul(weights, p.v, ar)}
+    if not by_columns:
+        return {"scores": scores, "weights": tuple(_softmax(r, ar) for r in scores), "output": _mixed(scores, p.v, ar)}
+    if any(all(s == ar.neg_inf for s in c) for c in zip(*scores)):
+        raise ValueError("a column masked throughout")
+    weights = tuple(zip(*[_softmax(c, ar) for c in zip(*scores)]))
+    return {"scores": scores, "weights": weights, "output": _matmul(weights, p.v, ar)}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -216,20 +237,6 @@ def _commas(items: Sequence[doc.F]) -> doc.F:
     return out
 
 
-def _floats(p: Params) -> tuple[list[list[float]], list[list[float]], list[list[float]]]:
-    """Scores, weights and output in floats, for the decimals the steps show (display only)."""
-    allow = allowed(p)
-    sc = float(p.scale) if p.scale is not None else 1 / math.sqrt(p.dk)
-    scores = [[sc * float(d) if ok else -math.inf for d, ok in zip(row, a)] for row, a in zip(_dots(p), allow)]
-    weights = []
-    for row in scores:
-        top = max(row)
-        e = [math.exp(s - top) if s != -math.inf else 0.0 for s in row]
-        weights.append([x / sum(e) for x in e])
-    out = [[sum(w * float(v) for w, v in zip(wr, col)) for col in zip(*p.v)] for wr in weights]
-    return scores, weights, out
-
-
 def _scale_f(p: Params) -> doc.F:
     if p.scale is not None:
         return doc.num(p.scale)
@@ -240,7 +247,8 @@ def _scale_f(p: Params) -> doc.F:
 
 def solve(p: Params) -> Answer:
     parts = _attend(p)
-    fs, fw, fo = _floats(p)
+    floats = _attend(p, FLOAT)
+    fs, fw, fo = floats["scores"], floats["weights"], floats["output"]
     allow = allowed(p)
     dots = _dots(p)
     steps: list[doc.Block] = [
@@ -343,40 +351,32 @@ def follow_on(p: Params, given: Mapping[str, Any]) -> dict[str, Any]:
 
 
 @lru_cache(maxsize=64)
-def _right(p: Params) -> dict[str, Any]:
-    return _attend(p)
+def _right_floats(p: Params) -> dict[str, Any]:
+    return _attend(p, FLOAT)
 
 
-def _changed(p: Params, wrong: dict[str, Any]) -> dict[str, Any]:
-    """The parts a mistake changes (all of them when it changes none: draws reject the variant)."""
-    right = _right(p)
-    diff = {k: v for k, v in wrong.items() if not same(v, right[k])}
-    return diff or wrong
+def _differs(a: Sequence[Sequence[float]], b: Sequence[Sequence[float]]) -> bool:
+    """Some entry differs by more than 1e-9 (relative): more than any grader's tolerance forgives."""
+    return any(x != y and not (math.isfinite(x) and math.isfinite(y) and abs(x - y) <= 1e-9 * max(1.0, abs(y)))
+               for r, q in zip(a, b) for x, y in zip(r, q))
+
+
+def _changed(p: Params, **variant: Any) -> dict[str, Any]:
+    """The parts a mistake changes, told apart in floats (all of them when it changes none: draws reject the
+    variant)."""
+    right, floats = _right_floats(p), _attend(p, FLOAT, **variant)
+    wrong = _attend(p, **variant)
+    return {k: wrong[k] for k in wrong if _differs(floats[k], right[k])} or wrong
 
 
 def _masked(p: Params) -> bool:
     return not all(all(r) for r in allowed(p))
 
 
-def _unmasked(p: Params) -> dict[str, Any]:
-    import dataclasses
-
-    return _attend(dataclasses.replace(p, mask="none"))
-
-
-def _forgot_softmax(p: Params) -> dict[str, Any]:
-    """Scores used as weights (a masked score as 0)."""
-    import sympy as sp
-
-    scores = _right(p)["scores"]
-    weights = tuple(tuple(sp.Integer(0) if s == -sp.oo else s for s in r) for r in scores)
-    return _changed(p, {"weights": weights, "output": _matmul(weights, p.v)})
-
-
 def _forgot_scale(p: Params) -> dict[str, Any]:
     import sympy as sp
 
-    return {} if _scale(p) == 1 else _changed(p, _attend(p, scale=sp.Integer(1)))
+    return {} if EXACT.scale(p) == 1 else _changed(p, scale=sp.Integer(1))
 
 
 def _scaled_by_dk(p: Params) -> dict[str, Any]:
@@ -384,23 +384,23 @@ def _scaled_by_dk(p: Params) -> dict[str, Any]:
 
     if p.scale is not None or p.dk == 1:
         return {}
-    return _changed(p, _attend(p, scale=sp.Rational(1, p.dk)))
+    return _changed(p, scale=sp.Rational(1, p.dk))
 
 
 MISTAKES = (
     Mistake("forgot-scale", "the scores are scaled: S = Q Kᵀ / sqrt(d_k) (or the scale given), not Q Kᵀ.", _forgot_scale),
     Mistake("scaled-by-dk", "the scale is 1/sqrt(d_k), not 1/d_k.", _scaled_by_dk),
     Mistake("softmax-over-columns", "each query's weights are a softmax over the keys: along each row, summing to 1 "
-            "per row, not down each column.", lambda p: _changed(p, _attend(p, by_columns=True)) if len(p.q) > 1 else {}),
+            "per row, not down each column.", lambda p: _changed(p, by_columns=True) if len(p.q) > 1 else {}),
     Mistake("mask-after-softmax", "the mask is applied to the scores before the softmax (masked scores -inf), so "
             "each row's weights still sum to 1; zeroing weights after the softmax does not renormalise them.",
-            lambda p: _changed(p, _attend(p, mask_after=True)) if _masked(p) else {}),
+            lambda p: _changed(p, mask_after=True) if _masked(p) else {}),
     Mistake("mask-as-zero", "a masked score is -inf (its weight exp(-inf) = 0), not 0 (which still gets weight exp(0)).",
-            lambda p: _changed(p, _attend(p, masked=0)) if _masked(p) else {}),
+            lambda p: _changed(p, masked=0) if _masked(p) else {}),
     Mistake("forgot-softmax", "the weights are the softmax of each row of the scores (positive, summing to 1), "
-            "not the scores themselves.", _forgot_softmax),
+            "not the scores themselves.", lambda p: _changed(p, no_softmax=True)),
     Mistake("forgot-mask", "apply the mask: a query may not attend to the masked keys (their scores are -inf).",
-            lambda p: _changed(p, _unmasked(p)) if _masked(p) else {}),
+            lambda p: _changed(p, unmasked=True) if _masked(p) else {}),
 )
 
 
