@@ -226,8 +226,11 @@ def _grid(cells: Sequence[Sequence[doc.F]]) -> doc.F:
 
 
 def _dec(x: float) -> doc.F:
-    s = "-inf" if x == -math.inf else f"{x:.4f}"
-    return _NEG_INF if x == -math.inf else doc.F(s, s, s)
+    """A decimal for the steps (4 places), -inf as the scores print it."""
+    if x == -math.inf:
+        return _NEG_INF
+    s = f"{x:.4f}"
+    return doc.F(s, s, s)
 
 
 def _commas(items: Sequence[doc.F]) -> doc.F:
@@ -268,7 +271,7 @@ def solve(p: Params) -> Answer:
     steps.append(Display(var("A") + op("~") + _grid([[_dec(x) for x in r] for r in fw])))
     steps.append(para("Output: each row mixes the rows of V with that query's weights, ",
                       doc.eq(var("O"), var("A") + op(" ") + var("V")), ":"))
-    steps.append(Display(doc.eq(var("O"), _grid([[_dec(x) for x in r] for r in fo]))))
+    steps.append(Display(var("O") + op("~") + _grid([[_dec(x) for x in r] for r in fo])))
     return Answer(
         parts=(Part("scores", parts["scores"], "matrix"), Part("weights", parts["weights"], "matrix"),
                Part("output", parts["output"], "matrix")),
