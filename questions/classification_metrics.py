@@ -277,9 +277,9 @@ def statement(p: Params) -> tuple[doc.Block, ...]:
                            "below on a test set: rows are the true classes, columns the predicted ones."))
         blocks.append(_confusion_table(p))
     else:
-        blocks.append(para(f"A classifier is evaluated on {len(p.y_true or ())} samples:"))
-        blocks.append(doc.Table(("sample", *(str(i) for i in range(1, len(p.y_true or ()) + 1))),
-                                (("true", *(str(v) for v in p.y_true or ())), ("predicted", *(str(v) for v in p.y_pred or ())))))
+        blocks.append(para(f"A classifier is evaluated on {len(p.y_true or ())} samples (in order):"))
+        blocks.append(para("true labels: ", ", ".join(map(str, p.y_true or ())), "."))
+        blocks.append(para("predicted labels: ", ", ".join(map(str, p.y_pred or ())), "."))
     zero = f" A ratio 0/0 counts as {p.zero_division}." if _has_zero_division(p) else ""
     blocks.append(para("Compute the accuracy, and the precision, recall and F1 score "
                        + _HOW[p.average].format(positive=p.positive) + ", exactly (fractions)." + zero))
