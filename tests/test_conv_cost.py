@@ -246,3 +246,29 @@ def test_answer_never_imports_sympy(type_id):
 
     out, loaded = _fresh(["answer", type_id, "--seed", "3", "--json"])
     assert not loaded and json.loads(out)["type"] == type_id
+
+
+@pytest.mark.keras
+def test_differential_against_keras_conv2d():
+    """Keras' own 'same'/'valid' output shapes and count_params (the torch test pads 'same' by our rule)."""
+    import keras
+
+    rng = random.Random(7)
+    checked = 0
+    while checked < max(DIFF_N // 3, 50):
+        raw = _random_layer(rng)
+        raw["padding"] = rng.choice(["same", "valid"])
+        if raw["dilation"] != 1 and raw["stride"] != 1:
+            raw["stride"] = 1  # Keras refuses strides > 1 with dilation > 1
+        try:
+            p = FAM.parse(raw)
+        except ParamError:
+            continue
+        got = FAM.solve(p).as_dict()
+        layer = keras.layers.Conv2D(p.filters, p.kernel, strides=p.stride, padding=p.padding, dilation_rate=p.dilation,
+                                    groups=p.groups, use_bias=p.bias)
+        shape = layer.compute_output_shape((1, *p.input))
+        layer.build((1, *p.input))
+        assert got["output_shape"] == tuple(shape[1:]), raw
+        assert got["params"] == layer.count_params(), raw
+        checked += 1
