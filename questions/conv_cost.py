@@ -18,7 +18,7 @@ from typing import Any
 
 from nnexam.questions import doc
 from nnexam.questions.conv_arith import conv_out
-from nnexam.questions.conv_output_size import _PADDING, _WINDOW, size_formula
+from nnexam.questions.conv_output_size import _PADDING, _WINDOW, _pair, _pick, size_formula
 from nnexam.questions.doc import op, para, var
 from nnexam.questions.errors import ParamError
 from nnexam.questions.family import Answer, Mistake, Part
@@ -62,14 +62,6 @@ OPTIONS = (
 )
 
 Window = int | tuple[int, int]
-
-
-def _pick(v: Any, i: int) -> Any:
-    return v[i] if isinstance(v, tuple) else v
-
-
-def _pair(v: Any) -> Any:
-    return tuple(v) if isinstance(v, list) else v
 
 
 @dataclass(frozen=True)
