@@ -19,6 +19,7 @@ from functools import lru_cache
 from typing import Any
 
 from nnexam.questions import doc
+from nnexam.questions.dense_forward import _given_vector
 from nnexam.questions.doc import Display, op, para, var
 from nnexam.questions.errors import ParamError
 from nnexam.questions.family import Answer, Mistake, Part
@@ -301,33 +302,20 @@ def statement(p: Params) -> tuple[doc.Block, ...]:
 
 
 def _given_matrix(v: Any, rows: int, cols: int) -> tuple[tuple[Any, ...], ...] | None:
-    """A student's matrix as sympy numbers, or None when it is not rows x cols numbers (a vector is one row, or one
-    column when cols is 1)."""
+    """A student's matrix as sympy numbers, or None when it is not rows x cols numbers (a flat list is one row, or
+    one column when cols is 1)."""
     import sympy as sp
 
     if isinstance(v, sp.MatrixBase):
         v = v.tolist()
-    if not isinstance(v, Sequence) or isinstance(v, str):
+    if not isinstance(v, Sequence) or isinstance(v, str) or not v:
         return None
-    if rows == 1 and v and not isinstance(v[0], Sequence):
-        v = [v]
-    elif cols == 1 and v and not isinstance(v[0], Sequence):
-        v = [[x] for x in v]
-    if len(v) != rows or any(not isinstance(r, Sequence) or isinstance(r, str) or len(r) != cols for r in v):
+    if not any(isinstance(x, Sequence) and not isinstance(x, str) for x in v):
+        v = [v] if rows == 1 else [[x] for x in v] if cols == 1 else v
+    if len(v) != rows:
         return None
-    out = []
-    for r in v:
-        row = []
-        for x in r:
-            if isinstance(x, bool):
-                return None
-            if isinstance(x, int | float):
-                x = sp.Integer(x) if isinstance(x, int) else sp.Float(x)
-            if not isinstance(x, sp.Basic) or not x.is_number:
-                return None
-            row.append(x)
-        out.append(tuple(row))
-    return tuple(out)
+    out = [_given_vector(r, cols) for r in v]
+    return None if any(r is None for r in out) else tuple(out)  # type: ignore[misc]
 
 
 def follow_on(p: Params, given: Mapping[str, Any]) -> dict[str, Any]:
