@@ -269,3 +269,20 @@ def test_the_grader_carries_wrong_precision_and_recall_forward():
     answers = {"q1.accuracy": "0.78", "q1.precision": "14/15", "q1.recall": "7/12", "q1.f1": "28/39"}
     got = {p.part: p for p in judge_student(key, key.variant("s"), "s", answers).parts}
     assert got["q1.precision"].mistake == "precision-recall-swapped"
+
+
+def test_an_exam_fixes_the_average_and_draws_the_data():
+    from nnexam.questions import exam, exam_variant
+
+    def spec(params: dict) -> exam.ExamSpec:
+        q = {"id": "q1", "type": "classification-metrics", "points": 4, "params": params}
+        return exam.parse({"exam": {"title": "T", "seed": 3}, "questions": [q]}, "exam.toml")
+
+    drawn = spec({"average": "weighted"})
+    assert not drawn.questions[0].fixed
+    got = [exam_variant.build(drawn, exam.Student(id=f"s{i}", name="N", file=f"s{i}")).questions[0].params for i in range(6)]
+    assert all(p.average == "weighted" for p in got) and len({p.confusion for p in got}) > 3
+    fixed = spec({"confusion": SKEWED})
+    assert fixed.questions[0].fixed and not spec({}).questions[0].fixed
+    with pytest.raises(NnexamError, match="confusion"):
+        spec({"confusion": [[1, 2], [3]]})
