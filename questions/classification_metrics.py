@@ -427,7 +427,8 @@ def sample(
         if any(t + f == 0 for t, f in zip(c.tp, c.fp)) or any(s == 0 for s in c.support):
             last = m
             continue
-        average = rng.choice(allowed)
+        binary = "binary" in allowed and rng.random() < 0.5  # the classic 2x2 question, half of the two-class draws
+        average = "binary" if binary else rng.choice([a for a in allowed if a != "binary"] or allowed)
         if labels and c.total <= 30:
             y_true = [i for i in range(n) for j in range(n) for _ in range(m[i][j])]
             y_pred = [j for i in range(n) for j in range(n) for _ in range(m[i][j])]
