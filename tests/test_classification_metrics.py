@@ -93,6 +93,14 @@ def test_steps_show_the_per_class_table_and_the_average():
          {"precision": Fr(3, 5), "recall": Fr(3, 5), "f1": Fr(3, 5)}),
         (dict(confusion=[[3, 1, 1], [1, 1, 0], [0, 1, 2]], average="micro"), "macro-instead-of-micro",
          {"precision": Fr(7, 12), "recall": Fr(53, 90), "f1": Fr(26, 45)}),
+        (dict(confusion=[[3, 1, 1], [1, 1, 0], [0, 1, 2]], average="weighted"), "macro-instead-of-weighted",
+         {"precision": Fr(7, 12), "recall": Fr(53, 90), "f1": Fr(26, 45)}),
+        (dict(confusion=[[3, 1, 1], [1, 1, 0], [0, 1, 2]], average="weighted"), "micro-instead-of-weighted",
+         {"precision": Fr(3, 5), "f1": Fr(3, 5)}),  # weighted recall is the accuracy: unchanged, not reported
+        (dict(confusion=[[3, 1, 1], [1, 1, 0], [0, 1, 2]], average="macro"), "weighted-instead-of-macro",
+         {"precision": Fr(77, 120), "recall": Fr(3, 5), "f1": Fr(46, 75)}),
+        (dict(confusion=SKEWED), "averaged-binary",
+         {"precision": (Fr(7, 12) + Fr(25, 26)) / 2, "recall": (Fr(14, 15) + Fr(5, 7)) / 2, "f1": (Fr(28, 39) + Fr(50, 61)) / 2}),
         (dict(confusion=[[3, 1, 1], [1, 1, 0], [0, 1, 2]], average="macro"), "f1-of-averages",
          {"f1": 2 * Fr(7, 12) * Fr(53, 90) / (Fr(7, 12) + Fr(53, 90))}),
     ],
@@ -103,6 +111,7 @@ def test_each_mistake_is_recognised(raw, mistake, expected):
     wrong = {m.id: w for m, w in FAM.mistake_answers(p)}
     for k, v in expected.items():
         assert wrong[mistake][k] == v, k
+    assert wrong[mistake].keys() == expected.keys()
     right = FAM.solve(p).as_dict()
     assert any(not graded_equal(v, right[k], "number", DEFAULT) for k, v in wrong[mistake].items())
 
