@@ -29,6 +29,12 @@ class PlainPrinter(StrPrinter):
     def _print_Exp1(self, expr: Any) -> str:
         return "e"
 
+    def _print_Infinity(self, expr: Any) -> str:
+        return "inf"
+
+    def _print_NegativeInfinity(self, expr: Any) -> str:
+        return "-inf"
+
     def _print_MatrixBase(self, expr: Any) -> str:
         return "[" + ", ".join("[" + ", ".join(self._print(x) for x in expr.row(i)) + "]" for i in range(expr.rows)) + "]"
 

@@ -135,6 +135,12 @@ def _printer() -> Any:
         def _print_Exp1(self, expr: Any) -> str:
             return "e"
 
+        def _print_Infinity(self, expr: Any) -> str:  # a masked attention score is -inf, as NumPy and PyTorch print it
+            return "inf"
+
+        def _print_NegativeInfinity(self, expr: Any) -> str:
+            return "-inf"
+
     return ExactPrinter
 
 

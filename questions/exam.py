@@ -74,8 +74,23 @@ class QuestionSpec:
 
     @property
     def fixed(self) -> bool:
-        """Every required param is given: the instance is reproduced exactly, nothing is drawn."""
-        return all(p.name in self.params for p in self.family.params if p.required)
+        """The params are a whole instance: it is reproduced exactly, nothing is drawn."""
+        return complete(self.family, self.params)
+
+
+def complete(family: Family, params: Mapping[str, Any]) -> bool:
+    """Every required param is given. A family with none required (its data in one of two forms, such as
+    classification-metrics' confusion matrix or labels) needs params that parse: ``average`` alone is fixed
+    while the data is drawn."""
+    if not all(p.name in params for p in family.params if p.required):
+        return False
+    if any(p.required for p in family.params):
+        return True
+    try:
+        family.parse(params)
+    except NnexamError:
+        return False
+    return True
 
 
 @dataclass(frozen=True)
@@ -241,7 +256,7 @@ def _question(raw: Any, n: int, path: str, base: Path, exam_tol: Tolerance) -> Q
                 raise UnknownNameError("parameter", name, known)
         parse_fields([p for p in family.params if p.name in params], params)
         parse_fields(family.options, options)
-        if all(p.name in params for p in family.params if p.required):
+        if complete(family, params):
             family.solve(family.parse(params))
     except NnexamError as err:
         raise InputError(path, f"{where} ({type_id}): {err}") from None

@@ -33,6 +33,10 @@ BUILTIN: dict[str, str] = {
     "gradient": "nnexam.questions.gradient",
     "training-steps": "nnexam.questions.training_steps",
     "early-stopping": "nnexam.questions.early_stopping",
+    "attention": "nnexam.questions.attention",
+    "rnn-forward": "nnexam.questions.rnn_forward",
+    "conv-cost": "nnexam.questions.conv_cost",
+    "classification-metrics": "nnexam.questions.classification_metrics",
     "true-false": "nnexam.questions.true_false",
     "multiple-choice": "nnexam.questions.multiple_choice",
 }
