@@ -150,12 +150,12 @@ def _within(a: Any, b: Any, tol: Tolerance) -> bool:
     return tol.accepts(fa, fb)
 
 
-def graded_equal(wrong: Any, right: Any, kind: AnswerKind, tol: Tolerance) -> bool:
+def graded_equal(wrong: Any, right: Any, kind: AnswerKind | str, tol: Tolerance) -> bool:
     """Would the grader take ``wrong`` for ``right``? Exact for counts, shapes, expressions, choices
     and tables; numbers, vectors and matrices element by element under ``tol`` (the grader's own
     rule, :meth:`Tolerance.accepts`), after the grader's squeezing of one-row/one-column arrays. A
     transposed matrix is a recognised mistake there, so it is compared as it stands here."""
-    if not kind.toleranced:
+    if not AnswerKind.parse(kind).toleranced:
         return same(wrong, right)
     return same(wrong, right) or _within(_squeezed(wrong), _squeezed(right), tol)
 
