@@ -33,8 +33,20 @@ def grade_cmd(key: Path, submissions: tuple[Path, ...], out: Path, feedback_dir:
     from nnexam.grader.judge import grade_batch
     from nnexam.grader.key import load_key
     from nnexam.grader.submissions import read_submissions
+    from nnexam.questions.files import check_output_dir, check_output_file
     from nnexam.render import feedback, report
 
+    inputs = (key, *submissions)  # refused before any work: an output that would overwrite an input
+    check_output_file(out, inputs, "gradebook")
+    if json_path is not None:
+        check_output_file(json_path, inputs, "JSON results")
+    if feedback_dir is not None:
+        check_output_dir(feedback_dir, inputs, "feedback")
+    if report_dir is not None:
+        check_output_dir(report_dir, inputs, "report")
+    outs = [p.resolve() for p in (out, json_path) if p is not None]
+    if len(set(outs)) < len(outs):
+        raise click.UsageError("--out and --json name the same file")
     answer_key = load_key(key)
     batch = read_submissions(submissions)
     show = not quiet and len(batch.submissions) > 1

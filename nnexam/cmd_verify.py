@@ -43,7 +43,24 @@ def _print(verdicts: Sequence[Any]) -> None:
 
 
 def _write_json(path: str, verdicts: Sequence[Any]) -> None:
-    Path(path).write_text(json.dumps({"claims": [v.as_dict() for v in verdicts]}, indent=2, default=str) + "\n")
+    from nnexam.questions.files import write_atomic
+
+    write_atomic(path, json.dumps({"claims": [v.as_dict() for v in verdicts]}, indent=2, default=str) + "\n")
+
+
+def _check_outputs(inputs: Sequence[str], json_out: str | None, curves: str | None = None) -> None:
+    """Refused before any analysis or training: an output that would overwrite an input, or that
+    cannot be written (a missing folder, a folder that is a file)."""
+    from nnexam.questions.files import check_output_dir, check_output_file
+
+    if json_out:
+        check_output_file(json_out, inputs, "JSON output")
+    if curves:
+        check_output_dir(curves, inputs, "curves")
+
+
+_MINUTES = click.FloatRange(min=0, min_open=True, max=100_000)
+_MINUTES_HELP = "Training budget: refuse (with the estimate) runs expected to take longer."
 
 
 def _curves(folder: str, histories: Sequence[Any], title: str) -> list[Path]:
@@ -54,10 +71,12 @@ def _curves(folder: str, histories: Sequence[Any], title: str) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     metrics = sorted({k for h in histories for e in h.epochs for k in e})
     written = []
+    from nnexam.questions.files import write_atomic
+
     for metric in metrics:
         series = {f"seed {i}": h.series(metric) for i, h in enumerate(histories)}
         path = out / f"{metric}.svg"
-        path.write_text(line_chart(series, title=f"{title}: {metric}", xlabel="epoch", ylabel=metric))
+        write_atomic(path, line_chart(series, title=f"{title}: {metric}", xlabel="epoch", ylabel=metric))
         written.append(path)
     return written
 
@@ -69,9 +88,11 @@ def _curves(folder: str, histories: Sequence[Any], title: str) -> list[Path]:
 @click.option("--seeds", type=click.IntRange(1, 50), default=3, show_default=True, help="Training runs per configuration.")
 @click.option("--data-dir", default=None, help="Folder with the dataset files (IDX .gz for mnist / fashion-mnist).")
 @click.option("--curves", metavar="DIR", default=None, help="Write training curves (SVG, one per metric) here.")
+@click.option("--max-train-minutes", type=_MINUTES, default=None, metavar="MINUTES",
+              help=_MINUTES_HELP + " [default: 30]")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def verify_cmd(claims_file: str, backend: str | None, json_out: str | None, seeds: int, data_dir: str | None,
-               curves: str | None, quiet: bool) -> None:
+               curves: str | None, max_train_minutes: float | None, quiet: bool) -> None:
     """Confirm or refute each claim of CLAIMS.yaml: counts and steps exactly, metrics by training.
 
     \b
@@ -80,8 +101,10 @@ def verify_cmd(claims_file: str, backend: str | None, json_out: str | None, seed
     """
     from nnexam.grader import claims
 
+    _check_outputs([claims_file], json_out, curves)
     cf = claims.read(claims_file, data_dir=data_dir)
-    verdicts, histories = claims.verify(cf, backend=backend, seeds=seeds, show_progress=not quiet)
+    verdicts, histories = claims.verify(cf, backend=backend, seeds=seeds, show_progress=not quiet,
+                                        max_train_minutes=max_train_minutes)
     _print(verdicts)
     if json_out:
         _write_json(json_out, verdicts)
@@ -96,7 +119,7 @@ def _binding(text: str) -> tuple[str, Any]:
         raise click.BadParameter(f"expected NAME=VALUE, got {text!r}", param_hint="--bind")
     try:
         value = json.loads(raw)
-    except json.JSONDecodeError:
+    except (ValueError, RecursionError):  # not JSON (or past the digit/depth limits): the text itself
         value = raw
     return name.strip(), value
 
@@ -109,9 +132,11 @@ def _binding(text: str) -> tuple[str, Any]:
 @click.option("--backend", default=None, help="Training backend for --train (default: torch).")
 @click.option("--seeds", type=click.IntRange(1, 50), default=3, show_default=True, help="Training runs for --train.")
 @click.option("--data-dir", default=None, help="Folder with the dataset files for --train.")
+@click.option("--max-train-minutes", type=_MINUTES, default=None, metavar="MINUTES",
+              help=_MINUTES_HELP + " [default: 30]")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def audit_cmd(report: str, binds: tuple[str, ...], json_out: str | None, train: bool, backend: str | None, seeds: int,
-              data_dir: str | None, quiet: bool) -> None:
+              data_dir: str | None, max_train_minutes: float | None, quiet: bool) -> None:
     """Find the checkable numbers in REPORT (Markdown, text, PDF) and check each.
 
     \b
@@ -120,9 +145,13 @@ def audit_cmd(report: str, binds: tuple[str, ...], json_out: str | None, train: 
     Example:
       nnexam audit examples/report.md --json findings.json
     """
+    from nnexam.grader import claims
     from nnexam.grader.audit import audit
 
+    _check_outputs([report], json_out)
     bindings = dict(_binding(b) for b in binds)
+    if max_train_minutes is not None:  # the audit's training goes through claims.verify
+        claims.DEFAULT_MAX_TRAIN_MINUTES = max_train_minutes
     verdicts = audit(report, bindings=bindings, train=train, backend=backend, seeds=seeds, data_dir=data_dir,
                      show_progress=not quiet)
     _print(verdicts)

@@ -48,7 +48,7 @@ def _maybe_json(raw: Any) -> Any:
     if isinstance(raw, str) and raw.strip()[:1] in "[{":
         try:
             return json.loads(raw)
-        except json.JSONDecodeError:
+        except (ValueError, RecursionError):  # not JSON, or past Python's digit/depth limits: text
             return raw
     return raw
 
@@ -296,7 +296,7 @@ def set_values(pairs: Sequence[str]) -> dict[str, Any]:
             raise ParamError(pair, "NAME=VALUE")
         try:
             out[name.strip()] = json.loads(text)
-        except json.JSONDecodeError:
+        except (ValueError, RecursionError):  # not JSON, or past Python's digit/depth limits: text
             out[name.strip()] = text
     return out
 
