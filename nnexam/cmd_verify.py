@@ -65,14 +65,13 @@ _MINUTES_HELP = "Training budget: refuse (with the estimate) runs expected to ta
 
 def _curves(folder: str, histories: Sequence[Any], title: str) -> list[Path]:
     """One SVG per logged metric, a line per seed (nnexam.svgplot)."""
+    from nnexam.questions.files import write_atomic
     from nnexam.svgplot import line_chart
 
     out = Path(folder)
     out.mkdir(parents=True, exist_ok=True)
     metrics = sorted({k for h in histories for e in h.epochs for k in e})
     written = []
-    from nnexam.questions.files import write_atomic
-
     for metric in metrics:
         series = {f"seed {i}": h.series(metric) for i, h in enumerate(histories)}
         path = out / f"{metric}.svg"
@@ -147,7 +146,9 @@ def audit_cmd(report: str, binds: tuple[str, ...], json_out: str | None, train: 
     """
     from nnexam.grader import claims
     from nnexam.grader.audit import audit
+    from nnexam.questions.files import regular_file
 
+    regular_file(report, "report")  # a device or FIFO would hang the reader
     _check_outputs([report], json_out)
     bindings = dict(_binding(b) for b in binds)
     if max_train_minutes is not None:  # the audit's training goes through claims.verify
