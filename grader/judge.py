@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from fractions import Fraction
 from functools import cache
 from typing import Any
 
@@ -118,8 +119,11 @@ def _approx(x: Any, budget: list[int]) -> float | None:
     budget[0] -= 1
     if budget[0] < 0:
         raise OverflowError(f"more than {MAX_NODES} operations")
-    if isinstance(x, sp.Rational):
-        return None  # exact; the comparators handle any size (to_float clamps to inf)
+    if isinstance(x, sp.Rational):  # inside an expression (a bare one never comes here: exact, any size)
+        v = float(Fraction(int(x.p), int(x.q)))  # OverflowError past the float range
+        if abs(v) > MAX_MAGNITUDE:
+            raise OverflowError("a number inside the expression exceeds 1e300")
+        return v
     if isinstance(x, sp.Float | sp.NumberSymbol):
         return float(x)
     args = [_approx(a, budget) for a in x.args]
@@ -159,7 +163,8 @@ def _too_costly(value: Any) -> str | None:
             try:
                 _approx(v, budget)
             except OverflowError as err:
-                return f"its value cannot be evaluated within nnexam's bounds ({err}); simplify it"
+                why = str(err) if "exceeds" in str(err) or "operations" in str(err) else "an intermediate value exceeds 1e300"
+                return f"its value cannot be evaluated within nnexam's bounds ({why}); simplify it"
             except RecursionError:
                 return "the answer is nested too deeply"
     return None

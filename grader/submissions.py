@@ -188,6 +188,8 @@ def _student(raw: Mapping[str, Any]) -> str | None:
         v = raw.get(k)
         if isinstance(v, str | int) and not isinstance(v, bool) and str(v).strip():
             return str(v).strip()
+        if v is not None and not isinstance(v, str | int):
+            raise ReadError(f"the student id {str(v)[:40]!r} is not text; write it as in the roster, in quotes")
     return None
 
 
@@ -210,8 +212,9 @@ def _yaml(source: str, text: str, batch: Batch) -> None:
     try:
         raw = load_yaml(text, "the file")
     except ReadError as bad:
-        lines = _lines(text)
-        if lines[1]:  # not YAML, but `q1.x: value` lines: read them
+        hostile = any(w in str(bad) for w in ("not accepted", "duplicate key", "nested more than"))
+        lines = _lines(text) if not hostile else (None, {})
+        if lines[1]:  # not YAML (a syntax error, an over-long number), but `q1.x: value` lines: read them
             note = f"{bad}; read line by line instead"
             batch.problems.append(Problem(source, note, fatal=False))
             _record(source, {"student": lines[0], "answers": lines[1]} if lines[0] else {"answers": lines[1]}, batch, (note,))
@@ -321,6 +324,7 @@ def _lines(text: str) -> tuple[str | None, dict[str, Any]]:
             continue
         m = _LINE.match(line.strip())
         if m:
+            start = i  # 1-based line of this answer
             pid, value = m.group(1), m.group(2).strip()
             if (not value or value in ("|", ">")) and i < len(lines) and lines[i].strip()[:1] in ("[", "\\", "("):
                 value = ""
@@ -332,6 +336,8 @@ def _lines(text: str) -> tuple[str | None, dict[str, Any]]:
                 value = f"{value} {nxt.strip()}".strip()
                 i += 1
                 count += 1
+            if pid in answers:
+                raise ReadError(f"part {pid[:60]!r} is answered twice (line {start}): keep one answer per part")
             answers[pid] = _strip_value(value) or None
             if len(answers) > MAX_ANSWERS:
                 raise ReadError(f"more than {MAX_ANSWERS} answers")
