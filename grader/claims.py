@@ -138,10 +138,22 @@ def read(path: str | Path, *, data_dir: str | None = None) -> ClaimsFile:
 
     if "model" not in raw:
         raise InputError(str(p), "missing 'model' (Keras or PyTorch code, VGG notation, or layer tables)")
+    bindings, shape = raw.get("bindings") or {}, raw.get("input_shape")
+    if not isinstance(bindings, dict) or not all(isinstance(k, str) for k in bindings):
+        raise fail("bindings", ParamError("bindings", "a table of names and values, such as {num_classes: 10}", bindings))
+    if shape is not None and not (isinstance(shape, list) and all(
+            d is None or (isinstance(d, int) and not isinstance(d, bool)) for d in shape)):
+        raise fail("input_shape", ParamError("input_shape", "a list of sizes, such as [28, 28, 1]", shape))
+    if not isinstance(raw["model"], str | list):
+        raise fail("model", ParamError("model", "Keras or PyTorch code, VGG notation (text) or a list of layer tables",
+                                       raw["model"]))
     try:
-        spec = analyse(raw["model"], raw.get("input_shape"), raw.get("bindings") or {})
+        spec = analyse(raw["model"], shape, bindings)
     except NnexamError as err:
         raise fail("model", err) from err
+    except (TypeError, ValueError, KeyError, IndexError, AttributeError, RecursionError) as err:  # the analyser's own gap
+        raise InputError(str(p), f"the model could not be analysed ({type(err).__name__}: {str(err)[:120]})",
+                         line=lines.get("model")) from None
     try:
         data = datasets.parse_ref(raw.get("dataset"), data_dir=data_dir)
     except NnexamError as err:

@@ -502,7 +502,7 @@ claims:
   - {what: output_shape, value: [null, 10]}
 """
 
-VERIFY_ATTACKS: list[tuple[str, str, str]] = [
+VERIFY_ATTACKS: list = [
     ("laughs-bindings", LAUGHS.replace("student: s003\nanswers: {q1.steps_per_epoch: *i}\n", "") + CLAIMS + "bindings: *i\n",
      "aliases"),
     ("laughs-value", LAUGHS.replace("student: s003\nanswers: {q1.steps_per_epoch: *i}\n", "")
@@ -518,13 +518,15 @@ VERIFY_ATTACKS: list[tuple[str, str, str]] = [
     ("metric", CLAIMS.replace("epochs: 1,", "epochs: 1, metrics: [frobnicate],"), "training.metrics"),
     ("nesterov", CLAIMS.replace("epochs: 1,", "epochs: 1, nesterov: yes,"), "training.nesterov"),
     ("lr-inf", CLAIMS.replace("learning_rate: 0.1", "learning_rate: .inf"), "training.learning_rate"),
-    ("budget", CLAIMS.replace("batch_size: 32, epochs: 1", "batch_size: 1, epochs: 10000")
-     + "  - {what: accuracy, value: 0.9}\n", "--max-train-minutes"),
+    pytest.param("budget", CLAIMS.replace("batch_size: 32, epochs: 1", "batch_size: 1, epochs: 10000")
+                 + "  - {what: accuracy, value: 0.9}\n", "--max-train-minutes",
+                 marks=[pytest.mark.torch, pytest.mark.sklearn], id="budget"),
     ("octal-id", CLAIMS.replace("value: 2410", "value: 04552"), ""),
 ]
 
 
-@pytest.mark.parametrize(("name", "text", "needle"), VERIFY_ATTACKS, ids=[a[0] for a in VERIFY_ATTACKS])
+@pytest.mark.parametrize(("name", "text", "needle"), VERIFY_ATTACKS,
+                         ids=[a[0] if isinstance(a, tuple) else a.id for a in VERIFY_ATTACKS])
 def test_verify_hostile_claims(tmp_path: Path, name: str, text: str, needle: str) -> None:
     (tmp_path / "claims.yaml").write_text(text)
     before = snapshot(tmp_path)
@@ -689,7 +691,9 @@ def test_kill_9_during_grade_leaves_old_or_new_outputs_whole(exam_dir: Path, tmp
     for name, seen in versions.items():
         assert (out / name).read_bytes() in seen, name  # the previous outputs or the new ones, whole
     for fb in (out / "fb").iterdir():
-        assert fb.suffix in (".md", ".html"), fb  # no temporary file left under a real name
+        if fb.name.startswith(".") and fb.suffix == ".tmp":
+            continue  # a killed run's hidden temporary file, never under a real name
+        assert fb.suffix in (".md", ".html"), fb
         assert fb.read_text().strip()
     assert csv.reader(io.StringIO((out / "g.csv").read_text()))
 
