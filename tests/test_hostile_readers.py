@@ -150,3 +150,105 @@ def test_claims_reader_is_total(claims_dir: Path, text: str) -> None:
         claims.read(path)
     except (NnexamError, ReadError):
         pass
+
+
+# --------------------------------------------------------------------------------------------- the input layer, case by case
+
+
+@pytest.mark.parametrize(("text", "value"), [
+    ("001234", "001234"), ("12:30", "12:30"), ("0x1F", "0x1F"), ("1_000", "1_000"), ("0o17", "0o17"), ("yes", "yes"),
+    ("no", "no"), ("on", "on"), ("n", "n"), ("2026-03-14", "2026-03-14"), ("1e-3", "1e-3"), ("+.5", 0.5),
+    ("1234", 1234), ("-0", 0), ("0.5", 0.5), ("1.0e-3", 0.001), ("true", True), ("False", False), ("~", None), ("", None),
+    ("'001234'", "001234"), ("-.inf", float("-inf")),
+])
+def test_yaml_scalars_mean_what_they_say(text: str, value: object) -> None:
+    got = load_yaml(f"v: {text}\n", "x")["v"]
+    assert got == value and type(got) is type(value), (text, got)
+
+
+@pytest.mark.parametrize(("text", "needle"), [
+    ("a: &x 1\nb: *x\n", "aliases"),
+    ("a: !!python/object/apply:os.system [ls]\n", "tags"),
+    ("a: !!int '3'\n", "tags"),
+    ("a: 1\na: 2\n", "duplicate key 'a'"),
+    ("a: " + "[" * 70 + "]" * 70 + "\n", "nested more than 64"),
+    ("a: " + "1" * 1001 + "\n", "1,001 digits"),
+])
+def test_yaml_refusals_name_the_construct_and_line(text: str, needle: str) -> None:
+    with pytest.raises(InputError, match=needle) as err:
+        load_yaml(text, "sheet.yaml")
+    assert str(err.value).startswith("sheet.yaml")
+
+
+@pytest.mark.parametrize(("text", "needle"), [
+    ('{"a": 1, "a": 2}', "duplicate key 'a'"),
+    ("[" * 10_000 + "]" * 10_000, "nested more than 64"),
+    ("[" * 70 + "]" * 70, "nested more than 64"),
+    ("1" * 5000, "5,000 digits"),
+    ('{"a": ' + "9" * 1001 + "}", "1,001 digits"),
+])
+def test_json_refusals(text: str, needle: str) -> None:
+    with pytest.raises(InputError, match=needle):
+        files.load_json(text, "k.json")
+
+
+@pytest.mark.parametrize(("text", "needle"), [
+    ("a = " + "1" * 5000, "cannot read"),
+    ("a = " + "1" * 1500, "more than 1,000 digits"),
+    ("a = " + "[" * 2000 + "]" * 2000, "nested more than 64"),
+    ("a = 1\na = 2\n", "not valid TOML"),
+])
+def test_toml_refusals(text: str, needle: str) -> None:
+    with pytest.raises(InputError, match=needle):
+        files.load_toml(text, "e.toml")
+
+
+def test_read_bytes_refuses_devices_fifos_and_never_reads_past_the_limit(tmp_path: Path) -> None:
+    fifo = tmp_path / "f.yaml"
+    os.mkfifo(fifo)  # nobody writes to it: opening it blocking would hang forever
+    for path in (fifo, Path("/dev/zero"), tmp_path):
+        with pytest.raises(InputError, match="not a regular file|is a folder"):
+            files.read_bytes(path, "submission", 100)
+    link = tmp_path / "z.yaml"
+    link.symlink_to("/dev/zero")
+    with pytest.raises(InputError, match="not a regular file"):
+        files.read_bytes(link, "submission", 100)
+    big = tmp_path / "big.txt"
+    big.write_bytes(b"x" * 101)
+    with pytest.raises(InputError, match="larger than 100 bytes"):
+        files.read_bytes(big, "submission", 100)
+    assert files.read_bytes(big, "submission", 101) == b"x" * 101
+    with pytest.raises(InputError, match="no such file"):
+        files.read_bytes(tmp_path / "nope", "submission", 100)
+
+
+def test_write_atomic_replaces_links_and_follows_the_umask(tmp_path: Path) -> None:
+    victim = tmp_path / "victim"
+    victim.write_text("keep")
+    out = tmp_path / "grades.csv"
+    out.symlink_to(victim)
+    old = os.umask(0o027)
+    try:
+        files.write_atomic(out, "new")
+    finally:
+        os.umask(old)
+    assert victim.read_text() == "keep" and not out.is_symlink() and out.read_text() == "new"
+    assert (out.stat().st_mode & 0o777) == 0o640
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
+
+
+def test_output_checks(tmp_path: Path) -> None:
+    inp = tmp_path / "subs"
+    inp.mkdir()
+    (tmp_path / "export.csv").write_text("x")
+    with pytest.raises(InputError, match="overwrite an input"):
+        files.check_output_file(tmp_path / "export.csv", [tmp_path / "export.csv"], "gradebook")
+    with pytest.raises(InputError, match="does not exist"):
+        files.check_output_file(tmp_path / "no" / "g.csv", [], "gradebook")
+    with pytest.raises(InputError, match="is a file"):
+        files.check_output_file(tmp_path / "export.csv" / "g.csv", [], "gradebook")
+    for folder in (inp, inp / "fb", tmp_path):
+        with pytest.raises(InputError, match="input"):
+            files.check_output_dir(folder, [inp], "feedback")
+    files.check_output_dir(tmp_path / "fb", [inp], "feedback")
+    files.check_output_file(tmp_path / "g.csv", [inp, tmp_path / "export.csv"], "gradebook")
