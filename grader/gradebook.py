@@ -72,5 +72,9 @@ def write_gradebook(path: str | Path, key: Key, results: Sequence[StudentResult]
     write_atomic(path, gradebook_csv(key, results))
 
 
+def results_json_text(results: Sequence[StudentResult], problems: Sequence[Any] = ()) -> str:
+    return json.dumps(results_json(results, problems), indent=1, ensure_ascii=False) + "\n"
+
+
 def write_json(path: str | Path, results: Sequence[StudentResult], problems: Sequence[Any] = ()) -> None:
-    write_atomic(path, json.dumps(results_json(results, problems), indent=1, ensure_ascii=False) + "\n")
+    write_atomic(path, results_json_text(results, problems))

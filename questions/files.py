@@ -207,14 +207,10 @@ def umask() -> int:
     return old
 
 
-def write_atomic(path: str | Path, data: str | bytes) -> None:
-    """Replace ``path`` with ``data`` in one step: a new temporary file in the same folder (created
-    exclusively, so a link planted there is never followed) is filled, flushed to disk, given the
-    mode the umask allows (0666 & ~umask, as ``open`` would) and renamed over ``path`` (a link at
-    ``path`` is replaced, not written through). A crash leaves the old file or the new one."""
+def _staged(target: Path, data: str | bytes) -> str:
+    """A new temporary file next to ``target`` holding ``data``, on disk, with the umask's mode."""
     import tempfile
 
-    target = Path(path)
     blob = data.encode("utf-8") if isinstance(data, str) else data
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name[:80]}.", suffix=".tmp", dir=str(target.parent))
     try:
@@ -223,12 +219,36 @@ def write_atomic(path: str | Path, data: str | bytes) -> None:
             fh.flush()
             os.fsync(fh.fileno())
             os.fchmod(fh.fileno(), 0o666 & ~umask())
-        os.replace(tmp, target)
     except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
+        os.unlink(tmp)
+        raise
+    return tmp
+
+
+def write_atomic(path: str | Path, data: str | bytes) -> None:
+    """Replace ``path`` with ``data`` in one step: a new temporary file in the same folder (created
+    exclusively, so a link planted there is never followed) is filled, flushed to disk, given the
+    mode the umask allows (0666 & ~umask, as ``open`` would) and renamed over ``path`` (a link at
+    ``path`` is replaced, not written through). A crash leaves the old file or the new one."""
+    write_all_atomic([(path, data)])
+
+
+def write_all_atomic(items: Sequence[tuple[str | Path, str | bytes]]) -> None:
+    """:func:`write_atomic` for several files that belong together (a gradebook and its JSON): every
+    new file is written and flushed first, then all are renamed into place back to back, so a crash
+    during the (slow) writing leaves every old file."""
+    staged: list[tuple[str, Path]] = []
+    try:
+        for path, data in items:
+            staged.append((_staged(Path(path), data), Path(path)))
+        for tmp, target in staged:
+            os.replace(tmp, target)
+    except BaseException:
+        for tmp, _ in staged:
+            try:
+                os.unlink(tmp)
+            except FileNotFoundError:
+                pass
         raise
 
 
