@@ -215,10 +215,23 @@ GRADE_ATTACKS: list[tuple[str, str | bytes, Callable[[dict], bool] | None]] = [
      lambda v: v["q6.rf"] == "correct"),
     ("unicode.md", "student: s003\nq6.rf: ５\nq6.jump: ¹\nq1.steps_per_epoch: ３２\u200b\n", lambda v: "q6.rf" in v),
     ("dup.md", "student: s003\nq6.rf: 5\nq6.rf: 4\n", None),
+    ("bundle.zip", None, None),  # filled in below: an archive of hostile members
     ("expr.json", _sheet("s003", {**RIGHT, "q6.rf": "9" * 400 + "!", "q6.jump": "2^2^2^2^2^2^2^2",
                                   "q1.total_updates": "(" * 5000 + "1" + ")" * 5000}),
      lambda v: v["q1.steps_per_epoch"] == "correct"),
 ]
+
+
+def _bundle(sid: str) -> bytes:
+    """A zip of hostile members (aliases, depth, a device-like name, ``..``, a bomb ratio)."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("a/laughs.yaml", LAUGHS.replace("s003", sid))
+        zf.writestr("a/deep.json", json.dumps({"student": sid, "answers": {"q6.rf": "X"}}).replace('"X"', "[" * 5000 + "]" * 5000))
+        zf.writestr("../escape.yaml", f"student: {sid}\nanswers: {{q6.rf: 5}}\n")
+        zf.writestr("bomb.md", f"student: {sid}\n" + " " * 1_500_000)
+        zf.writestr("inner.zip", b"PK\x03\x04")
+    return buf.getvalue()
 
 
 HOSTILE_IDS = [f"h{i:02d}" for i in range(len(GRADE_ATTACKS))]
@@ -231,6 +244,9 @@ def hostile_class(exam_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> t
     tmp = tmp_path_factory.mktemp("class")
     subs = _class(tmp)
     for sid, (name, content, _) in zip(HOSTILE_IDS, GRADE_ATTACKS):
+        if content is None:
+            (subs / f"{sid}-{name}").write_bytes(_bundle(sid))
+            continue
         blob = content.encode() if isinstance(content, str) else content
         (subs / f"{sid}-{name}").write_bytes(blob.replace(b"s003", sid.encode()))
     return _grade(exam_dir, tmp)
@@ -247,6 +263,10 @@ def test_grade_one_hostile_file_never_stops_the_class(hostile_class: tuple, sid:
         assert student["status"] == "no submission", student
         assert any(name in p["source"] for p in results["problems"] if p["fatal"]), [p for p in results["problems"]
                                                                                       if name in p["source"]]
+        if name == "bundle.zip":  # every member is refused for its own reason
+            why = {p["source"].split(":", 1)[1]: p["message"] for p in results["problems"] if name in p["source"]}
+            assert "aliases" in why["a/laughs.yaml"] and "nested" in why["a/deep.json"], why
+            assert "leaving the archive" in why["../escape.yaml"] and "compressed more than" in why["bomb.md"], why
     else:
         assert student["status"] == "graded", (student, [p for p in results["problems"] if name in p["source"]])
         assert check(_verdicts(results, sid)), _verdicts(results, sid)
