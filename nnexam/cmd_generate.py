@@ -100,6 +100,7 @@ def generate(spec: object, students: tuple, out: Path, formats: tuple[str, ...],
     from nnexam.questions.files import write_atomic
     from nnexam.render import outputs
 
+    outputs.check_replaceable(out)  # also for callers other than the command: never swap away foreign files
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         staging = outputs.staging_dir(out)
