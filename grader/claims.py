@@ -1,6 +1,6 @@
 """Claims files: what a report states about a model, checked by analysis and by really training it.
 
-A claims file (YAML, read with ``yaml.safe_load``)::
+A claims file (YAML, read with :mod:`nnexam.questions.yaml_load`: no aliases, tags or YAML 1.1 magic)::
 
     model: |                      # Keras code, PyTorch nn.Sequential code, VGG notation or layer tables
       model = keras.Sequential([keras.Input((64,)), layers.Dense(32, activation="sigmoid"), ...])
@@ -60,6 +60,10 @@ LOSS_FLOOR_REL = 0.10
 LOSS_FLOOR_ABS = 0.02
 CHANCE_MARGIN = 0.10
 MAX_BYTES = 1 << 20
+# The training budget: runs estimated longer than this are refused before they start (--max-train-minutes).
+DEFAULT_MAX_TRAIN_MINUTES = 30.0
+MACS_PER_SECOND = 1e9  # one CPU core, forward + backward, conservative
+STEP_OVERHEAD_S = 3e-4  # per optimiser step (batch_size 1 pays it once per sample)
 
 
 @dataclass(frozen=True)
@@ -101,15 +105,14 @@ class ClaimsFile:
 def _lines(text: str) -> dict[str, Any]:
     """Line numbers (1-based) of top-level keys and of each claim, from the YAML node tree."""
     import yaml
+    from nnexam.questions.yaml_load import compose_yaml
 
     out: dict[str, Any] = {"claims": []}
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError:
-        return out
+    root = compose_yaml(text)
     if isinstance(root, yaml.MappingNode):
         for k, v in root.value:
-            out[k.value] = k.start_mark.line + 1
+            if isinstance(k, yaml.ScalarNode):
+                out[k.value] = k.start_mark.line + 1
             if k.value == "claims" and isinstance(v, yaml.SequenceNode):
                 out["claims"] = [item.start_mark.line + 1 for item in v.value]
     return out
@@ -117,17 +120,12 @@ def _lines(text: str) -> dict[str, Any]:
 
 def read(path: str | Path, *, data_dir: str | None = None) -> ClaimsFile:
     """Parse and validate a claims file; errors name the file and line."""
-    import yaml
     from nnexam.questions.model_analyser import analyse
+    from nnexam.questions.yaml_load import load_yaml
 
     p = Path(path)
     text = read_text(p, "claims file", MAX_BYTES)
-    try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        raise InputError(str(p), f"not valid YAML: {getattr(err, 'problem', err)}",
-                         line=mark.line + 1 if mark else None) from err
+    raw = load_yaml(text, str(p), "claims file")
     if not isinstance(raw, dict):
         raise InputError(str(p), "expected a mapping with model, dataset, training and claims")
     lines = _lines(text)
@@ -141,10 +139,22 @@ def read(path: str | Path, *, data_dir: str | None = None) -> ClaimsFile:
 
     if "model" not in raw:
         raise InputError(str(p), "missing 'model' (Keras or PyTorch code, VGG notation, or layer tables)")
+    bindings, shape = raw.get("bindings") or {}, raw.get("input_shape")
+    if not isinstance(bindings, dict) or not all(isinstance(k, str) for k in bindings):
+        raise fail("bindings", ParamError("bindings", "a table of names and values, such as {num_classes: 10}", bindings))
+    if shape is not None and not (isinstance(shape, list) and all(
+            d is None or (isinstance(d, int) and not isinstance(d, bool)) for d in shape)):
+        raise fail("input_shape", ParamError("input_shape", "a list of sizes, such as [28, 28, 1]", shape))
+    if not isinstance(raw["model"], str | list):
+        raise fail("model", ParamError("model", "Keras or PyTorch code, VGG notation (text) or a list of layer tables",
+                                       raw["model"]))
     try:
-        spec = analyse(raw["model"], raw.get("input_shape"), raw.get("bindings") or {})
+        spec = analyse(raw["model"], shape, bindings)
     except NnexamError as err:
         raise fail("model", err) from err
+    except (TypeError, ValueError, KeyError, IndexError, AttributeError, RecursionError) as err:  # the analyser's own gap
+        raise InputError(str(p), f"the model could not be analysed ({type(err).__name__}: {str(err)[:120]})",
+                         line=lines.get("model")) from None
     try:
         data = datasets.parse_ref(raw.get("dataset"), data_dir=data_dir)
     except NnexamError as err:
@@ -190,18 +200,42 @@ def training_config(raw: Mapping[str, Any], spec: ModelSpec | None = None) -> Tr
         kw["learning_rate"] = kw.pop("lr")
     if isinstance(kw.get("metrics"), str):
         kw["metrics"] = (kw["metrics"],)
-    for name, typ in (("batch_size", int), ("epochs", int)):
-        if name in kw and (isinstance(kw[name], bool) or not isinstance(kw[name], typ)):
-            raise ParamError(f"training.{name}", "an integer", kw[name])
-    for name in ("learning_rate", "momentum", "validation_split"):
-        if name in kw and kw[name] is not None and (isinstance(kw[name], bool) or not isinstance(kw[name], int | float)):
-            raise ParamError(f"training.{name}", "a number", kw[name])
+    for name, value in kw.items():
+        _check_type(name, value)
     if "from_logits" not in kw and spec is not None and linear_output(spec) and "crossentropy" in str(kw.get("loss", "crossentropy")).lower():
         kw["from_logits"] = True
     try:
         return TrainConfig(**kw)
     except TypeError as err:
         raise ParamError("training", "valid training settings", str(err)) from err
+
+
+_STRINGS = ("optimizer", "loss")
+_INTEGERS = ("batch_size", "epochs")
+_NUMBERS = ("learning_rate", "momentum", "validation_split", "beta_1", "beta_2", "rho", "epsilon")
+_BOOLEANS = ("nesterov", "shuffle", "from_logits")
+KNOWN_METRICS = ("accuracy",)
+
+
+def _check_type(name: str, value: Any) -> None:
+    """One training setting's type, before it reaches a backend (``optimizer: [sgd]`` is a message
+    naming the key, not an AttributeError deep in the trainer)."""
+    where = f"training.{name}"
+    if name in _STRINGS and not isinstance(value, str):
+        raise ParamError(where, "a name (text)", value)
+    if name in _INTEGERS and (isinstance(value, bool) or not isinstance(value, int)):
+        raise ParamError(where, "an integer", value)
+    if name in _NUMBERS and value is not None and (
+            isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value)):
+        raise ParamError(where, "a finite number", value)
+    if name in _BOOLEANS and not isinstance(value, bool):
+        raise ParamError(where, "true or false", value)
+    if name == "metrics":
+        if not isinstance(value, list | tuple) or not all(isinstance(m, str) for m in value):
+            raise ParamError(where, "a list of metric names, such as [accuracy]", value)
+        unknown = [m for m in value if m not in KNOWN_METRICS]
+        if unknown:
+            raise ParamError(where, f"metrics nnexam can reproduce: {', '.join(KNOWN_METRICS)}", unknown[0])
 
 
 def _claim(item: Any, where: str, path: str, line: int | None) -> Claim:
@@ -437,27 +471,59 @@ def check_training(claim: Claim, cf: ClaimsFile, histories: Sequence[History], b
 # ---------------------------------------------------------------- verifying a file
 
 
+def training_minutes(jobs: Sequence[Any], train_size: int, cached: Sequence[bool]) -> float:
+    """Estimated minutes of the runs not in the cache: multiply-adds at :data:`MACS_PER_SECOND`
+    plus :data:`STEP_OVERHEAD_S` per optimiser step, on one core per run."""
+    from nnexam.grader import train_cache
+    from nnexam.grader.backends.base import validation_rows
+
+    seconds = 0.0
+    for job, hit in zip(jobs, cached):
+        if hit:
+            continue
+        steps = -(-validation_rows(train_size, job.config.validation_split) // job.config.batch_size) * job.config.epochs
+        seconds += train_cache.macs(job, train_size) / MACS_PER_SECOND + steps * STEP_OVERHEAD_S
+    return seconds / 60
+
+
+def _budget(cf: ClaimsFile, jobs: Sequence[Any], train_size: int, backend: Any, limit: float) -> None:
+    """Refuse, before any training, runs estimated longer than ``limit`` minutes."""
+    from nnexam.grader import train_cache
+
+    fp = datasets.load(cf.data).fingerprint
+    cached = [(train_cache.cache_dir() / f"{train_cache.key(j, fp, backend.version())}.json").is_file() for j in jobs]
+    minutes = training_minutes(jobs, train_size, cached)
+    if minutes > limit:
+        c = cf.config
+        raise InputError(cf.path, f"training would take about {minutes:,.0f} minutes ({len(jobs)} seed(s) x {c.epochs} epochs, "
+                                  f"batch {c.batch_size}, {cf.spec.total:,} parameters); the budget is {limit:g} minutes: "
+                                  "raise it with --max-train-minutes, or train less (fewer epochs or --seeds, a subset)")
+
+
 def verify(cf: ClaimsFile, *, backend: str | None = None, seeds: int = 3, show_progress: bool = False,
-           workers: int | None = None) -> tuple[list[Verdict], list[History]]:
-    """Every claim's verdict, training only when a training claim needs it (``seeds`` runs, cached)."""
+           workers: int | None = None, max_train_minutes: float | None = None) -> tuple[list[Verdict], list[History]]:
+    """Every claim's verdict, training only when a training claim needs it (``seeds`` runs, cached,
+    within ``max_train_minutes``, default :data:`DEFAULT_MAX_TRAIN_MINUTES`). Static claims come
+    from the analyser's arithmetic alone: no model is ever allocated for them."""
     from nnexam.grader import train_cache
     from nnexam.grader.backends import registry
 
     if not 1 <= seeds <= 50:
         raise ParamError("seeds", "an integer from 1 to 50", seeds)
-    ds = datasets.load(cf.data)
     needs_training = any(c.what not in STATIC for c in cf.claims)
-    be = registry.get(backend) if needs_training or backend or registry.installed() else None
-    counts = None  # static claims need no backend; with one, its built model's count is cross-checked
-    if be is not None and any(c.what in ("total_params", "trainable_params", "non_trainable_params") for c in cf.claims):
-        counts = be.count_params(be.build(cf.spec, 0))
+    needs_data = needs_training or any(c.what in ("steps_per_epoch", "total_updates", "train_samples", "dataset_size")
+                                       for c in cf.claims)
+    ds = datasets.load(cf.data) if needs_data else None
+    be = registry.get(backend) if needs_training or backend else None
+    counts = None  # static claims need no backend and allocate nothing
     out: list[Verdict | None] = [None] * len(cf.claims)
     for i, c in enumerate(cf.claims):
         if c.what in STATIC:
-            out[i] = check_static(c, cf.spec, cf.config, ds.train_size, counts, be.name if be else "")
+            out[i] = check_static(c, cf.spec, cf.config, ds.train_size if ds else None, counts, be.name if be else "")
     histories: list[History] = []
-    if be is not None and any(v is None for v in out):
+    if be is not None and ds is not None and any(v is None for v in out):
         jobs = [train_cache.Job(cf.spec, cf.data, cf.config, s, be.name) for s in range(seeds)]
+        _budget(cf, jobs, ds.train_size, be, DEFAULT_MAX_TRAIN_MINUTES if max_train_minutes is None else max_train_minutes)
         histories = train_cache.run(jobs, show_progress=show_progress, workers=workers)
         rows = train_rows(ds.train_size, cf.config.validation_split)
         counts_by_class = [int((ds.y_train == k).sum()) for k in range(ds.num_classes)] or [1]

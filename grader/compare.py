@@ -135,7 +135,13 @@ def shapes_equal(given: Any, expected: Any) -> bool:
 # choices, text, tables
 
 def choice_equal(given: Any, expected: Any) -> bool:
-    return isinstance(given, str) and isinstance(expected, str) and given.strip().lower() == expected.strip().lower()
+    """Same choice; a one-letter T/Y/F/N answers a true/false part only (F may be a choice's label)."""
+    if not isinstance(given, str) or not isinstance(expected, str):
+        return False
+    g, e = given.strip().lower(), expected.strip().lower()
+    if e in ("true", "false"):
+        g = {"t": "true", "y": "true", "f": "false", "n": "false"}.get(g, g)
+    return g == e
 
 
 def text_equal(given: Any, expected: Any) -> bool:

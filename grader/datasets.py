@@ -35,6 +35,9 @@ FASHION_DIR = Path("/usr/share/datasets/fashion-mnist")
 IDX_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
 NAMES = ("digits", "fashion-mnist", "mnist")
 MAX_CSV_BYTES = 200 * 2**20
+# uncompressed bytes of one dataset's arrays (npz members, IDX files); NNEXAM_MAX_DATASET_MB raises it
+MAX_DATASET_BYTES = int(float(os.environ.get("NNEXAM_MAX_DATASET_MB", "1024")) * 2**20)
+MAX_NPZ_RATIO = 1000  # an npz member compressed more than this is a zip bomb, not data
 
 
 @dataclass(frozen=True)
@@ -117,9 +120,10 @@ def _load_full(name: str, data_dir: str | None, label: str | None) -> Dataset:
         return _digits()
     if key in ("fashion-mnist", "mnist"):
         return _mnist_like(key, data_dir)
+    from nnexam.questions.files import regular_file
+
     path = Path(name).expanduser()
-    if not path.is_file():
-        raise InputError(name, "dataset file not found")
+    regular_file(path, "dataset file")  # not a device or FIFO
     return _npz(path) if key.endswith(".npz") else _csv(path, label)
 
 
@@ -134,9 +138,18 @@ def _digits() -> Dataset:
 
 
 def _read_idx(path: Path) -> np.ndarray:
+    from nnexam.questions.files import regular_file
+
+    regular_file(path, "dataset file")
     opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rb") as f:
-        raw = f.read()
+    try:
+        with opener(path, "rb") as f:
+            raw = f.read(MAX_DATASET_BYTES + 1)  # a gzip bomb stops here
+    except (OSError, EOFError) as err:
+        raise InputError(str(path), f"cannot read the IDX file: {err}") from None
+    if len(raw) > MAX_DATASET_BYTES:
+        raise InputError(str(path), f"more than {MAX_DATASET_BYTES // 2**20} MiB uncompressed; "
+                                    "set NNEXAM_MAX_DATASET_MB to allow more")
     if len(raw) < 8 or raw[0] != 0 or raw[1] != 0 or raw[2] != 8:
         raise InputError(str(path), "not an IDX file of unsigned bytes (magic 0x0000 08 NN expected)")
     ndim = raw[3]
@@ -196,7 +209,41 @@ def _file_digest(path: Path) -> str:
     return h.hexdigest()[:16]
 
 
+def _check_npz(path: Path) -> None:
+    """Before ``np.load``: every member an ``.npy`` whose header's shape and dtype match its size,
+    within :data:`MAX_DATASET_BYTES` in all and not compressed like a bomb (a 1 kB file must not
+    claim, or expand to, gigabytes)."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as zf:
+            total = 0
+            for info in zf.infolist():
+                total += info.file_size
+                if total > MAX_DATASET_BYTES:
+                    raise InputError(str(path), f"the arrays hold more than {MAX_DATASET_BYTES // 2**20} MiB; "
+                                                "set NNEXAM_MAX_DATASET_MB to allow more")
+                if info.compress_size and info.file_size / info.compress_size > MAX_NPZ_RATIO:
+                    raise InputError(str(path), f"{info.filename} is compressed more than {MAX_NPZ_RATIO}:1 (a zip bomb?)")
+                with zf.open(info) as fh:
+                    version = np.lib.format.read_magic(fh)
+                    if version == (1, 0):
+                        shape, _, dtype = np.lib.format.read_array_header_1_0(fh)
+                    else:
+                        shape, _, dtype = np.lib.format.read_array_header_2_0(fh)
+                    header = fh.tell()
+                if dtype.hasobject:
+                    raise InputError(str(path), f"{info.filename} holds Python objects; only numeric arrays are read")
+                need = int(np.prod(shape, dtype=object)) * dtype.itemsize
+                if need != info.file_size - header:
+                    raise InputError(str(path), f"{info.filename}: the header says {shape} {dtype} ({need:,} bytes) "
+                                                f"but the member holds {info.file_size - header:,}")
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError) as err:
+        raise InputError(str(path), f"not a readable .npz file: {err}") from None
+
+
 def _npz(path: Path) -> Dataset:
+    _check_npz(path)
     try:
         with np.load(path, allow_pickle=False) as z:
             missing = [k for k in ("x_train", "y_train") if k not in z.files]
@@ -211,25 +258,46 @@ def _npz(path: Path) -> Dataset:
 
 
 def _csv(path: Path, label: str | None) -> Dataset:
+    import array
+
     if path.stat().st_size > MAX_CSV_BYTES:
         raise InputError(str(path), f"CSV larger than {MAX_CSV_BYTES // 2**20} MiB")
-    with open(path, newline="", encoding="utf-8") as f:
-        rows = list(csv.reader(f))
-    if len(rows) < 2:
-        raise InputError(str(path), "a CSV dataset needs a header row and at least one data row", line=1)
-    header = [h.strip() for h in rows[0]]
-    col = header.index(label) if label in header else (header.index("label") if "label" in header else 0)
-    if label and label not in header:
-        raise InputError(str(path), f"no label column {label!r}; columns: {', '.join(header[:10])}", line=1)
-    xs, ys = [], []
-    for i, row in enumerate(rows[1:], start=2):
-        if not row:
-            continue
-        if len(row) != len(header):
-            raise InputError(str(path), f"expected {len(header)} columns, found {len(row)}", line=i)
+    # streamed into packed float32 arrays: Python lists of floats would take ~30x the file's size
+    xs, ys = array.array("f"), array.array("q")
+    with open(path, newline="", encoding="utf-8", errors="replace") as f:
+        rows = csv.reader(f)
         try:
-            ys.append(int(float(row[col])))
-            xs.append([float(v) for j, v in enumerate(row) if j != col])
-        except ValueError as err:
-            raise InputError(str(path), f"expected numbers: {err}", line=i) from err
-    return _scaled(path.name, np.asarray(xs, dtype=np.float32), np.asarray(ys), None, None, f"csv-{_file_digest(path)}")
+            header = [h.strip() for h in next(rows)]
+        except StopIteration:
+            header = []
+        except csv.Error as err:
+            raise InputError(str(path), f"not valid CSV: {err}", line=1) from None
+        if label and label not in header:
+            raise InputError(str(path), f"no label column {label!r}; columns: {', '.join(header[:10])}", line=1)
+        col = header.index(label) if label in header else (header.index("label") if "label" in header else 0)
+        n = 0
+        try:
+            for i, row in enumerate(rows, start=2):
+                if not row:
+                    continue
+                if len(row) != len(header):
+                    raise InputError(str(path), f"expected {len(header)} columns, found {len(row)}", line=i)
+                try:
+                    y = float(row[col])
+                    if not y.is_integer() or abs(y) > 1e6:
+                        raise ValueError(f"label {row[col][:20]!r} is not a class id")
+                    ys.append(int(y))
+                    xs.extend(float(v) for j, v in enumerate(row) if j != col)
+                except (ValueError, OverflowError) as err:
+                    raise InputError(str(path), f"expected numbers: {err}", line=i) from None
+                n += 1
+        except csv.Error as err:
+            raise InputError(str(path), f"not valid CSV: {err}") from None
+    if n < 1 or len(header) < 2:
+        raise InputError(str(path), "a CSV dataset needs a header row, a label and a feature column, and at least one data row",
+                         line=1)
+    x = np.frombuffer(xs, dtype=np.float32).reshape(n, len(header) - 1)
+    y = np.frombuffer(ys, dtype=np.int64)
+    if y.min() < 0:
+        raise InputError(str(path), "labels are class ids 0, 1, 2, ...; found a negative one")
+    return _scaled(path.name, x, y, None, None, f"csv-{_file_digest(path)}")

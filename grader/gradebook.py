@@ -1,6 +1,7 @@
 """The gradebook: grades.csv (one row per student, a column per question, total, max, percentage)
-and the ``--json`` results, both written atomically: a temporary file in the same folder is
-filled, flushed to disk and renamed over the old one, so a crash never leaves half a gradebook.
+and the ``--json`` results, both written atomically (:func:`nnexam.questions.files.write_atomic`:
+a temporary file in the same folder, renamed over the old one), so a crash never leaves half a
+gradebook.
 """
 
 from __future__ import annotations
@@ -8,39 +9,19 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from nnexam.grader.judge import StudentResult
 from nnexam.grader.key import Key
+from nnexam.questions.files import write_atomic  # noqa: F401 - the one atomic writer (feedback, report use it from here)
 
 
 def number(x: float) -> str:
     """6, 1.5, 0.3333: scores as an LMS imports them (no float noise, no exponent)."""
     r = round(float(x), 4)
     return str(int(r)) if r.is_integer() else f"{r:.4f}".rstrip("0").rstrip(".")
-
-
-def write_atomic(path: str | Path, text: str) -> None:
-    """Replace ``path`` with ``text`` in one step (temp file + fsync + os.replace)."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=str(target.parent))
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
 
 
 def gradebook_csv(key: Key, results: Sequence[StudentResult]) -> str:
@@ -91,5 +72,9 @@ def write_gradebook(path: str | Path, key: Key, results: Sequence[StudentResult]
     write_atomic(path, gradebook_csv(key, results))
 
 
+def results_json_text(results: Sequence[StudentResult], problems: Sequence[Any] = ()) -> str:
+    return json.dumps(results_json(results, problems), indent=1, ensure_ascii=False) + "\n"
+
+
 def write_json(path: str | Path, results: Sequence[StudentResult], problems: Sequence[Any] = ()) -> None:
-    write_atomic(path, json.dumps(results_json(results, problems), indent=1, ensure_ascii=False) + "\n")
+    write_atomic(path, results_json_text(results, problems))

@@ -9,11 +9,14 @@ a carried-forward part ``carried_forward_credit`` (full credit unless the exam s
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from fractions import Fraction
 from functools import cache
 from typing import Any
 
+import sympy as sp
 from nnexam.grader.compare import element_for, is_transposed, matches
 from nnexam.grader.key import Key, KeyPart, KeyQuestion, KeyStudent
 from nnexam.grader.values import MISSING, Formula, Unreadable, as_value, parse_answer
@@ -22,6 +25,8 @@ from nnexam.questions.safe_expr import ExprSyntaxError, parse_expression
 
 VERDICTS = ("correct", "partial", "incorrect", "missing", "unreadable")
 MAX_SHOWN = 300  # characters of a student's answer kept in results
+MAX_MAGNITUDE = 1e300  # an intermediate value of an answer beyond this is not evaluated (see _too_costly)
+MAX_NODES = 5000  # sympy nodes of one answer's value
 
 
 @dataclass(frozen=True)
@@ -87,7 +92,7 @@ def _follow_on(q: KeyQuestion, given: Mapping[str, Any]) -> dict[str, Any]:
         return {}
     try:
         return {k: as_value(v) for k, v in family.follow_on(q.family_params, given).items()}
-    except (NnexamError, ArithmeticError, ValueError, TypeError, KeyError, IndexError):
+    except (NnexamError, ArithmeticError, ValueError, TypeError, KeyError, IndexError, RecursionError):
         return {}
 
 
@@ -101,11 +106,95 @@ def _for_follow_on(kind: str, value: Any) -> Any:
     return value
 
 
+_FLOAT_FUNCS = {
+    "exp": math.exp, "log": math.log, "sin": math.sin, "cos": math.cos, "tan": math.tan, "sqrt": math.sqrt,
+    "tanh": math.tanh, "sinh": math.sinh, "cosh": math.cosh, "asin": math.asin, "acos": math.acos,
+    "atan": math.atan, "Abs": abs, "erf": math.erf,
+}
+
+
+def _approx(x: Any, budget: list[int]) -> float | None:
+    """A float estimate of a sympy number, computed with floats only (never ``evalf``): raises
+    OverflowError when an intermediate value leaves the float range; None where it cannot tell."""
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise OverflowError(f"more than {MAX_NODES} operations")
+    if isinstance(x, sp.Rational):  # inside an expression (a bare one never comes here: exact, any size)
+        v = float(Fraction(int(x.p), int(x.q)))  # OverflowError past the float range
+        if abs(v) > MAX_MAGNITUDE:
+            raise OverflowError("a number inside the expression exceeds 1e300")
+        return v
+    if isinstance(x, sp.Float | sp.NumberSymbol):
+        return float(x)
+    args = [_approx(a, budget) for a in x.args]
+    if any(a is None for a in args):
+        return None
+    try:
+        if isinstance(x, sp.Add):
+            v = math.fsum(args)  # type: ignore[arg-type]
+        elif isinstance(x, sp.Mul):
+            v = math.prod(args)  # type: ignore[arg-type]
+        elif isinstance(x, sp.Pow):
+            v = math.pow(*args)  # type: ignore[arg-type]
+        elif isinstance(x, sp.Function) and type(x).__name__ in _FLOAT_FUNCS:
+            v = _FLOAT_FUNCS[type(x).__name__](*args)
+        else:
+            return None
+    except (ValueError, ZeroDivisionError, TypeError):
+        return None  # a domain error: let the comparator decide (it sees complex values as non-numbers)
+    if isinstance(v, complex) or math.isnan(v):
+        return None
+    if abs(v) > MAX_MAGNITUDE:
+        raise OverflowError("an intermediate value exceeds 1e300")
+    return v
+
+
+def _too_costly(value: Any) -> str | None:
+    """Why ``value`` (a parsed answer) is not evaluated, or None. Cheap to write, expensive to
+    evaluate: ``exp(exp(exp(exp(3))))`` or ``sin(exp(exp(13)))`` would keep sympy's ``evalf`` busy
+    for hours; with floats their intermediate values overflow at once, and that is the bound."""
+    stack = [value]
+    budget = [MAX_NODES]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, tuple | list):
+            stack.extend(v)
+        elif isinstance(v, sp.Basic) and not isinstance(v, sp.Rational) and v.is_number:
+            try:
+                _approx(v, budget)
+            except OverflowError as err:
+                why = str(err) if "exceeds" in str(err) or "operations" in str(err) else "an intermediate value exceeds 1e300"
+                return f"its value cannot be evaluated within nnexam's bounds ({why}); simplify it"
+            except RecursionError:
+                return "the answer is nested too deeply"
+    return None
+
+
+def _parse(raw: Any, p: KeyPart) -> Any:
+    """``raw`` parsed for part ``p``; whatever cannot be read or bounded is Unreadable, never raised."""
+    try:
+        value = parse_answer(raw, p.kind, expected=p.value)
+        why = _too_costly(value)
+    except (ArithmeticError, ValueError, TypeError, RecursionError, MemoryError) as err:
+        return Unreadable(f"the answer could not be evaluated ({type(err).__name__}: {str(err)[:80]})")
+    return Unreadable(why) if why else value
+
+
+def _guarded(p: KeyPart, raw: Any, value: Any, q: KeyQuestion, follow: Mapping[str, Any],
+             shapes: Mapping[str, tuple[int, int]] | None) -> PartResult:
+    """:func:`judge_part`, total: an answer that breaks a comparator is unreadable with the reason."""
+    try:
+        return judge_part(p, raw, value, q, follow, shapes)
+    except (ArithmeticError, ValueError, TypeError, RecursionError, MemoryError, NnexamError) as err:
+        why = Unreadable(f"the answer could not be compared ({type(err).__name__}: {str(err)[:80]})")
+        return judge_part(p, raw, why, q)
+
+
 def judge_question(q: KeyQuestion, answers: Mapping[str, Any]) -> QuestionResult:
     """Every part of ``q`` against the student's raw ``answers`` (part id -> raw value)."""
     parsed: dict[str, Any] = {}
     for p in q.parts:
-        parsed[p.id] = parse_answer(answers.get(p.id), p.kind, expected=p.value)
+        parsed[p.id] = _parse(answers.get(p.id), p)
     follow: dict[str, Any] = {}
     family = _family(q.type)
     if family is not None and hasattr(family.module, "follow_on") and len(q.parts) > 1:
@@ -116,7 +205,7 @@ def judge_question(q: KeyQuestion, answers: Mapping[str, Any]) -> QuestionResult
         }
         follow = _follow_on(q, {k: v for k, v in given.items() if v is not None})
     shapes = q.matrix_shapes
-    results = tuple(judge_part(p, answers.get(p.id), parsed[p.id], q, follow, shapes) for p in q.parts)
+    results = tuple(_guarded(p, answers.get(p.id), parsed[p.id], q, follow, shapes) for p in q.parts)
     # the key rounds part points (4/3 -> 1.333333): the question's score is its share of the question's points
     part_points = sum(p.points for p in q.parts)
     score = q.points * sum(r.score for r in results) / part_points if part_points else 0.0
@@ -172,12 +261,40 @@ def _points(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else f"{x:.4g}"
 
 
+def match_parts(answers: Mapping[str, Any], known: set[str]) -> tuple[dict[str, Any], list[str], list[str]]:
+    """Answers keyed by the key's part ids: an id that differs only in case or surrounding spaces
+    (``Q6.RF`` for ``q6.rf``) is taken for the part when that is unambiguous. Returns the answers,
+    notes on what was matched so, and the ids that match no part (each one a problem to report)."""
+    out: dict[str, Any] = {}
+    loose: dict[str, list[str]] = {}
+    for k in known:
+        loose.setdefault(k.strip().lower(), []).append(k)
+    notes, unmatched = [], []
+    for k, v in answers.items():
+        if k in known:
+            out[k] = v
+    for k, v in answers.items():
+        if k in known:
+            continue
+        cands = loose.get(str(k).strip().lower(), [])
+        if len(cands) == 1 and cands[0] not in out:  # a second spelling of an answered part is reported
+            out[cands[0]] = v
+            notes.append(f"{k!s:.60} read as {cands[0]}")
+        else:
+            unmatched.append(str(k))
+    return out, notes, sorted(unmatched)
+
+
 def judge_student(key: Key, variant: KeyStudent, student: str, answers: Mapping[str, Any], source: str = "") -> StudentResult:
-    """All questions of one student's variant. Answers to part ids the key does not have are noted."""
-    questions = tuple(judge_question(q, answers) for q in variant.questions)
+    """All questions of one student's variant. Answers to part ids the key does not have are noted
+    (and reported as a problem by :func:`grade_batch`)."""
     known = {p.id for q in variant.questions for p in q.parts}
-    unknown = sorted(str(k) for k in answers if k not in known)
-    notes = (f"answers to unknown parts ignored: {', '.join(unknown[:10])}",) if unknown else ()
+    answers, matched, unknown = match_parts(answers, known)
+    questions = tuple(judge_question(q, answers) for q in variant.questions)
+    notes = tuple(f"part id {m} (case or spaces differ)" for m in matched[:10])
+    if unknown:
+        notes += (f"answers to part ids that match no part of the exam, not graded: {', '.join(u[:40] for u in unknown[:10])}"
+                  f"{' ...' if len(unknown) > 10 else ''}",)
     return StudentResult(
         student=student,
         name=variant.name if variant.student != "*" else "",
@@ -231,21 +348,39 @@ def grade_batch(key: Key, batch: Any, progress: Any = None, jobs: int = 1) -> Gr
     if progress is not None and len(todo) < len(batch.submissions):
         progress(len(batch.submissions) - len(todo))
     graded = {r.student: r for r in _judge_all(key, todo, progress, jobs)}
+    for r in graded.values():
+        problems.extend(Problem(r.source or r.student, n) for n in r.notes if n.startswith("answers to part ids"))
     if key.anonymous:
         return Graded(results=[graded[s.student] for s, _ in todo], problems=problems)
     results = [graded.get(s) or not_submitted(v) for s, v in key.students.items()]
     return Graded(results=results, problems=problems)
 
 
+def _judge_one(key: Key, sub: Any, variant: KeyStudent) -> StudentResult:
+    """One student, total: should judging raise anyway (a bug the guards above missed), every part
+    of that student is unreadable with the reason and the rest of the class is still graded."""
+    try:
+        return judge_student(key, variant, sub.student, sub.answers, sub.source)
+    except Exception as err:  # noqa: BLE001 - one submission never stops the batch
+        why = Unreadable(f"this submission could not be judged ({type(err).__name__}: {str(err)[:80]}); please report")
+        questions = tuple(
+            QuestionResult(id=q.id, score=0.0, max=q.points, parts=tuple(judge_part(p, sub.answers.get(p.id), why, q) for p in q.parts))
+            for q in variant.questions
+        )
+        return StudentResult(student=sub.student, name=variant.name if variant.student != "*" else "", status="graded",
+                             score=0.0, max=round(sum(q.max for q in questions), 6), questions=questions,
+                             source=sub.source, notes=(why.reason,))
+
+
 def _judge_chunk(key: Key, chunk: list[tuple[Any, KeyStudent]]) -> list[StudentResult]:
-    return [judge_student(key, v, s.student, s.answers, s.source) for s, v in chunk]
+    return [_judge_one(key, s, v) for s, v in chunk]
 
 
 def _judge_all(key: Key, todo: list[tuple[Any, KeyStudent]], progress: Any, jobs: int) -> list[StudentResult]:
     if jobs <= 1 or len(todo) < 200:
         out = []
         for sub, variant in todo:
-            out.append(judge_student(key, variant, sub.student, sub.answers, sub.source))
+            out.append(_judge_one(key, sub, variant))
             if progress is not None:
                 progress(1)
         return out

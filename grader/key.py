@@ -17,6 +17,7 @@ from typing import Any
 
 from nnexam.grader.values import Unreadable, parse_answer
 from nnexam.questions.errors import InputError, NnexamError
+from nnexam.questions.files import load_json, read_text
 from nnexam.questions.grading import (
     DEFAULT,
     DEFAULT_POLICY,
@@ -119,16 +120,7 @@ class Key:
 def load_key(path: str | Path) -> Key:
     """Read and check key.json; raises InputError naming the file and what is wrong."""
     p = Path(path)
-    try:
-        if p.stat().st_size > MAX_KEY_BYTES:
-            raise InputError(str(p), f"larger than {MAX_KEY_BYTES // 2**20} MB; is this a key.json?")
-        data = json.loads(p.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(str(p), "no such file (the key.json written by `nnexam generate`)") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(str(p), f"cannot be read: {exc}") from None
-    except json.JSONDecodeError as exc:
-        raise InputError(str(p), f"not valid JSON: {exc.msg}", line=exc.lineno) from None
+    data = load_json(read_text(p, "key (the key.json written by `nnexam generate`)", MAX_KEY_BYTES), str(p), "key")
     return parse_key(data, str(p))
 
 

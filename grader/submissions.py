@@ -21,12 +21,9 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import os
 import re
-import shutil
 import stat
-import subprocess
 import zipfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -34,6 +31,8 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from nnexam.grader.values import ReadError, load_yaml
+from nnexam.questions import files
+from nnexam.questions.errors import InputError
 
 MAX_TEXT_BYTES = 2 * 1024 * 1024
 MAX_PDF_BYTES = 20 * 1024 * 1024
@@ -42,7 +41,6 @@ MAX_ZIP_TOTAL = 200 * 1024 * 1024
 MAX_ZIP_RATIO = 200
 MAX_ANSWERS = 2000  # part ids in one submission
 MAX_VALUE_LINES = 60  # lines one matrix answer may span
-PDF_TIMEOUT_S = 30
 STUDENT_COLUMNS = ("student", "student id", "student_id", "studentid", "id", "id number", "username", "user", "login",
                    "email", "email address", "matriculation", "matrikelnummer", "sid")
 TEXT_SUFFIXES = (".md", ".markdown", ".txt", ".text")
@@ -84,8 +82,8 @@ def read_submissions(paths: Iterable[str | Path]) -> Batch:
             batch.problems.append(Problem(str(path), "a link to a folder; give the folder itself"))
         elif path.is_dir():
             _walk(path, batch)
-        elif path.is_file():
-            _file(path, batch)
+        elif os.path.lexists(path):
+            _file(path, batch)  # the input layer refuses devices, FIFOs and sockets
         else:
             batch.problems.append(Problem(str(path), "no such file or folder"))
     return batch
@@ -110,17 +108,11 @@ def _walk(root: Path, batch: Batch) -> None:
 
 def _file(path: Path, batch: Batch) -> None:
     suffix = path.suffix.lower()
-    limit = MAX_PDF_BYTES if suffix in (".pdf", ".zip") else MAX_TEXT_BYTES
-    if suffix == ".zip":
-        limit = MAX_ZIP_TOTAL
+    limit = MAX_ZIP_TOTAL if suffix == ".zip" else MAX_PDF_BYTES if suffix == ".pdf" else MAX_TEXT_BYTES
     try:
-        size = path.stat().st_size
-        if size > limit:
-            batch.problems.append(Problem(str(path), f"larger than {limit // 2**20} MB; not read"))
-            return
-        data = path.read_bytes()
-    except OSError as exc:
-        batch.problems.append(Problem(str(path), f"cannot be read: {exc.strerror or exc}"))
+        data = files.read_bytes(path, "submission", limit)
+    except InputError as exc:
+        batch.problems.append(Problem(str(path), str(exc).removeprefix(f"{path}: ")))
         return
     if suffix == ".zip":
         _zip(path, data, batch)
@@ -129,10 +121,12 @@ def _file(path: Path, batch: Batch) -> None:
 
 
 def read_bytes(source: str, suffix: str, data: bytes, batch: Batch) -> None:
-    """One file's content by its extension; problems go to ``batch``."""
+    """One file's content by its extension; problems go to ``batch``, never an exception: whatever
+    a file holds, the rest of the batch is read."""
     if not data.strip():
         batch.problems.append(Problem(source, "empty file"))
         return
+    before = len(batch.submissions)
     try:
         if suffix == ".pdf":
             text = _pdf_text(data)
@@ -149,7 +143,14 @@ def read_bytes(source: str, suffix: str, data: bytes, batch: Batch) -> None:
         else:
             batch.problems.append(Problem(source, f"{suffix or 'no extension'} is not a submission format", fatal=False))
     except ReadError as bad:
+        del batch.submissions[before:]
         batch.problems.append(Problem(source, str(bad)))
+    except InputError as bad:
+        del batch.submissions[before:]
+        batch.problems.append(Problem(source, str(bad).removeprefix(": ").removeprefix(f"{source}: ")))
+    except (RecursionError, ValueError, OverflowError, MemoryError, TypeError) as exc:  # a reader's own bug
+        del batch.submissions[before:]
+        batch.problems.append(Problem(source, f"could not be read ({type(exc).__name__}: {str(exc)[:120]}); please report"))
 
 
 def _decode(data: bytes, *, latin1: bool) -> str:
@@ -181,10 +182,14 @@ def _answers(raw: Any, source: str, where: str = "answers") -> dict[str, Any]:
 
 
 def _student(raw: Mapping[str, Any]) -> str | None:
+    """The student id, always a string: the YAML loader keeps ``001234`` as written, and an
+    integer (``1234``) is its decimal digits."""
     for k in ("student", "student_id", "id", "Student", "Student ID"):
         v = raw.get(k)
         if isinstance(v, str | int) and not isinstance(v, bool) and str(v).strip():
             return str(v).strip()
+        if v is not None and not isinstance(v, str | int):
+            raise ReadError(f"the student id {str(v)[:40]!r} is not text; write it as in the roster, in quotes")
     return None
 
 
@@ -207,8 +212,9 @@ def _yaml(source: str, text: str, batch: Batch) -> None:
     try:
         raw = load_yaml(text, "the file")
     except ReadError as bad:
-        lines = _lines(text)
-        if lines[1]:  # not YAML, but `q1.x: value` lines: read them
+        hostile = any(w in str(bad) for w in ("not accepted", "duplicate key", "nested more than"))
+        lines = _lines(text) if not hostile else (None, {})
+        if lines[1]:  # not YAML (a syntax error, an over-long number), but `q1.x: value` lines: read them
             note = f"{bad}; read line by line instead"
             batch.problems.append(Problem(source, note, fatal=False))
             _record(source, {"student": lines[0], "answers": lines[1]} if lines[0] else {"answers": lines[1]}, batch, (note,))
@@ -221,12 +227,11 @@ def _yaml(source: str, text: str, batch: Batch) -> None:
 
 def _json(source: str, text: str, batch: Batch) -> None:
     try:
-        raw = json.loads(text)
-    except json.JSONDecodeError as exc:
-        batch.problems.append(Problem(source, f"not valid JSON: {exc.msg}", line=exc.lineno))
+        raw = files.load_json(text, "", "file")
+    except InputError as bad:
+        message = str(bad).split(": ", 1)[-1]
+        batch.problems.append(Problem(source, message, line=bad.line))
         return
-    except RecursionError:
-        raise ReadError("nested too deeply") from None
     for i, item in enumerate(raw if isinstance(raw, list) else [raw]):
         try:
             _record(source if not isinstance(raw, list) else f"{source}[{i}]", item, batch)
@@ -253,6 +258,12 @@ def _csv(source: str, text: str, batch: Batch, delimiter: str | None) -> None:
     parts = {i: h.split()[0] for i, h in enumerate(names) if h and _PART_ID.match(h.split()[0])}
     if not parts:
         raise ReadError("no answer columns: name them by part id, such as q1.output")
+    first: dict[str, int] = {}
+    for i, pid in parts.items():
+        if pid in first:
+            raise ReadError(f"column {pid!r} appears twice (columns {first[pid] + 1} and {i + 1}); "
+                            "keep one: nnexam would not know which answer to grade")
+        first[pid] = i
     try:
         for line_no, row in enumerate(rows, start=2):
             if not any(c.strip() for c in row):
@@ -278,7 +289,7 @@ def _csv(source: str, text: str, batch: Batch, delimiter: str | None) -> None:
 _LINE = re.compile(
     r"^\s*(?:[-*+]\s+|>\s*|#+\s*)?(?:\*\*|__|`)?[\"']?([A-Za-z0-9_-]{1,40}\.[^\s:=\"'`*]{1,60})[\"']?(?:\*\*|__|`)?\s*(?::|=|->)\s*(.*)$"
 )
-_STUDENT = re.compile(r"^\s*(?:[-*+]\s+|#+\s*)?(?:\*\*)?(?:student(?:[ _]?id)?|id|matriculation)(?:\*\*)?\s*[:=]\s*(.+?)\s*$", re.I)
+_STUDENT = re.compile(r"^(?:[-*+]\s+|#+\s*)?(?:\*\*)?(?:student(?:[ _]?id)?|id|matriculation)(?:\*\*)?\s*[:=]\s*(.+)$", re.I)
 
 
 def _balance(text: str) -> int:
@@ -311,26 +322,29 @@ def _lines(text: str) -> tuple[str | None, dict[str, Any]]:
             continue
         if fence:  # code blocks hold code, not answers
             continue
-        m = _LINE.match(line)
+        m = _LINE.match(line.strip())
         if m:
+            start = i  # 1-based line of this answer
             pid, value = m.group(1), m.group(2).strip()
             if (not value or value in ("|", ">")) and i < len(lines) and lines[i].strip()[:1] in ("[", "\\", "("):
                 value = ""
             count = 0
             while (not value or _balance(value) > 0) and i < len(lines) and count < MAX_VALUE_LINES:
                 nxt = lines[i]
-                if _LINE.match(nxt) or (not value and not nxt.strip()) or nxt.strip().startswith("```"):
+                if _LINE.match(nxt.strip()) or (not value and not nxt.strip()) or nxt.strip().startswith("```"):
                     break
                 value = f"{value} {nxt.strip()}".strip()
                 i += 1
                 count += 1
+            if pid in answers:
+                raise ReadError(f"part {pid[:60]!r} is answered twice (line {start}): keep one answer per part")
             answers[pid] = _strip_value(value) or None
             if len(answers) > MAX_ANSWERS:
                 raise ReadError(f"more than {MAX_ANSWERS} answers")
             continue
-        s = _STUDENT.match(line)
-        if s and student is None:
-            student = _strip_value(s.group(1).strip("*"))
+        s = _STUDENT.match(line.strip()) if student is None else None
+        if s:
+            student = _strip_value(s.group(1).strip().strip("*"))
     return student, answers
 
 
@@ -344,19 +358,10 @@ def _text(source: str, text: str, batch: Batch) -> None:
 
 
 def _pdf_text(data: bytes) -> str:
-    exe = shutil.which("pdftotext")
-    if exe is None:
-        raise ReadError("reading PDF needs pdftotext (poppler-utils: apt install poppler-utils / brew install poppler)")
     try:
-        done = subprocess.run(  # noqa: S603 - fixed program, list arguments, no shell
-            [exe, "-layout", "-enc", "UTF-8", "-", "-"], input=data, capture_output=True, timeout=PDF_TIMEOUT_S, check=False
-        )
-    except subprocess.TimeoutExpired:
-        raise ReadError(f"pdftotext took longer than {PDF_TIMEOUT_S} s") from None
-    if done.returncode != 0:
-        err = done.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise ReadError(f"not a readable PDF ({err[-1] if err else 'pdftotext failed'})")
-    text = done.stdout.decode("utf-8", "replace")
+        text = files.pdf_text(data, "")
+    except InputError as bad:
+        raise ReadError(str(bad).removeprefix(": ")) from None
     if not text.strip():
         raise ReadError("the PDF has no text layer (a scan?): submit text, YAML or a typed PDF")
     return text

@@ -25,7 +25,7 @@ from functools import lru_cache
 from typing import Any
 
 import sympy as sp
-import yaml
+from nnexam.questions.errors import InputError
 from nnexam.questions.safe_expr import (
     CONSTANTS,
     MAX_SCI_EXPONENT,
@@ -35,6 +35,8 @@ from nnexam.questions.safe_expr import (
     parse_tree,
     tree_names,
 )
+from nnexam.questions.yaml_load import StrictLoader as NoAliasLoader  # noqa: F401 - the one YAML loader
+from nnexam.questions.yaml_load import load_yaml as load_strict_yaml
 
 MAX_ANSWER = 20_000  # characters of one answer
 MAX_ELEMENTS = 4096  # numbers in one vector/matrix answer
@@ -70,24 +72,14 @@ class ReadError(Exception):
     """Why a text cannot be read (caught at the boundary and turned into a value or a problem)."""
 
 
-class NoAliasLoader(yaml.SafeLoader):
-    """yaml.SafeLoader without anchors/aliases: no "billion laughs" blow-up from a 1 kB file."""
-
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
-            raise yaml.composer.ComposerError(None, None, "YAML aliases (*name) are not accepted", event.start_mark)
-        return super().compose_node(parent, index)
-
-
 def load_yaml(text: str, what: str) -> Any:
-    """YAML text -> plain values (safe loader, no aliases); raises ReadError with the line on errors."""
+    """YAML text -> plain values (nnexam.questions.yaml_load: no aliases, tags or YAML 1.1 magic);
+    raises ReadError with the line on errors."""
     try:
-        return yaml.load(text, Loader=NoAliasLoader)  # noqa: S506 - a SafeLoader subclass
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" (line {mark.line + 1})" if mark is not None else ""
-        raise ReadError(f"{what} is not valid YAML{where}: {getattr(exc, 'problem', None) or exc}") from None
+        return load_strict_yaml(text, "", what.removeprefix("the "))
+    except InputError as err:
+        message = str(err).split(": ", 1)[-1]
+        raise ReadError(message + (f" (line {err.line})" if err.line is not None else "")) from None
 
 
 def parse_answer(raw: Any, kind: str, *, expected: Any = None) -> Any:
@@ -213,14 +205,14 @@ def _from_text(raw: str, kind: str, fraction_hint: bool) -> Any:
 
 
 def _choice(text: str) -> str:
+    m = _CHOICE.match(text)
+    if m:  # one letter is a label: F is choice F, never "false" (compare maps T/F/Y/N for true/false parts)
+        return m.group(1).upper()
     low = text.lower().strip(" .!")
     if low in _TRUE:
         return "true"
     if low in _FALSE:
         return "false"
-    m = _CHOICE.match(text)
-    if m:
-        return m.group(1).upper()
     raise ReadError(f"expected one choice (a letter such as B, or true/false), got {text[:40]!r}")
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import os
 import sys
 
 import click
@@ -51,6 +52,15 @@ class LazyGroup(click.Group):
             return super().invoke(ctx)
         except NnexamError as err:
             click.echo(f"error: {err}", err=True)
+            sys.exit(1)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except (RecursionError, OverflowError, MemoryError, ValueError, TypeError, ArithmeticError, OSError) as err:
+            # a bound nnexam missed: one line, exit 1, never a traceback (NNEXAM_DEBUG=1 shows it)
+            if os.environ.get("NNEXAM_DEBUG"):
+                raise
+            click.echo(f"error: the input could not be used ({type(err).__name__}: {str(err)[:200]}); "
+                       "if the input is valid, please report this", err=True)
             sys.exit(1)
 
 

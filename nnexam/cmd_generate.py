@@ -56,40 +56,72 @@ def generate_cmd(
       nnexam generate examples/exam.toml --roster examples/roster.csv --out exam-out
     """
     from nnexam.questions import exam
+    from nnexam.questions.files import check_output_dir
+    from nnexam.render.outputs import check_replaceable
 
     names = _formats(formats)
+    out = Path(os.path.realpath(out_dir))
+    inputs = [p for p in (exam_file, roster, templates_dir) if p]
+    check_output_dir(out, inputs, "output")  # before any work
+    check_replaceable(out)
+    templates = Path(templates_dir) if templates_dir else None
+    if templates is not None:
+        _check_templates(templates)
     spec = exam.load(exam_file, seed=seed)
     students = exam.load_roster(roster) if roster else exam.anonymous()
-    generate(spec, students, Path(out_dir), names, Path(templates_dir) if templates_dir else None, jobs)
+    generate(spec, students, out, names, templates, jobs)
     click.echo(f"{len(students)} variant(s) of {len(spec.questions)} question(s) written to {out_dir}", err=True)
+
+
+def _check_templates(folder: Path) -> None:
+    """Every file of a ``--templates`` folder lies inside it: a link pointing outside would let a
+    template read (``#read``, ``include``) any file the user can."""
+    from nnexam.questions.errors import InputError
+
+    root = Path(os.path.realpath(folder))
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        for name in (*dirnames, *filenames):
+            path = Path(dirpath) / name
+            if path.is_symlink():
+                target = Path(os.path.realpath(path))
+                if target != root and root not in target.parents:
+                    raise InputError(str(path), f"a link pointing outside the templates folder ({target}); copy the file in instead")
 
 
 def generate(spec: object, students: tuple, out: Path, formats: tuple[str, ...], templates: Path | None = None,
              jobs: int | None = None) -> None:
-    """Every output file for ``students`` (the command's work, callable from benchmarks)."""
+    """Every output file for ``students`` (the command's work, callable from benchmarks), written into
+    a fresh staging folder next to ``out`` and swapped in whole at the end: an interrupted run leaves
+    the previous folder untouched (never new exams beside an old key.json)."""
+    import shutil
+
+    from nnexam.questions.errors import InputError
     from nnexam.questions.exam_variant import key_json
+    from nnexam.questions.files import write_atomic
     from nnexam.render import outputs
 
+    outputs.check_replaceable(out)  # also for callers other than the command: never swap away foreign files
     try:
-        out.mkdir(parents=True, exist_ok=True)
-        outputs.prepare(out, formats)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        staging = outputs.staging_dir(out)
+        outputs.prepare(staging, formats)
     except OSError as err:
-        from nnexam.questions.errors import InputError
-
         raise InputError(str(out), f"cannot create the output folder: {err.strerror or err}") from None
-    job = outputs.Job(exam=spec, formats=formats, out=out, templates=templates)  # type: ignore[arg-type]
+    job = outputs.Job(exam=spec, formats=formats, out=staging, templates=templates)  # type: ignore[arg-type]
     cpus = os.cpu_count() or 1
     workers = min(jobs or min(2, cpus), len(students))
     # in-process (one student, or --jobs 1): spare cores compile the PDFs in threads
     writer = outputs.PdfWriter(threads=min(2, cpus) if workers <= 1 else 1)
     try:
         results = _run(job, students, workers, writer)
-        (out / "key.json").write_text(key_json(spec, [r["key"] for r in results]), encoding="utf-8")  # type: ignore[arg-type]
+        write_atomic(staging / "key.json", key_json(spec, [r["key"] for r in results]))  # type: ignore[arg-type]
         outputs.class_files(job, results, writer)
+        writer.finish()
+        outputs.swap_in(staging, out)
     except BaseException:
         writer.finish(check=False)
+        shutil.rmtree(staging, ignore_errors=True)
         raise
-    writer.finish()
 
 
 def _run(job: object, students: tuple, workers: int, writer: object) -> list[dict]:

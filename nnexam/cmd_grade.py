@@ -33,21 +33,36 @@ def grade_cmd(key: Path, submissions: tuple[Path, ...], out: Path, feedback_dir:
     from nnexam.grader.judge import grade_batch
     from nnexam.grader.key import load_key
     from nnexam.grader.submissions import read_submissions
+    from nnexam.questions.files import check_output_dir, check_output_file, write_all_atomic
     from nnexam.render import feedback, report
 
+    inputs = (key, *submissions)  # refused before any work: an output that would overwrite an input
+    check_output_file(out, inputs, "gradebook")
+    if json_path is not None:
+        check_output_file(json_path, inputs, "JSON results")
+    if feedback_dir is not None:
+        check_output_dir(feedback_dir, inputs, "feedback")
+    if report_dir is not None:
+        check_output_dir(report_dir, inputs, "report")
+    outs = [p.resolve() for p in (out, json_path) if p is not None]
+    if len(set(outs)) < len(outs):
+        raise click.UsageError("--out and --json name the same file")
     answer_key = load_key(key)
     batch = read_submissions(submissions)
     show = not quiet and len(batch.submissions) > 1
     with click.progressbar(length=len(batch.submissions), label="grading", file=sys.stderr,
                            hidden=not show) as bar:
         graded = grade_batch(answer_key, batch, progress=bar.update, jobs=jobs or min(2, os.cpu_count() or 1))
-    gradebook.write_gradebook(out, answer_key, graded.results)
-    if json_path is not None:
-        gradebook.write_json(json_path, graded.results, graded.problems)
+    # feedback and report first; the gradebook and its JSON last, renamed into place together: a run
+    # stopped before the end leaves the previous gradebook (each file is whole, old or new)
     if feedback_dir is not None:
         feedback.write_feedback(feedback_dir, answer_key, graded.results, pdf=pdf)
     if report_dir is not None:
         report.write_report(report_dir, answer_key, graded.results, graded.problems)
+    results = [(out, gradebook.gradebook_csv(answer_key, graded.results))]
+    if json_path is not None:
+        results.append((json_path, gradebook.results_json_text(graded.results, graded.problems)))
+    write_all_atomic(results)
     for p in graded.problems:
         click.echo(f"{'problem' if p.fatal else 'warning'}: {p}", err=True)
     n_graded = sum(r.status == "graded" for r in graded.results)

@@ -43,11 +43,29 @@ def _print(verdicts: Sequence[Any]) -> None:
 
 
 def _write_json(path: str, verdicts: Sequence[Any]) -> None:
-    Path(path).write_text(json.dumps({"claims": [v.as_dict() for v in verdicts]}, indent=2, default=str) + "\n")
+    from nnexam.questions.files import write_atomic
+
+    write_atomic(path, json.dumps({"claims": [v.as_dict() for v in verdicts]}, indent=2, default=str) + "\n")
+
+
+def _check_outputs(inputs: Sequence[str], json_out: str | None, curves: str | None = None) -> None:
+    """Refused before any analysis or training: an output that would overwrite an input, or that
+    cannot be written (a missing folder, a folder that is a file)."""
+    from nnexam.questions.files import check_output_dir, check_output_file
+
+    if json_out:
+        check_output_file(json_out, inputs, "JSON output")
+    if curves:
+        check_output_dir(curves, inputs, "curves")
+
+
+_MINUTES = click.FloatRange(min=0, min_open=True, max=100_000)
+_MINUTES_HELP = "Training budget: refuse (with the estimate) runs expected to take longer."
 
 
 def _curves(folder: str, histories: Sequence[Any], title: str) -> list[Path]:
     """One SVG per logged metric, a line per seed (nnexam.svgplot)."""
+    from nnexam.questions.files import write_atomic
     from nnexam.svgplot import line_chart
 
     out = Path(folder)
@@ -57,7 +75,7 @@ def _curves(folder: str, histories: Sequence[Any], title: str) -> list[Path]:
     for metric in metrics:
         series = {f"seed {i}": h.series(metric) for i, h in enumerate(histories)}
         path = out / f"{metric}.svg"
-        path.write_text(line_chart(series, title=f"{title}: {metric}", xlabel="epoch", ylabel=metric))
+        write_atomic(path, line_chart(series, title=f"{title}: {metric}", xlabel="epoch", ylabel=metric))
         written.append(path)
     return written
 
@@ -69,9 +87,11 @@ def _curves(folder: str, histories: Sequence[Any], title: str) -> list[Path]:
 @click.option("--seeds", type=click.IntRange(1, 50), default=3, show_default=True, help="Training runs per configuration.")
 @click.option("--data-dir", default=None, help="Folder with the dataset files (IDX .gz for mnist / fashion-mnist).")
 @click.option("--curves", metavar="DIR", default=None, help="Write training curves (SVG, one per metric) here.")
+@click.option("--max-train-minutes", type=_MINUTES, default=None, metavar="MINUTES",
+              help=_MINUTES_HELP + " [default: 30]")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def verify_cmd(claims_file: str, backend: str | None, json_out: str | None, seeds: int, data_dir: str | None,
-               curves: str | None, quiet: bool) -> None:
+               curves: str | None, max_train_minutes: float | None, quiet: bool) -> None:
     """Confirm or refute each claim of CLAIMS.yaml: counts and steps exactly, metrics by training.
 
     \b
@@ -80,8 +100,10 @@ def verify_cmd(claims_file: str, backend: str | None, json_out: str | None, seed
     """
     from nnexam.grader import claims
 
+    _check_outputs([claims_file], json_out, curves)
     cf = claims.read(claims_file, data_dir=data_dir)
-    verdicts, histories = claims.verify(cf, backend=backend, seeds=seeds, show_progress=not quiet)
+    verdicts, histories = claims.verify(cf, backend=backend, seeds=seeds, show_progress=not quiet,
+                                        max_train_minutes=max_train_minutes)
     _print(verdicts)
     if json_out:
         _write_json(json_out, verdicts)
@@ -98,9 +120,11 @@ def verify_cmd(claims_file: str, backend: str | None, json_out: str | None, seed
 @click.option("--backend", default=None, help="Training backend for --train (default: torch).")
 @click.option("--seeds", type=click.IntRange(1, 50), default=3, show_default=True, help="Training runs for --train.")
 @click.option("--data-dir", default=None, help="Folder with the dataset files for --train.")
+@click.option("--max-train-minutes", type=_MINUTES, default=None, metavar="MINUTES",
+              help=_MINUTES_HELP + " [default: 30]")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def audit_cmd(report: str, binds: tuple[str, ...], json_out: str | None, train: bool, backend: str | None, seeds: int,
-              data_dir: str | None, quiet: bool) -> None:
+              data_dir: str | None, max_train_minutes: float | None, quiet: bool) -> None:
     """Find the checkable numbers in REPORT (Markdown, text, PDF) and check each.
 
     \b
@@ -109,14 +133,20 @@ def audit_cmd(report: str, binds: tuple[str, ...], json_out: str | None, train: 
     Example:
       nnexam audit examples/report.md --json findings.json
     """
+    from nnexam.grader import claims
     from nnexam.grader.audit import audit
     from nnexam.questions.errors import ParamError
+    from nnexam.questions.files import regular_file
     from nnexam.questions.params import set_values
 
+    regular_file(report, "report")  # a device or FIFO would hang the reader
+    _check_outputs([report], json_out)
     try:
         bindings = set_values(binds, option="--bind")
     except ParamError as err:
         raise click.BadParameter(str(err), param_hint="--bind") from None
+    if max_train_minutes is not None:  # the audit's training goes through claims.verify
+        claims.DEFAULT_MAX_TRAIN_MINUTES = max_train_minutes
     verdicts = audit(report, bindings=bindings, train=train, backend=backend, seeds=seeds, data_dir=data_dir,
                      show_progress=not quiet)
     _print(verdicts)

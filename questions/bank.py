@@ -17,14 +17,13 @@ params, so a key.json never depends on the bank file being around.
 from __future__ import annotations
 
 import string
-import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from nnexam.questions.errors import InputError, ParamError
-from nnexam.questions.files import read_text
+from nnexam.questions.files import load_toml, read_text
 from nnexam.questions.params import Converter
 
 LABELS = string.ascii_uppercase[:8]  # at most 8 choices: A..H
@@ -127,17 +126,12 @@ def load(path: str) -> tuple[Item, ...]:
     p = Path(path)
     text = read_text(p, "question bank", MAX_BANK_BYTES)
     if p.suffix.lower() in (".yaml", ".yml"):
-        import yaml  # only for YAML banks: every exam would otherwise pay its import
+        # imported only for YAML banks: every exam would otherwise pay for yaml
+        from nnexam.questions.yaml_load import load_yaml
 
-        try:
-            data = yaml.safe_load(text)
-        except yaml.YAMLError as err:
-            raise InputError(str(p), f"not valid YAML: {err}") from None
+        data = load_yaml(text, str(p), "question bank")
     else:
-        try:
-            data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as err:
-            raise InputError(str(p), f"not valid TOML: {err}") from None
+        data = load_toml(text, str(p), "question bank")
     try:
         return parse_bank(data)
     except ParamError as err:

@@ -27,7 +27,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -38,7 +37,7 @@ from nnexam.questions import registry
 from nnexam.questions.bank import FilePath
 from nnexam.questions.errors import InputError, NnexamError, UnknownNameError
 from nnexam.questions.family import Family
-from nnexam.questions.files import read_text
+from nnexam.questions.files import load_toml, read_text
 from nnexam.questions.grading import DEFAULT, Tolerance, policy_overrides
 from nnexam.questions.params import parse_fields
 
@@ -126,11 +125,7 @@ class Student:
 def load(path: str | Path, seed: int | None = None) -> ExamSpec:
     """Read and check an exam spec; ``seed`` (``--seed``) replaces the file's."""
     p = Path(path)
-    text = read_text(p, "exam file", MAX_SPEC_BYTES)
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as err:
-        raise InputError(str(p), f"not valid TOML: {err}") from None
+    data = load_toml(read_text(p, "exam file", MAX_SPEC_BYTES), str(p), "exam file")
     return parse(data, str(p), base=p.parent, seed=seed)
 
 
@@ -140,6 +135,26 @@ def _text(where: str, path: str, raw: Any, *, default: str | None = None, limit:
     if not isinstance(raw, str) or len(raw) > limit:
         raise InputError(path, f"{where}: expected text (at most {limit} characters). Received: {raw!r:.80}")
     return raw.strip()
+
+
+_BRACED = re.compile(r"\{([^{}]*)\}")
+
+
+def _check_placeholders(text: str, names: list[str], params_type: type, where: str, path: str) -> None:
+    """Only ``{param_name}`` of the question's own parameters: ``{__class__}``, ``{x.y}``, ``{x[0]}``
+    or a method's name would print Python internals. Braces that name nothing (LaTeX's
+    ``\\frac{a}{b}``) stay as written."""
+    for m in _BRACED.finditer(text):
+        name = m.group(1).strip()
+        if name in names:
+            continue
+        head = re.match(r"[A-Za-z_]\w*", name)
+        if head is None:
+            continue
+        rest = name[head.end():]
+        if name.startswith("_") or rest[:1] in (".", "[", "!", ":") and rest or (not rest and hasattr(params_type, name)):
+            raise InputError(path, f"{where}: placeholder {{{name[:40]}}} is not a parameter of this question; "
+                                   f"write {{name}} with one of {', '.join(names)} (attributes and indexing are not allowed)")
 
 
 def _points(where: str, path: str, raw: Any) -> Fraction:
@@ -261,6 +276,8 @@ def _question(raw: Any, n: int, path: str, base: Path, exam_tol: Tolerance) -> Q
     except NnexamError as err:
         raise InputError(path, f"{where} ({type_id}): {err}") from None
     text = None if raw.get("text") is None else _text(f"{where}: text", path, raw["text"])
+    if text is not None:
+        _check_placeholders(text, [p.name for p in family.params], family.Params, f"{where}: text", path)
     title = _text(f"{where}: title", path, raw.get("title"), default=type_id.replace("-", " ").capitalize(), limit=200)
     part_points: dict[str, Fraction] = {}
     parts_raw = raw.get("parts", {})
@@ -341,6 +358,9 @@ def load_roster(path: str | Path) -> tuple[Student, ...]:
     if not rows:
         raise InputError(p, "empty roster; expected a header line with a column 'id'")
     header = [h.strip().lower() for h in rows[0]]
+    twice = sorted({h for h in header if h and header.count(h) > 1})
+    if twice:
+        raise InputError(p, f"column {twice[0]!r} appears twice in the header; keep one", line=1)
     id_col = next((header.index(c) for c in _ID_COLUMNS if c in header), None)
     if id_col is None:
         raise InputError(p, f"no student id column; expected one named {', '.join(_ID_COLUMNS)}. Received: {rows[0]}", line=1)

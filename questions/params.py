@@ -49,7 +49,7 @@ def _maybe_json(raw: Any) -> Any:
     if isinstance(raw, str) and raw.strip()[:1] in "[{":
         try:
             return json.loads(raw)
-        except json.JSONDecodeError:
+        except (ValueError, RecursionError):  # not JSON, or past Python's digit/depth limits: text
             return raw
     return raw
 

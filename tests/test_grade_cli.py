@@ -171,7 +171,9 @@ def test_gradebook_write_is_atomic(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     def crash(fd: int) -> None:
         raise OSError("disk full")
 
-    monkeypatch.setattr(gradebook.os, "fsync", crash)
+    from nnexam.questions import files
+
+    monkeypatch.setattr(files.os, "fsync", crash)
     with pytest.raises(OSError, match="disk full"):
         gradebook.write_atomic(out, "new,half\n" * 1000)
     assert out.read_text() == "old gradebook\n"

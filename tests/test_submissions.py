@@ -115,7 +115,9 @@ def test_pdf_text_layer(tmp_path: Path) -> None:
 
 
 def test_pdf_without_pdftotext_is_a_clear_problem(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(subs_mod.shutil, "which", lambda name: None)
+    from nnexam.questions import files
+
+    monkeypatch.setattr(files.shutil, "which", lambda name: None)
     b = read_submissions([_write(tmp_path / "x.pdf", b"%PDF-1.4 not really")])
     assert "pdftotext" in b.problems[0].message and "poppler" in b.problems[0].message
 
@@ -149,7 +151,7 @@ def test_bad_files_are_problems_naming_the_file(tmp_path: Path, name: str, conte
 def test_too_large_and_missing_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(subs_mod, "MAX_TEXT_BYTES", 100)
     b = read_submissions([_write(tmp_path / "big.yaml", "student: x\n" + "#" * 200), tmp_path / "nope.yaml"])
-    assert [p.message.split(";")[0] for p in b.problems] == ["larger than 0 MB", "no such file or folder"]
+    assert [p.message.split(";")[0] for p in b.problems] == ["the submission is larger than 100 bytes", "no such file or folder"]
 
 
 def test_folder_one_in_ten_malformed(tmp_path: Path) -> None:

@@ -59,7 +59,7 @@ READS = [
     ("b", "choice", None, "B"),
     ("(C)", "choice", None, "C"),
     ("True", "choice", None, "true"),
-    ("F", "choice", None, "false"),
+    ("F", "choice", None, "F"),  # a label, never "false" (issue 14)
     ("W^T \\delta", "expression", None, Formula("W^T \\delta")),
     ("  max  pooling ", "text", None, "max pooling"),
 ]

@@ -5,8 +5,6 @@ tabs and non-breaking spaces become spaces, as PDF extraction mixes them freely.
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,7 +12,6 @@ from nnexam.questions.errors import InputError
 
 MAX_BYTES = 20 * 2**20  # a report, not a data set
 MAX_CHARS = 2_000_000
-PDF_TIMEOUT_S = 60
 
 
 @dataclass(frozen=True)
@@ -57,15 +54,7 @@ def read(path: str | Path) -> Report:
 
 
 def _pdf_text(p: Path) -> str:
-    exe = shutil.which("pdftotext")
-    if exe is None:
-        raise InputError(str(p), "reading PDF reports needs pdftotext (poppler-utils); or pass the report as text")
-    try:
-        done = subprocess.run([exe, "-layout", "-enc", "UTF-8", str(p), "-"], capture_output=True,
-                              timeout=PDF_TIMEOUT_S, check=False)
-    except subprocess.TimeoutExpired as err:
-        raise InputError(str(p), f"pdftotext took longer than {PDF_TIMEOUT_S} s") from err
-    if done.returncode != 0:
-        msg = done.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise InputError(str(p), f"pdftotext could not read it: {msg[-1] if msg else 'exit ' + str(done.returncode)}")
-    return done.stdout.decode("utf-8", "replace")
+    """The PDF's text layer through the one input layer (regular file, bounded, one pdftotext wrapper)."""
+    from nnexam.questions import files
+
+    return files.pdf_text(files.read_bytes(p, "report", MAX_BYTES), str(p))

@@ -96,12 +96,7 @@ def write_feedback(out_dir: str | Path, key: Key, results: Sequence[StudentResul
         for fmt in (*FORMATS, "pdf") if pdf else FORMATS:
             path = out / f"{stem}.{fmt}"
             doc = render(key, r, fmt)
-            if isinstance(doc, bytes):
-                tmp = path.with_suffix(".pdf.tmp")
-                tmp.write_bytes(doc)
-                tmp.replace(path)
-            else:
-                write_atomic(path, doc)
+            write_atomic(path, doc)
             written.append(path)
         if progress is not None:
             progress(1)

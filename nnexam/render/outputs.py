@@ -4,6 +4,8 @@ the class files need (key.json entry, compact key rows, Moodle questions), never
 
 from __future__ import annotations
 
+import os
+import shutil
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -16,6 +18,7 @@ from nnexam.questions.errors import InputError, NnexamError
 from nnexam.questions.exact import exact_str
 from nnexam.questions.exam import ExamSpec, Student
 from nnexam.questions.exam_variant import answer_sheet, build, is_table, student_json
+from nnexam.questions.files import umask, write_atomic
 from nnexam.render import base, html, markdown, moodle, typst
 
 # --format name -> (Format, template suffix, file suffix)
@@ -64,7 +67,7 @@ def pdf(source: str, templates: Path | None, what: str) -> bytes:
 
 
 def _write_pdf(path: Path, source: str, templates: Path | None, what: str) -> None:
-    path.write_bytes(pdf(source, templates, what))
+    write_atomic(path, pdf(source, templates, what))
 
 
 class PdfWriter:
@@ -113,8 +116,8 @@ def student(job: Job, s: Student, writer: PdfWriter | None = None) -> dict[str, 
             if name == "pdf":
                 writer.write(path, text, job.templates, f"{folder}/{s.file}{fsuffix}")
             else:
-                path.write_text(text, encoding="utf-8")
-    (job.out / "sheets" / f"{s.file}.yaml").write_text(answer_sheet(v), encoding="utf-8")
+                write_atomic(path, text)
+    write_atomic(job.out / "sheets" / f"{s.file}.yaml", answer_sheet(v))
     return {
         "key": student_json(v),
         "class": {n: class_rows(DOCUMENTS[n][0], v) for n in job.formats if n in DOCUMENTS},
@@ -182,10 +185,10 @@ def class_files(job: Job, results: Sequence[Mapping[str, Any]], writer: PdfWrite
             if name == "pdf":
                 writer.write(path, text, job.templates, path.name)
             else:
-                path.write_text(text, encoding="utf-8")
+                write_atomic(path, text)
     if "moodle" in job.formats:
         text = render(moodle.FORMAT, job.templates, "moodle.xml.j2", {"exam": exam, "categories": categories(job.exam, results)})
-        (job.out / "moodle.xml").write_text(text, encoding="utf-8")
+        write_atomic(job.out / "moodle.xml", text)
 
 
 def part_summary(students: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
@@ -215,3 +218,79 @@ def categories(exam: ExamSpec, results: Sequence[Mapping[str, Any]]) -> list[dic
             info += " Not exported: " + "; ".join(skipped) + "."
         out.append({"title": f"{n:02d} {q.id} {q.title}", "info": info, "questions": [m for m in items if m["type"] != "skip"]})
     return out
+
+
+# ---------------------------------------------------------------------------------------------
+# the output folder: built aside, swapped in whole
+
+# what `generate` writes at the top of its folder; a folder holding anything else is not replaced
+GENERATED = frozenset({"exams", "keys", "sheets", "key.json", "moodle.xml", "class-key.pdf", "class-key.md",
+                       "class-key.html"})
+STAGING = ".nnexam-staging-"
+
+
+def check_replaceable(out: Path) -> None:
+    """``out`` may be replaced whole: it does not exist, is empty, or holds only what a previous
+    ``generate`` wrote (never a folder with other files in it: they would be lost)."""
+    if not out.exists():
+        return
+    if out.is_symlink() or not out.is_dir():
+        raise InputError(str(out), "the output folder is a file or a link; give a folder (new, empty, or a previous output)")
+    try:
+        names = sorted(os.listdir(out))
+    except OSError as err:
+        raise InputError(str(out), f"cannot list the output folder: {err.strerror or err}") from None
+    foreign = [n for n in names if n not in GENERATED]
+    if foreign:
+        raise InputError(str(out), f"the output folder holds files generate did not write ({', '.join(foreign[:3])}); "
+                                   "generate replaces its folder whole: give a new or empty folder")
+
+
+def staging_dir(out: Path) -> Path:
+    """A fresh folder next to ``out`` (same file system, so the swap is a rename); leftovers of an
+    interrupted run for the same ``out`` are removed first."""
+    import tempfile
+
+    parent = out.parent
+    prefix = f".{out.name}{STAGING}"
+    for name in os.listdir(parent):
+        old = parent / name
+        if name.startswith(prefix) and old.is_dir() and not old.is_symlink():
+            shutil.rmtree(old, ignore_errors=True)
+    staging = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
+    os.chmod(staging, 0o777 & ~umask())  # mkdtemp's 0700 would become the output folder's mode
+    return staging
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths atomically (Linux ``renameat2(RENAME_EXCHANGE)``); False where unsupported."""
+    import ctypes
+    import errno
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP):
+        return False
+    raise OSError(err, os.strerror(err), str(b))
+
+
+def swap_in(staging: Path, out: Path) -> None:
+    """Put the finished ``staging`` folder at ``out`` in one step: a reader (or a crash) sees the
+    previous folder or the new one, whole, never a mix. The previous folder is then deleted."""
+    if not out.exists():
+        os.rename(staging, out)
+        return
+    if _exchange(staging, out):
+        shutil.rmtree(staging, ignore_errors=True)  # now the previous output
+        return
+    old = out.with_name(f".{out.name}{STAGING}old-{os.getpid()}")
+    os.rename(out, old)  # no atomic exchange here: a crash between the renames leaves out missing, old aside
+    os.rename(staging, out)
+    shutil.rmtree(old, ignore_errors=True)
