@@ -475,13 +475,12 @@ def training_minutes(jobs: Sequence[Any], train_size: int, cached: Sequence[bool
     """Estimated minutes of the runs not in the cache: multiply-adds at :data:`MACS_PER_SECOND`
     plus :data:`STEP_OVERHEAD_S` per optimiser step, on one core per run."""
     from nnexam.grader import train_cache
-    from nnexam.grader.backends.base import validation_rows
 
     seconds = 0.0
     for job, hit in zip(jobs, cached):
         if hit:
             continue
-        steps = -(-validation_rows(train_size, job.config.validation_split) // job.config.batch_size) * job.config.epochs
+        steps = steps_per_epoch(train_rows(train_size, job.config.validation_split), job.config.batch_size) * job.config.epochs
         seconds += train_cache.macs(job, train_size) / MACS_PER_SECOND + steps * STEP_OVERHEAD_S
     return seconds / 60
 
