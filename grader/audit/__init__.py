@@ -11,11 +11,13 @@ compile/fit settings), :mod:`.summary` (summary tables), :mod:`.logs` (training 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from nnexam.grader.audit import checks, code, logs, prose, reader, summary
+from nnexam.grader.audit import checks, code, document, handcalc, listed, prose, reader, summary
+from nnexam.grader.audit.code import FoundModel
 from nnexam.grader.claims import Verdict
 
 
@@ -30,22 +32,31 @@ def audit(path: str | Path, *, bindings: Mapping[str, Any] | None = None, train:
 def audit_report(report: reader.Report, *, bindings: Mapping[str, Any] | None = None, train: bool = False,
                  backend: str | None = None, seeds: int = 3, data_dir: str | None = None,
                  show_progress: bool = False) -> list[Verdict]:
+    """Every finding of ``report``: the report is read into its structure (:mod:`.document`), each
+    claim is bound to its experiment (the model, ``fit`` and log before it) and checked only there."""
+    doc = document.read(report)
     lines = report.lines
-    snippets = code.snippets(lines)
     names = {**code.assignments(lines), **dict(bindings or {})}
-    found = code.models(snippets, names)
-    setup = code.setup(snippets, names)
-    tables = summary.find_tables(lines)
-    found_logs = logs.find_logs(lines)
+    dataset = prose.dataset(report.text)
+    found = code.models(doc.snippets, names) + listed.models(doc, names, dataset)
+    found += code.unread_models(lines, found)
+    found.sort(key=lambda f: f.snippet.line)
+    fits = code.setups(doc.snippets, names)
 
-    skip: set[int] = set()
-    for s in snippets:
-        skip.update(range(s.line, s.line + s.text.count("\n") + 1))
-    for t in tables:
-        skip.update(r.line for r in t.rows)
-    footers = {n for t in tables for n in t.footer_lines}
-    for lg in found_logs:
-        skip.update(range(lg.line, lg.epochs[-1].end + 1))
+    def model_before(line: int) -> FoundModel | None:
+        before = [f for f in found if f.snippet.line < line]
+        if before:
+            return before[-1]
+        return found[0] if len(found) == 1 else None
+
+    def bind(line: int) -> tuple[FoundModel | None, summary.Table | None, str]:
+        fm = model_before(line)
+        start = fm.snippet.line if fm is not None else 0
+        tables = [t for t in doc.tables if start < t.line < line]
+        why = "" if fm is not None else ("no model before it" if found else "the report has no model code")
+        if fm is None and len(found) > 1:
+            why = f"the report has {len(found)} models and none comes before it"
+        return fm, (tables[-1] if tables else None), why
 
     out: list[Verdict] = []
     for fm in found:
@@ -53,20 +64,30 @@ def audit_report(report: reader.Report, *, bindings: Mapping[str, Any] | None = 
             out.append(Verdict("model", fm.where(), None, None, "unverifiable", f"the model code could not be analysed: {fm.error}"))
     input_shape = names.get("input_shape")
     shape = tuple(input_shape) if isinstance(input_shape, tuple | list) else None
-    for t in tables:
-        out += checks.check_table(t, found, shape)
-    out += checks.check_stated(prose.totals(lines, skip | footers), found, tables)
-    out += checks.check_arithmetic(prose.arithmetic(lines, skip | footers), found, tables)
-    accs = prose.accuracies(lines, skip | footers)
-    dataset = prose.dataset(report.text)
-    size = prose.train_size(lines)
-    train_size = (size[0], f"line {size[1]}") if size else (
-        (prose.KNOWN_TRAIN_SIZES[dataset], f"{dataset}'s training set") if dataset in prose.KNOWN_TRAIN_SIZES else None)
-    for lg in found_logs:
-        out += checks.check_log(lg, setup, train_size, accs)
+    for t in doc.tables:
+        out += checks.check_table(t, model_before(t.line), shape)
+    out += checks.check_stated(prose.totals(doc.paragraphs), bind)
+    out += checks.check_layer_counts(prose.layer_counts(doc.paragraphs), bind)
+    out += checks.check_arithmetic(prose.chains(doc.paragraphs), found, doc.tables)
+    sizes = prose.train_sizes(doc.paragraphs)
+    for lg in doc.logs:
+        setup = next((s for s in reversed(fits) if s.fit_line is not None and s.fit_line < lg.line), code.Setup())
+        stated = [s for s in sizes if s[1] < lg.line]
+        train_size = (stated[-1][0], f"line {stated[-1][1]}") if stated else (
+            (prose.KNOWN_TRAIN_SIZES[dataset], f"{dataset}'s training set") if dataset in prose.KNOWN_TRAIN_SIZES else None)
+        out += checks.check_log(lg, setup, train_size)
+    accs = prose.accuracies(doc.paragraphs)
+    out += checks.check_accuracies(accs, doc.log_for, doc.logs)
+    out += handcalc.check(doc, fits, sizes, dataset)
     if train:
         from nnexam.grader.audit import training
 
-        out += training.check(found, setup, found_logs, accs, dataset, backend=backend, seeds=seeds,
+        out += training.check(found, code.setup(doc.snippets, names), doc.logs, accs, dataset, backend=backend, seeds=seeds,
                               data_dir=data_dir, show_progress=show_progress)
+    out.sort(key=_order)
     return out
+
+
+def _order(v: Verdict) -> int:
+    found = re.findall(r"line (\d+)", v.where)
+    return int(found[0]) if found else 0

@@ -39,6 +39,10 @@ class Log:
     def where(self, epoch: Epoch | None = None) -> str:
         return f"training log (line {self.line})" if epoch is None else f"training log, epoch {epoch.n} (line {epoch.line})"
 
+    def at(self, n: int) -> Epoch | None:
+        """Epoch ``n`` (1-based, as printed)."""
+        return next((e for e in self.epochs if e.n == n), None)
+
     def series(self, metric: str) -> list[float]:
         return [e.metrics[metric] for e in self.epochs if metric in e.metrics]
 
@@ -51,6 +55,17 @@ def _canonical(name: str) -> str:
     return name
 
 
+def _resumes(lines: tuple[str, ...], start: int, end: int) -> bool:
+    """Does the epoch's text go on after a blank line (a page break: page number, running header)?"""
+    for k in range(start, min(end, start + 4)):
+        text = lines[k].strip()
+        if STEPS.search(text) and ("/step" in text or "[" in text or "━" in text) or METRIC.search(text):
+            return True
+        if text.endswith((".", ":")) or EPOCH.match(text):
+            return False
+    return False
+
+
 def find_logs(lines: tuple[str, ...]) -> list[Log]:
     """Each run of consecutive ``Epoch N/M`` blocks is one log."""
     marks = [(i, EPOCH.match(line)) for i, line in enumerate(lines)]
@@ -59,8 +74,11 @@ def find_logs(lines: tuple[str, ...]) -> list[Log]:
     for k, (i, m) in enumerate(marks):
         end = marks[k + 1][0] if k + 1 < len(marks) else len(lines)
         end = min(end, i + 1 + MAX_EPOCH_LINES)
-        for j in range(i + 1, end):  # the text ends at a blank line or a fence
-            if not lines[j].strip() or lines[j].lstrip().startswith(("```", "~~~")):
+        for j in range(i + 1, end):  # the text ends at a fence, or a blank line after which no log text follows
+            if lines[j].lstrip().startswith(("```", "~~~", "\\end")):
+                end = j
+                break
+            if not lines[j].strip() and not _resumes(lines, j + 1, end):
                 end = j
                 break
         body = " ".join(lines[i + 1 : end])

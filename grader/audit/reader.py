@@ -29,7 +29,7 @@ class Report:
 
 def normalise(text: str) -> tuple[str, ...]:
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u00a0", " ").replace("\u202f", " ")
-    text = text.replace("\f", "\n")
+    text = text.replace("\f", "")  # pdftotext starts each page with it: not a line of its own
     return tuple(line.replace("\t", "  ").rstrip() for line in text[:MAX_CHARS].split("\n"))
 
 

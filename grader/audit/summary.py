@@ -17,6 +17,7 @@ ROW = re.compile(
     r"^\s*(?P<name>[A-Za-z_][\w.\-/]*)\s*(?:\((?P<type>[A-Za-z_]\w*)\s*\)?)?\s+"
     r"\[?\((?P<shape>(?:None|\d+)(?:\s*,\s*(?:None|\d+))*\s*,?)\)\]?\s+(?P<params>\d[\d,]*)\b"
 )
+TYPE_TAIL = re.compile(r"^\s*(?P<tail>[A-Za-z0-9_]{0,40})\)\s*$")  # Keras 2 wraps "(Bat" / "chNormalization)"
 TYPE_ONLY = re.compile(r"^\s*\((?P<type>[A-Za-z_]\w*)\)\s*$")
 FOOTER = re.compile(
     r"^\s*(?P<which>Total|Trainable|Non-trainable)\s+params\s*:\s*(?P<n>\d[\d,]*)"
@@ -104,6 +105,9 @@ def find_tables(lines: tuple[str, ...]) -> list[Table]:
             if kind is None and k + 1 < len(logical):
                 nxt = TYPE_ONLY.match(logical[k + 1][1])
                 kind = nxt.group("type") if nxt else None
+            if kind is not None and k + 1 < len(logical) and ")" not in text[m.start("type"): m.start("shape")]:
+                tail = TYPE_TAIL.match(logical[k + 1][1])
+                kind = kind + tail.group("tail") if tail else kind
             shape = _shape(m.group("shape"))
             row = Row(m.group("name"), resolve_kind(kind, len(shape)), shape, int(m.group("params").replace(",", "")), line_no)
             if current is None or line_no - last_row_line > MAX_GAP or current.get("closed"):

@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 import os
 import random
+import re
 from pathlib import Path
 
 import numpy as np
@@ -319,7 +320,8 @@ class Doc:
         self.lines += parts
         if truth is not None:
             v = value or truth["value"]
-            at = next((start + i for i, p in enumerate(parts) if v in p), start + len(parts) - 1)
+            tok = re.compile(r"(?<![\d.])" + re.escape(v) + r"(?![\d])")
+            at = next((start + i for i in reversed(range(len(parts))) if tok.search(parts[i])), start + len(parts) - 1)
             self.truth.append({**{k: t for k, t in truth.items() if t is not None}, "line": at + 1})
         self.lines.append("")
 
@@ -510,19 +512,13 @@ def make_report(idx: int) -> tuple[str, str, dict]:
     if fmt == "tex":
         doc.lines.append("\\end{document}")
     if fmt == "pdf.txt":  # page headers and footers, as pdftotext leaves them
-        out, page = [], 1
+        out, page, shift = [], 1, {}
         for i, ln in enumerate(doc.lines):
             out.append(ln)
+            shift[i + 1] = len(out)
             if i and i % 55 == 0:
                 out += ["", f"                                   {page}", "\f" + f"Lab report, {ds_name}"]
                 page += 1
-        shift = {}
-        k = 0
-        for i, ln in enumerate(doc.lines):
-            while out[k] != ln:
-                k += 1
-            shift[i + 1] = k + 1
-            k += 1
         for t in doc.truth:
             t["line"] = shift[t["line"]]
         doc.lines = out
