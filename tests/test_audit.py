@@ -332,3 +332,35 @@ def test_unreadable_pdf_is_an_input_error(tmp_path):
     bad.write_bytes(b"%PDF-1.4 not really")
     with pytest.raises(InputError, match="broken.pdf"):
         audit(bad)
+
+
+HOSTILE = {
+    "digits": "1" * 200_000, "sums": "1+" * 100_000, "equals": "1 = " * 50_000, "commas": "1," * 100_000,
+    "accuracy": "accuracy " * 22_000, "brackets": "(" * 200_000, "params": "1 parameters " * 15_000,
+    "layers": "first conv layer " * 12_000, "names": "x = [1, 2] " * 20_000, "log": "1/1 [====] - loss: 0.1 " * 9_000,
+}
+
+
+@pytest.mark.parametrize("text", list(HOSTILE.values()), ids=list(HOSTILE))
+def test_a_200000_character_line_is_audited_in_linear_time(text):
+    import time
+
+    start = time.process_time()
+    run(text)
+    assert time.process_time() - start < 1.0
+
+
+def test_a_huge_conv_row_is_bounded():
+    import time
+
+    start = time.process_time()
+    c = rows.check("Conv2D", (1000, 1000, 1), (1, 1, 1), 1_000_001)
+    assert time.process_time() - start < 1.0 and c.verdict in ("refuted", "implausible", "confirmed")
+
+
+def test_deep_or_long_code_is_unverifiable_not_a_crash():
+    deep = "```python\nmodel = Sequential([Dense(" + "(" * 5000 + "1" + ")" * 5000 + ")])\n```\nThe model has 10 parameters in total.\n"
+    vs = run(deep)
+    assert all(v.verdict != "refuted" for v in vs)
+    long = "```python\nmodel = Sequential([" + "Dense(1)," * 20_000 + "])\n```\n"
+    run(long)  # too long to read: no exception

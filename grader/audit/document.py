@@ -27,7 +27,8 @@ TEX_HEADING = re.compile(r"^\s*\\(?:sub)*section\*?\{")
 NUMBERED_HEADING = re.compile(r"^\s*\d+(?:\.\d+)*\.?\s+[A-Z][^.:]{0,60}$")
 UNDERLINE = re.compile(r"^\s*(?:-{3,}|={3,})\s*$")
 # a Keras log line that lost its "Epoch N/M" marker (PDF, notebook export): evidence, not prose
-LOG_LINE = re.compile(r"\d+/\d+\s*(?:\[[=.>]*\]?|━)|(?:^|\s-\s)(?:val_)?(?:loss|acc|accuracy)\s*:\s*\d|ETA:\s*\d|\d+m?s\s+\d+m?s/step")
+LOG_LINE = re.compile(r"(?<!\d)\d{1,7}/\d{1,7}\s?(?:\[[=.>]{0,40}\]?|━)|(?:^|\s-\s)(?:val_)?(?:loss|acc|accuracy)\s?:\s?\d"
+                      r"|ETA:\s?\d|(?<!\d)\d{1,5}m?s\s\d{1,5}m?s/step")
 MAX_PARAGRAPH_LINES = 60
 
 

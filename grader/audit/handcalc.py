@@ -45,6 +45,9 @@ EARLY = re.compile(r"patience\s*=\s*(?P<p>\d{1,3})(?P<mid>[^.]{0,40}?)(?P<vals>(
                    r"(?:stops?|stopped|ends?)\s+(?:after|at|in)\s+epoch\s+(?P<e>\d{1,4})", re.I)
 
 
+MAX_FINDINGS = 500
+
+
 def _family(type_id: str):
     from nnexam.questions import registry
 
@@ -135,11 +138,13 @@ def check(doc: Document, fits: Sequence[Setup], sizes: Sequence[tuple[int, int]]
     names: dict[str, Any] = {}
     section = -1
     for p in doc.paragraphs:
+        if len(out) >= MAX_FINDINGS:
+            break
         sec = doc.section_of(p.first)
         if sec != section:
             names, section = {}, sec
         for m in NAMED.finditer(p.text):
-            if p.text[: m.start()].rstrip()[-1:] in ("+", "-", "*", "/", "="):
+            if p.text[max(0, m.start() - 8): m.start()].rstrip()[-1:] in ("+", "-", "*", "/", "="):
                 continue  # "Wx + b = [...]": a result, not a definition of b
             value = _load(m.group("value"))
             if value is not None:

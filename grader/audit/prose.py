@@ -48,6 +48,7 @@ DATASETS = (("fashion-mnist", re.compile(r"fashion[\s_-]?mnist", re.I)), ("mnist
 KNOWN_TRAIN_SIZES = {"fashion-mnist": 60000, "mnist": 60000, "cifar10": 50000, "digits": 1437}
 MAX_EXPR = 200  # characters of one side of an equation
 MAX_SIDES = 8
+MAX_CLAIMS = 500  # of one kind in one report: more is not a report a student wrote
 
 
 @dataclass(frozen=True)
@@ -112,9 +113,12 @@ def _int(text: str) -> int:
 
 
 def totals(paragraphs: Iterable[Paragraph]) -> list[Stated]:
-    out = []
+    out, seen = [], 0
     for p in paragraphs:
         for m in TOTAL.finditer(p.text):
+            seen += 1
+            if len(out) >= MAX_CLAIMS or seen > 4 * MAX_CLAIMS:
+                return out
             if m.group("n1"):
                 pre = m.group("pre").lower()
                 kind = {"total": "total", "trainable": "trainable"}.get(pre, "non_trainable")
@@ -151,8 +155,10 @@ def layer_counts(paragraphs: Iterable[Paragraph]) -> list[LayerCount]:
     out = []
     for p in paragraphs:
         for m in LAYER_REF.finditer(p.text):
-            end = p.text.find(". ", m.end())
-            end = len(p.text) if end == -1 else end
+            if len(out) >= MAX_CLAIMS:
+                return out
+            end = p.text.find(". ", m.end(), m.end() + 300)
+            end = m.end() + 300 if end == -1 else end
             counts = list(LAYER_COUNT.finditer(p.text, m.end(), min(end, m.end() + 300)))
             if not counts:
                 continue
@@ -220,6 +226,8 @@ def chains(paragraphs: Iterable[Paragraph]) -> list[Chain]:
     out = []
     for p in paragraphs:
         for start, end in _runs(p.text):
+            if len(out) >= MAX_CLAIMS:
+                return out
             run = p.text[start:end]
             if "=" not in run:
                 continue
@@ -247,6 +255,8 @@ def accuracies(paragraphs: Iterable[Paragraph]) -> list[Accuracy]:
     out = []
     for p in paragraphs:
         for m in ACC.finditer(p.text):
+            if len(out) >= MAX_CLAIMS:
+                return out
             raw = m.group("v") or m.group("v2")
             pct = bool(m.group("pct") or m.group("pct2"))
             which = (m.group("which") or m.group("which2") or "").lower()
@@ -258,7 +268,7 @@ def accuracies(paragraphs: Iterable[Paragraph]) -> list[Accuracy]:
             if not 0 <= value <= 1:
                 continue
             which = {"validation": "val", "training": "train"}.get(which, which) or "unspecified"
-            sentence_end = p.text.find(". ", m.end())
+            sentence_end = p.text.find(". ", m.end(), m.end() + 80)
             tail = p.text[m.end(): sentence_end if sentence_end != -1 else m.end() + 80][:80]
             ep = AFTER_EPOCHS.search(tail) or AFTER_EPOCHS.search(p.text[max(0, m.start() - 40): m.start()])
             epoch = int(ep.group("a") or ep.group("b")) if ep else None
