@@ -111,10 +111,12 @@ def _verdict(what: str, where: str, type_id: str, params: dict[str, Any], part: 
     shown = _round(expected)
     if verdict != "refuted":
         return Verdict(what, where, claimed, shown, verdict, f"{type_id}: {show} = {shown}" + (f"; {why}" if why else ""))
-    for m, wrong in fam.mistake_answers(p):
-        if part in wrong and _compare(claimed_text, claimed, wrong[part])[0] != "refuted":
-            return Verdict(what, where, claimed, shown, "refuted",
-                           f"{type_id}: {show} = {shown}; the report's value is what mistake {m.id} gives: {m.message}")
+    named = [m for m, wrong in fam.mistake_answers(p) if part in wrong and _compare(claimed_text, claimed, wrong[part])[0] != "refuted"]
+    if named:
+        ids = " or ".join(m.id for m in named)
+        return Verdict(what, where, claimed, shown, "refuted",
+                       f"{type_id}: {show} = {shown}; the report's value is what mistake {ids} gives: "
+                       + " / ".join(m.message for m in named))
     return Verdict(what, where, claimed, shown, "refuted", f"{type_id}: {show} = {shown}")
 
 

@@ -31,9 +31,9 @@ TOTAL = re.compile(
     re.IGNORECASE)
 MODEL_WORDS = re.compile(r"\b(total|model|network|net|overall|altogether|in all|whole)\b", re.IGNORECASE)
 LAYER_REF = re.compile(
-    r"\b(?P<ord>first|second|third|fourth|fifth|last|final|\d(?:st|nd|rd|th))\s+"
-    r"(?P<type>conv(?:olutional|olution|2d)?|dense|fully[- ]connected|hidden)\s+layer\b", re.IGNORECASE)
-LAYER_COUNT = re.compile(rf"(?P<n>{NUM})\s+(?:trainable\s+)?(?:parameters|params|weights)\b", re.IGNORECASE)
+    r"\b(?:(?P<ord>first|second|third|fourth|fifth|last|final|\d(?:st|nd|rd|th))\s+"
+    r"(?P<type>conv(?:olutional|olution|2d)?|dense|fully[- ]connected|hidden)|(?P<out>output))\s+layer\b", re.IGNORECASE)
+LAYER_COUNT = re.compile(rf"(?<![x×*])(?<![x×*] )(?P<n>{NUM})\s+(?:trainable\s+)?(?:parameters|params|weights)\b", re.IGNORECASE)
 ACC = re.compile(
     r"(?:\b(?P<which>validation|val|test|training|train)[\s_-]{0,3})?\b(?:accuracy|acc)\b[^\d%\n]{0,25}?"
     r"(?<![\d.])(?P<v>\d{1,3}(?:\.\d{1,8})?)(?![\d.]*\s*(?:epoch|\d))\s?(?P<pct>%)?"
@@ -157,15 +157,22 @@ def layer_counts(paragraphs: Iterable[Paragraph]) -> list[LayerCount]:
         for m in LAYER_REF.finditer(p.text):
             if len(out) >= MAX_CLAIMS:
                 return out
-            end = p.text.find(". ", m.end(), m.end() + 300)
-            end = m.end() + 300 if end == -1 else end
-            counts = list(LAYER_COUNT.finditer(p.text, m.end(), min(end, m.end() + 300)))
-            if not counts:
+            end = m.end() + 300  # the clause that names the layer: up to the next sentence, clause or layer
+            for stop in (". ", "; ", ", and ", ", while ", ", but "):
+                k = p.text.find(stop, m.end(), end)
+                end = k if k != -1 else end
+            nxt = LAYER_REF.search(p.text, m.end(), end)
+            end = nxt.start() if nxt else end
+            found = list(LAYER_COUNT.finditer(p.text, m.end(), end))
+            if not found:
                 continue
-            n = counts[-1]
-            word = m.group("ord").lower()
-            ordinal = ORDINALS.get(word) or int(re.match(r"\d+", word).group(0))  # type: ignore[union-attr]
-            kind = "Conv" if m.group("type").lower().startswith("conv") else "Dense"
+            n = found[-1]
+            if m.group("out"):
+                ordinal, kind = -1, "Dense"
+            else:
+                word = m.group("ord").lower()
+                ordinal = ORDINALS.get(word) or int(re.match(r"\d+", word).group(0))  # type: ignore[union-attr]
+                kind = "Conv" if m.group("type").lower().startswith("conv") else "Dense"
             out.append(LayerCount(ordinal, kind, _int(n.group("n")), p.line_at(n.start("n")), p.text[m.start(): n.end()]))
     return out
 
