@@ -49,10 +49,21 @@ def audit_report(report: reader.Report, *, bindings: Mapping[str, Any] | None = 
             return before[-1]
         return found[0] if len(found) == 1 else None
 
-    def bind(line: int) -> tuple[FoundModel | None, summary.Table | None, str]:
+    def bind(line: int, sentence: str = "") -> tuple[FoundModel | None, summary.Table | None, str]:
+        ref = doc.referenced(sentence)
+        if ref is not None and ref[0]:
+            first, last, name = ref
+            inside = [f for f in found if first < f.snippet.line <= last]
+            if not inside:
+                return None, None, f"the sentence names {name}, which has no model"
+            fm = inside[0]
+            tables = [t for t in doc.tables if fm.snippet.line < t.line <= last]
+            return fm, (tables[0] if tables else None), ""
         fm = model_before(line)
         start = fm.snippet.line if fm is not None else 0
         tables = [t for t in doc.tables if start < t.line < line]
+        if tables and fm is not None and fm.spec is not None and checks.match_model(tables[-1], [fm]) is None:
+            fm = None  # the table in between shows another model: the claim is about that one
         why = "" if fm is not None else ("no model before it" if found else "the report has no model code")
         if fm is None and len(found) > 1:
             why = f"the report has {len(found)} models and none comes before it"

@@ -154,12 +154,15 @@ def _bias_count(spec: ModelSpec, dense_only: bool = False) -> int:
     return n
 
 
-def check_stated(stated: Sequence[Stated], bind: Callable[[int], tuple[FoundModel | None, Table | None, str]]) -> list[Verdict]:
+Binder = Callable[[int, str], tuple[FoundModel | None, Table | None, str]]
+
+
+def check_stated(stated: Sequence[Stated], bind: Binder) -> list[Verdict]:
     """Stated totals against the model they follow (``bind(line)``: the nearest model before the
     line, the summary table between it and the line, or why there is none)."""
     out = []
     for st in stated:
-        fm, table, why = bind(st.line)
+        fm, table, why = bind(st.line, st.sentence)
         what = {"total": "total_params", "trainable": "trainable_params", "non_trainable": "non_trainable_params"}[st.kind]
         where = f"line {st.line}: \"{st.text}\""
         refs: list[tuple[str, int]] = []
@@ -191,11 +194,11 @@ def check_stated(stated: Sequence[Stated], bind: Callable[[int], tuple[FoundMode
     return out
 
 
-def check_layer_counts(items: Sequence[LayerCount], bind: Callable[[int], tuple[FoundModel | None, Table | None, str]]) -> list[Verdict]:
+def check_layer_counts(items: Sequence[LayerCount], bind: Binder) -> list[Verdict]:
     """ "The last conv layer has ... 36,864 parameters" against that layer of the bound model."""
     out = []
     for it in items:
-        fm, _, why = bind(it.line)
+        fm, _, why = bind(it.line, it.sentence)
         where = f"line {it.line}: \"{it.text}\""
         if fm is None or fm.spec is None:
             out.append(Verdict("layer_params", where, it.value, None, "unverifiable", why or "no analysable model before it"))
@@ -366,14 +369,14 @@ def _judge(log: Log, acc: Accuracy) -> tuple[str, str, str, float] | None:
                                f"(final {final:.4f}){at_text}"), final
 
 
-def check_accuracies(accuracies: Sequence[Accuracy], log_for: Callable[[int], tuple[Log | None, str]],
+def check_accuracies(accuracies: Sequence[Accuracy], log_for: Callable[[int, str], tuple[Log | None, str]],
                      all_logs: Sequence[Log]) -> list[Verdict]:
     """A stated accuracy against its experiment's log; when the binding is ambiguous it is only
     matched against every log (confirmed when one has it, else unverifiable, never refuted)."""
     out = []
     for acc in accuracies:
         where = f"line {acc.line}: \"{acc.text}\""
-        log, why = log_for(acc.line)
+        log, why = log_for(acc.line, acc.sentence)
         if log is not None:
             judged = _judge(log, acc)
             if judged is None:

@@ -30,6 +30,9 @@ UNDERLINE = re.compile(r"^\s*(?:-{3,}|={3,})\s*$")
 LOG_LINE = re.compile(r"(?<!\d)\d{1,7}/\d{1,7}\s?(?:\[[=.>]{0,40}\]?|━)|(?:^|\s-\s)(?:val_)?(?:loss|acc|accuracy)\s?:\s?\d"
                       r"|ETA:\s?\d|(?<!\d)\d{1,5}m?s\s\d{1,5}m?s/step")
 MAX_PARAGRAPH_LINES = 60
+# "the model in part 1", "experiment 2", "model 3": a claim about another part of the report
+REFERENCE = re.compile(r"\b(?P<word>part|task|section|experiment|exercise|question|model|network|run)\s?(?P<n>\d{1,2})\b",
+                       re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -63,9 +66,35 @@ class Document:
         i = bisect.bisect_right(self.headings, line) - 1
         return self.headings[i] if i >= 0 else 0
 
-    def log_for(self, line: int) -> tuple[logs.Log | None, str]:
-        """The log a statement at ``line`` is about: the nearest log above with no heading in
-        between, or the only log; else (None, why)."""
+    def referenced(self, sentence: str) -> tuple[int, int, str] | None:
+        """(first, last) lines of the part a sentence names ("the model in part 1"), or
+        (0, 0, name) when it names a part no heading has; None when it names none."""
+        before, _, after = sentence.partition("\0")
+        found = list(REFERENCE.finditer(before))
+        m = found[-1] if found else REFERENCE.search(after)
+        if m is None:
+            return None
+        word, n = m.group("word").lower(), m.group("n")
+        name = f"{word} {n}"
+        same = re.compile(rf"\b{re.escape(word)}\s?\d{{1,2}}\b", re.IGNORECASE)
+        for k, h in enumerate(self.headings):
+            text = self.lines[h - 1]
+            if re.search(rf"\b{re.escape(word)}\s?{n}\b", text, re.IGNORECASE):
+                later = [h2 for h2 in self.headings[k + 1:] if same.search(self.lines[h2 - 1])]
+                return h, (later[0] - 1 if later else len(self.lines)), name
+        return 0, 0, name
+
+    def log_for(self, line: int, sentence: str = "") -> tuple[logs.Log | None, str]:
+        """The log a statement at ``line`` is about: the first log of the part it names, else the
+        nearest log above with no heading in between, or the only log; else (None, why)."""
+        ref = self.referenced(sentence)
+        if ref is not None:
+            first, last, name = ref
+            inside = [lg for lg in self.logs if first < lg.line <= last]
+            if inside:
+                return inside[0], ""
+            if first:
+                return None, f"the sentence names {name}, which has no training log"
         before = [lg for lg in self.logs if lg.line < line]
         if before and self.section_of(before[-1].line) == self.section_of(line):
             return before[-1], ""
@@ -76,7 +105,7 @@ class Document:
         return None, f"the report has {len(self.logs)} training logs and the sentence is not next to one"
 
 
-TEX_SUBS = ((re.compile(r"\\(?:times|cdot)\b"), " * "), (re.compile(r"\\[,;!]|\\(?:left|right)\b"), ""),
+TEX_SUBS = ((re.compile(r"\\(?:times|cdot)\b"), "*"), (re.compile(r"\\[,;!]|\\(?:left|right)\b"), ""),
             (re.compile(r"\{,\}"), ","), (re.compile(r"\\sigma\b"), "σ"), (re.compile(r"\\ln\b"), "ln"),
             (re.compile(r"\\log\b"), "log"), (re.compile(r"\\%"), "%"), (re.compile(r"[$]"), " "), (re.compile(r"−"), "-"))
 BMATRIX = re.compile(r"\\begin\{[bp]matrix\}(?P<body>[^{}]{0,2000}?)\\end\{[bp]matrix\}")
@@ -93,6 +122,7 @@ def normalise_prose(line: str) -> str:
         line = BMATRIX.sub(_bmatrix, line)
         for pattern, repl in TEX_SUBS:
             line = pattern.sub(repl, line)
+        line = re.sub(r"  +", " ", line)
         line = re.sub(r"\\frac\{([^{}]{1,200})\}\{([^{}]{1,200})\}", r"(\1)/(\2)", line)
     return line
 

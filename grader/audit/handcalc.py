@@ -39,7 +39,10 @@ RF_LAYER = re.compile(r"\b(?P<k>\d{1,2})\s*[x×]\s*(?P=k)(?:\s+conv\w*)?(?:,?\s+
                       r"(?:,?\s+(?:with\s+)?dilation\s+(?P<d>\d{1,2}))?", re.I)
 RF_CLAIM = re.compile(r"receptive field\s+(?:of\s+|is\s+|=\s*|:\s*)(?:\w+\s+){0,2}?(?P<v>\d{1,5})(?:\s*[x×]\s*\d{1,5})?", re.I)
 DENSE_Z = re.compile(rf"\b(?:z\s*=\s*)?W\s*\*?\s*x\s*\+\s*b\s*=\s*(?P<z>{VECTOR})")
-STEPS = re.compile(r"\b(?:batch size|batch_size\s*=?)\s*(?P<bs>\d{1,6})\b[^.]{0,80}?\b(?P<n>\d{1,3}(?:,\d{3})+|\d+)\s+steps\b", re.I)
+STEPS = re.compile(r"\bbatch(?: size|_size\s?=?)\s?(?:of\s)?(?P<bs>\d{1,6})\b(?:(?!batch)[^.;]){0,80}?"
+                   r"\b(?P<n>\d{1,3}(?:,\d{3})+|\d{1,9})\s(?:steps|iterations|batches)\b"
+                   r"|\b(?P<n2>\d{1,3}(?:,\d{3})+|\d{1,9})\s(?:steps|iterations|batches)(?:\sper\sepoch)?"
+                   r"(?:(?!batch)[^.;]){0,40}?\bbatch(?: size|_size\s?=?)\s?(?:of\s)?(?P<bs2>\d{1,6})\b", re.I)
 SAMPLES = re.compile(r"(?P<n>\d{1,3}(?:,\d{3})+|\d{3,})\s+(?:training\s+)?(?:images|samples|examples)", re.I)
 EARLY = re.compile(r"patience\s*=\s*(?P<p>\d{1,3})(?P<mid>[^.]{0,40}?)(?P<vals>(?:\d+\.\d+,\s*){2,99}\d+\.\d+)[^.]{0,80}?"
                    r"(?:stops?|stopped|ends?)\s+(?:after|at|in)\s+epoch\s+(?P<e>\d{1,4})", re.I)
@@ -154,7 +157,8 @@ def check(doc: Document, fits: Sequence[Setup], sizes: Sequence[tuple[int, int]]
         out += _sigmoid(p) + _softmax(p) + _cross_entropy(p) + _output_size(p) + _receptive_field(p)
         out += _dense(p, names) + _conv(p, names) + _early_stopping(p)
         for m in STEPS.finditer(p.text):
-            line = p.line_at(m.start("n"))
+            n_group, bs_group = ("n", "bs") if m.group("n") else ("n2", "bs2")
+            line = p.line_at(m.start(n_group))
             s = SAMPLES.search(p.text[max(0, m.start() - 200): m.end()])
             if s:
                 samples = int(s.group("n").replace(",", ""))
@@ -166,10 +170,11 @@ def check(doc: Document, fits: Sequence[Setup], sizes: Sequence[tuple[int, int]]
                     continue
                 vs = setup.validation_split if setup is not None and setup.validation_split else 0.0
                 samples = math.floor(base * (1 - vs)) if vs else base
-            claimed = m.group("n").replace(",", "")
+            claimed = m.group(n_group).replace(",", "")
+            bs = int(m.group(bs_group))
             v = _verdict("steps_per_epoch", f"line {line}: \"{m.group(0)[:80]}\"", "training-steps",
-                         {"samples": samples, "batch_size": int(m.group("bs"))}, "steps_per_epoch", claimed, int(claimed),
-                         f"ceil({samples:,} / {m.group('bs')})")
+                         {"samples": samples, "batch_size": bs}, "steps_per_epoch", claimed, int(claimed),
+                         f"ceil({samples:,} / {bs})")
             if v is not None:
                 out.append(v)
     return out

@@ -37,7 +37,7 @@ LAYER_COUNT = re.compile(rf"(?<![x×*])(?<![x×*] )(?P<n>{NUM})\s+(?:trainable\s
 ACC = re.compile(
     r"(?:\b(?P<which>validation|val|test|training|train)[\s_-]{0,3})?\b(?:accuracy|acc)\b[^\d%\n]{0,25}?"
     r"(?<![\d.])(?P<v>\d{1,3}(?:\.\d{1,8})?)(?![\d.]*\s*(?:epoch|\d))\s?(?P<pct>%)?"
-    r"|(?<![\d.])(?P<v2>0?\.\d{1,8}|\d{1,3}(?:\.\d{1,8})?(?=\s?%))\s?(?P<pct2>%)?\s?(?:[A-Za-z]+\s){0,2}?"
+    r"|(?<![\d.])(?P<v2>0?\.\d{1,8}|\d{1,3}(?:\.\d{1,8})?(?=\s?%))\s?(?P<pct2>%)?\s?(?:(?!(?:and|or|while|but|whereas|than|vs|the)\b)[A-Za-z]+\s){0,2}?"
     r"(?P<which2>validation|val|test|training|train)?\s?accuracy",
     re.IGNORECASE)
 AFTER_EPOCHS = re.compile(r"\b(?:after|in|at)\s+(?:epoch\s+(?P<a>\d{1,4})|(?P<b>\d{1,4})\s+epochs?)\b", re.IGNORECASE)
@@ -57,6 +57,7 @@ class Stated:
     value: int
     line: int
     text: str
+    sentence: str = ""  # the sentence it is in (explicit references: "the model in part 1")
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,7 @@ class LayerCount:
     value: int
     line: int
     text: str
+    sentence: str = ""
 
 
 @dataclass(frozen=True)
@@ -101,6 +103,7 @@ class Accuracy:
     text: str
     decimals: int = 2  # decimal places of the fraction as written ("87.0%" -> 3, "0.87" -> 2)
     epoch: int | None = None  # "after 8 epochs"
+    sentence: str = ""
 
     @property
     def rounding(self) -> float:
@@ -136,15 +139,16 @@ def totals(paragraphs: Iterable[Paragraph]) -> list[Stated]:
             sentence = _sentence(p.text, at)
             if m.group("n2") and (LAYER_REF.search(sentence) or (kind == "total" and not MODEL_WORDS.search(sentence))):
                 continue  # one layer's count (see layer_counts), not a model total
-            out.append(Stated(kind, _int(value), p.line_at(at), m.group(0).strip()))
+            out.append(Stated(kind, _int(value), p.line_at(at), m.group(0).strip(), _sentence(p.text, at)))
     return out
 
 
 def _sentence(text: str, at: int) -> str:
-    """The sentence around offset ``at`` (bounded: 400 characters either side)."""
+    """The sentence around offset ``at`` (bounded: 400 characters either side), with a NUL where
+    ``at`` is, so that a reference is taken from before the claim first ("in part 2 it reaches ...")."""
     lo = max(text.rfind(". ", max(0, at - 400), at), text.rfind("? ", max(0, at - 400), at), max(0, at - 400))
     hi = text.find(". ", at, at + 400)
-    return text[lo: hi if hi != -1 else at + 400]
+    return text[lo:at] + "\0" + text[at: hi if hi != -1 else at + 400]
 
 
 ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "last": -1, "final": -1}
@@ -173,7 +177,8 @@ def layer_counts(paragraphs: Iterable[Paragraph]) -> list[LayerCount]:
                 word = m.group("ord").lower()
                 ordinal = ORDINALS.get(word) or int(re.match(r"\d+", word).group(0))  # type: ignore[union-attr]
                 kind = "Conv" if m.group("type").lower().startswith("conv") else "Dense"
-            out.append(LayerCount(ordinal, kind, _int(n.group("n")), p.line_at(n.start("n")), p.text[m.start(): n.end()]))
+            out.append(LayerCount(ordinal, kind, _int(n.group("n")), p.line_at(n.start("n")), p.text[m.start(): n.end()],
+                                  _sentence(p.text, m.start())))
     return out
 
 
@@ -280,7 +285,7 @@ def accuracies(paragraphs: Iterable[Paragraph]) -> list[Accuracy]:
             ep = AFTER_EPOCHS.search(tail) or AFTER_EPOCHS.search(p.text[max(0, m.start() - 40): m.start()])
             epoch = int(ep.group("a") or ep.group("b")) if ep else None
             at = m.start("v") if m.group("v") else m.start("v2")
-            out.append(Accuracy(which, value, p.line_at(at), m.group(0).strip(), decimals, epoch))
+            out.append(Accuracy(which, value, p.line_at(at), m.group(0).strip(), decimals, epoch, _sentence(p.text, at)))
     return out
 
 
