@@ -13,7 +13,6 @@
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable, Sequence
 from fractions import Fraction
 
@@ -229,36 +228,22 @@ def _fmt(x: Fraction | float) -> str:
     return f"{float(x):.6g}"
 
 
-def rounding_verdict(claimed: Fraction, decimals: int | None, exact: Fraction | float, slack: float = 0.0) -> tuple[str, str]:
+def rounding_verdict(claimed: Fraction, decimals: int | None, exact: Fraction | float) -> tuple[str, str]:
     """Rounding honesty: ('confirmed', '') when ``claimed`` is ``exact`` rounded to the digits shown;
-    ('consistent', why) when it is off by one in the last digit shown (or within the rounding of
-    the inputs, ``slack``); ('refuted', why) only outside any rounding."""
+    ('consistent', why) when it is off by one in the last digit shown and the exact value needs
+    more digits than shown (a rounding slip); ('refuted', '') otherwise."""
     if decimals is None:
-        diff = abs(float(claimed) - float(exact)) if slack else (0.0 if claimed == exact else 1.0)
-        if claimed == exact:
-            return "confirmed", ""
-        return ("consistent", f"within the rounding of the numbers used ({slack:.2g})") if diff <= slack else ("refuted", "")
-    unit = 10.0 ** -decimals
-    diff = abs(float(claimed) - float(exact))
-    if diff <= unit / 2 + 1e-12:
+        return ("confirmed", "") if claimed == exact else ("refuted", "")
+    unit = Fraction(1, 10**decimals)
+    exact_q = Fraction(exact) if isinstance(exact, Fraction) else Fraction(float(exact)).limit_denominator(10**12)
+    diff = abs(claimed - exact_q)
+    if diff <= unit / 2 + Fraction(1, 10**12):
         return "confirmed", ""
-    if diff <= unit + 1e-12:
-        return "consistent", f"off by one in the last digit shown: {float(exact):.{decimals + 2}f} rounds to {float(exact):.{decimals}f}"
-    if diff <= unit / 2 + slack:
-        return "consistent", f"within the rounding of the numbers used ({slack:.2g})"
+    needs_more = (exact_q / unit).denominator != 1
+    if needs_more and diff <= unit + Fraction(1, 10**12):
+        return "consistent", (f"off by one in the last digit shown: {float(exact_q):.{decimals + 2}f} rounds to "
+                              f"{float(exact_q):.{decimals}f}")
     return "refuted", ""
-
-
-def _input_slack(text: str, value: Fraction) -> float:
-    """How far rounded decimals in an expression can move its value (a generous bound: each
-    decimal's half-unit, relative, summed, times the value, plus the absolute half-units)."""
-    rel = absolute = 0.0
-    for m in re.finditer(r"(?<![\d.])(\d+)\.(\d+)", text):
-        x = float(m.group(0))
-        h = 0.5 * 10.0 ** -len(m.group(2))
-        absolute += h
-        rel += h / x if x else 0.0
-    return abs(float(value)) * rel + absolute
 
 
 def check_arithmetic(items: Sequence[Chain], found: Sequence[FoundModel], tables: Sequence[Table]) -> list[Verdict]:
@@ -276,10 +261,8 @@ def check_arithmetic(items: Sequence[Chain], found: Sequence[FoundModel], tables
         bad = None
         note = ""
         for prev, side in zip(ch.sides, ch.sides[1:]):
-            exact = prev.value if prev.decimals is None else first.value
-            ref = first if prev.decimals is not None else prev
-            slack = _input_slack(ref.text, ref.value)  # type: ignore[arg-type]
-            verdict, why = rounding_verdict(side.value, side.decimals, exact, slack)  # type: ignore[arg-type]
+            ref = first if prev.decimals is not None else prev  # a rounded step: compare with the exact start
+            verdict, why = rounding_verdict(side.value, side.decimals, ref.value)  # type: ignore[arg-type]
             if verdict == "refuted":
                 bad = (ref, side)
                 break

@@ -249,6 +249,8 @@ def chains(paragraphs: Iterable[Paragraph]) -> list[Chain]:
                 lead = len(piece) - len(piece.lstrip())
                 pieces.append((piece.strip(), pos + lead))
                 pos += len(piece) + 1
+            if p.text[max(0, start - 3): start].rstrip()[-1:] in ("+", "-", "*", "/", "^", "×", "·"):
+                pieces = pieces[1:]  # "(n + 2p - k)/s + 1 = (28 + 2 - 3)/1 + 1 = 28": the "1" ends a formula
             if len(pieces) < 2 or len(pieces) > MAX_SIDES or any(not t for t, _ in pieces):
                 continue
             if not any(re.search(r"[\d)]\s*[-+*/×·x^]\s*[\d(]", t) for t, _ in pieces):
