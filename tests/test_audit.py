@@ -364,3 +364,19 @@ def test_deep_or_long_code_is_unverifiable_not_a_crash():
     assert all(v.verdict != "refuted" for v in vs)
     long = "```python\nmodel = Sequential([" + "Dense(1)," * 20_000 + "])\n```\n"
     run(long)  # too long to read: no exception
+
+
+def test_train_runs_each_experiment_with_its_own_settings(monkeypatch):
+    from nnexam.grader.audit import training
+
+    seen = []
+    monkeypatch.setattr(training, "_one", lambda exp, dataset, **kw: seen.append(exp) or [])
+    fit = "```python\nmodel.compile(optimizer=SGD(learning_rate={lr}), loss='sparse_categorical_crossentropy')\n" \
+          "model.fit(x, y, batch_size={bs}, epochs=3)\n```\n"
+    text = ("We use MNIST.\n" + KERAS3_CODE + "## Baseline\n" + fit.format(lr=0.01, bs=32) + NEW_LOG
+            + "\nThe test accuracy is 0.88.\n\n## lr = 1\n" + fit.format(lr=1.0, bs=64) + NEW_LOG.replace("1875/1875", "938/938"))
+    run(text, train=True)
+    assert [(e.setup.learning_rate, e.setup.batch_size) for e in seen] == [(0.01, 32), (1.0, 64)]
+    assert seen[0].log is not seen[1].log and seen[0].log.line < seen[1].log.line
+    assert [a.value for a in seen[0].accuracies] == [0.88] and not seen[1].accuracies
+    assert all(e.model is not None and e.model.spec is not None for e in seen)

@@ -81,8 +81,10 @@ def audit_report(report: reader.Report, *, bindings: Mapping[str, Any] | None = 
     out += checks.check_layer_counts(prose.layer_counts(doc.paragraphs), bind)
     out += checks.check_arithmetic(prose.chains(doc.paragraphs), found, doc.tables)
     sizes = prose.train_sizes(doc.paragraphs)
+    setups: list[code.Setup] = []
     for lg in doc.logs:
         setup = next((s for s in reversed(fits) if s.fit_line is not None and s.fit_line < lg.line), code.Setup())
+        setups.append(setup)
         stated = [s for s in sizes if s[1] < lg.line]
         train_size = (stated[-1][0], f"line {stated[-1][1]}") if stated else (
             (prose.KNOWN_TRAIN_SIZES[dataset], f"{dataset}'s training set") if dataset in prose.KNOWN_TRAIN_SIZES else None)
@@ -93,10 +95,26 @@ def audit_report(report: reader.Report, *, bindings: Mapping[str, Any] | None = 
     if train:
         from nnexam.grader.audit import training
 
-        out += training.check(found, code.setup(doc.snippets, names), doc.logs, accs, dataset, backend=backend, seeds=seeds,
-                              data_dir=data_dir, show_progress=show_progress)
+        out += training.check(_experiments(doc, fits, setups, accs, model_before, training.Experiment), dataset,
+                              backend=backend, seeds=seeds, data_dir=data_dir, show_progress=show_progress)
     out.sort(key=_order)
     return out
+
+
+def _experiments(doc: document.Document, fits: list[code.Setup], setups: list[code.Setup], accs: list[prose.Accuracy],
+                 model_before: Any, make: Any) -> list[Any]:
+    """The report's runs for ``--train``: one per log (its fit and the model before it), or one per
+    ``fit`` when the report shows no log; stated test accuracies go to the run they are about."""
+    runs = []
+    if doc.logs:
+        for lg, setup in zip(doc.logs, setups):
+            mine = tuple(a for a in accs if a.which == "test" and doc.log_for(a.line, a.sentence)[0] is lg)
+            runs.append(make(model_before(lg.line), setup, lg, mine))
+    else:
+        for setup in fits or [code.Setup()]:
+            line = setup.fit_line or len(doc.lines)
+            runs.append(make(model_before(line), setup, None, tuple(a for a in accs if a.which == "test")))
+    return runs
 
 
 def _order(v: Verdict) -> int:
