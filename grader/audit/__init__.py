@@ -90,7 +90,16 @@ def audit_report(report: reader.Report, *, bindings: Mapping[str, Any] | None = 
             (prose.KNOWN_TRAIN_SIZES[dataset], f"{dataset}'s training set") if dataset in prose.KNOWN_TRAIN_SIZES else None)
         out += checks.check_log(lg, setup, train_size)
     accs = prose.accuracies(doc.paragraphs)
-    out += checks.check_accuracies(accs, doc.log_for, doc.logs)
+
+    def log_for(line: int, sentence: str = "") -> tuple[Any, str]:
+        """The part a sentence names, else the run whose learning rate it names, else the log above."""
+        if doc.referenced(sentence) is None:
+            by_lr = _log_by_learning_rate(doc, setups, sentence)
+            if by_lr is not None:
+                return by_lr, ""
+        return doc.log_for(line, sentence)
+
+    out += checks.check_accuracies(accs, log_for, doc.logs)
     out += handcalc.check(doc, fits, sizes, dataset)
     if train:
         from nnexam.grader.audit import training
@@ -99,6 +108,36 @@ def audit_report(report: reader.Report, *, bindings: Mapping[str, Any] | None = 
                               backend=backend, seeds=seeds, data_dir=data_dir, show_progress=show_progress)
     out.sort(key=_order)
     return out
+
+
+def _log_by_learning_rate(doc: document.Document, setups: list[code.Setup], sentence: str) -> Any:
+    """The one log whose run has the learning rate a sentence names ("while lr = 0.001 only reached
+    80%"): from its ``compile`` or from the words just above the log ("Output for lr = 0.1:")."""
+    before, _, after = sentence.partition("\0")
+    found = list(prose.LR_REF.finditer(before))
+    m = found[-1] if found else prose.LR_REF.search(after)
+    if m is None:
+        return None
+    try:
+        want = float(m.group("v"))
+    except ValueError:
+        return None
+    hits = []
+    for lg, setup in zip(doc.logs, setups):
+        above = " ".join(doc.lines[max(0, lg.line - 5): lg.line - 1])
+        named = [float(x.group("v")) for x in prose.LR_REF.finditer(above) if _is_float(x.group("v"))]
+        rate = named[-1] if named else setup.learning_rate
+        if rate is not None and abs(rate - want) <= 1e-12 * max(1.0, abs(want)):
+            hits.append(lg)
+    return hits[0] if len(hits) == 1 else None
+
+
+def _is_float(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _experiments(doc: document.Document, fits: list[code.Setup], setups: list[code.Setup], accs: list[prose.Accuracy],

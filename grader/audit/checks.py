@@ -365,6 +365,11 @@ def check_accuracies(accuracies: Sequence[Accuracy], log_for: Callable[[int, str
             if judged is None:
                 continue
             verdict, metric, evidence, final = judged
+            if verdict == "refuted":
+                other = next((j for j in (_judge(lg, acc) for lg in all_logs if lg is not log) if j and j[0] == "confirmed"), None)
+                if other is not None:  # another run has exactly this value: which run is meant is not clear
+                    verdict, evidence = "unverifiable", (f"not in the log above it ({evidence}), but {other[2]}: "
+                                                         "the sentence may be about that run")
             out.append(Verdict(metric, where, acc.value, round(final, 4), verdict, evidence))
             continue
         if not all_logs or acc.which == "test":

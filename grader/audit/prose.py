@@ -36,11 +36,14 @@ LAYER_REF = re.compile(
 LAYER_COUNT = re.compile(rf"(?<![x×*])(?<![x×*] )(?P<n>{NUM})\s+(?:trainable\s+)?(?:parameters|params|weights)\b", re.IGNORECASE)
 ACC = re.compile(
     r"(?:\b(?P<which>validation|val|test|training|train)[\s_-]{0,3})?\b(?:accuracy|acc)\b[^\d%\n]{0,25}?"
+    r"(?:\b(?:after|in|at)\s(?:epoch\s)?\d{1,4}(?:\sepochs?)?\b[^\d%\n]{0,12}?)?"
     r"(?<![\d.])(?P<v>\d{1,3}(?:\.\d{1,8})?)(?![\d.]*\s*(?:epoch|\d))\s?(?P<pct>%)?"
     r"|(?<![\d.])(?P<v2>0?\.\d{1,8}|\d{1,3}(?:\.\d{1,8})?(?=\s?%))\s?(?P<pct2>%)?\s?(?:(?!(?:and|or|while|but|whereas|than|vs|the)\b)[A-Za-z]+\s){0,2}?"
     r"(?P<which2>validation|val|test|training|train)?\s?accuracy",
     re.IGNORECASE)
-AFTER_EPOCHS = re.compile(r"\b(?:after|in|at)\s+(?:epoch\s+(?P<a>\d{1,4})|(?P<b>\d{1,4})\s+epochs?)\b", re.IGNORECASE)
+AFTER_EPOCHS = re.compile(r"\b(?:after|in|at)\s(?:epoch\s(?P<a>\d{1,4})|(?P<b>\d{1,4})\sepochs?)\b", re.IGNORECASE)
+LR_REF = re.compile(r"\b(?:lr|learning[ _]rate|η)\s?(?:=|of|:)?\s?(?P<v>\d{1,3}(?:\.\d{1,8})?(?:e-?\d{1,2})?)(?![\d.])",
+                    re.IGNORECASE)
 SIZE = re.compile(rf"(?P<n>{NUM})\s+(?:training|train)\s+(?:images|samples|examples|rows|instances)"
                   rf"|\b(?:training|train)\s+set\s+(?:of|with|has|contains|is)\s+(?P<n2>{NUM})", re.IGNORECASE)
 DATASETS = (("fashion-mnist", re.compile(r"fashion[\s_-]?mnist", re.I)), ("mnist", re.compile(r"\bmnist\b", re.I)),
@@ -148,7 +151,13 @@ def _sentence(text: str, at: int) -> str:
     ``at`` is, so that a reference is taken from before the claim first ("in part 2 it reaches ...")."""
     lo = max(text.rfind(". ", max(0, at - 400), at), text.rfind("? ", max(0, at - 400), at), max(0, at - 400))
     hi = text.find(". ", at, at + 400)
-    return text[lo:at] + "\0" + text[at: hi if hi != -1 else at + 400]
+    after = text[at: hi if hi != -1 else at + 400]
+    for stop in (" and ", "; ", " while ", " but ", " whereas ", ", "):  # a reference after the claim: same clause only
+        k = after.find(stop)
+        after = after[:k] if k != -1 else after
+    lo_clause = max(text.rfind(stop, lo, at) + len(stop) if text.rfind(stop, lo, at) != -1 else lo
+                    for stop in (", and ", "; ", ", while ", ", but ", ", whereas "))
+    return text[lo_clause:at] + "\0" + after
 
 
 ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "last": -1, "final": -1}
@@ -284,7 +293,8 @@ def accuracies(paragraphs: Iterable[Paragraph]) -> list[Accuracy]:
             which = {"validation": "val", "training": "train"}.get(which, which) or "unspecified"
             sentence_end = p.text.find(". ", m.end(), m.end() + 80)
             tail = p.text[m.end(): sentence_end if sentence_end != -1 else m.end() + 80][:80]
-            ep = AFTER_EPOCHS.search(tail) or AFTER_EPOCHS.search(p.text[max(0, m.start() - 40): m.start()])
+            ep = AFTER_EPOCHS.search(m.group(0)) or AFTER_EPOCHS.search(tail) or AFTER_EPOCHS.search(
+                p.text[max(0, m.start() - 40): m.start()])
             epoch = int(ep.group("a") or ep.group("b")) if ep else None
             at = m.start("v") if m.group("v") else m.start("v2")
             out.append(Accuracy(which, value, p.line_at(at), m.group(0).strip(), decimals, epoch, _sentence(p.text, at)))
