@@ -380,3 +380,12 @@ def test_train_runs_each_experiment_with_its_own_settings(monkeypatch):
     assert seen[0].log is not seen[1].log and seen[0].log.line < seen[1].log.line
     assert [a.value for a in seen[0].accuracies] == [0.88] and not seen[1].accuracies
     assert all(e.model is not None and e.model.spec is not None for e in seen)
+
+
+def test_pytorch_code_without_input_shape_takes_the_data_sets():
+    text = ("We use MNIST.\n```python\nnet = nn.Sequential(nn.Flatten(), nn.Linear(784, 10))\n```\n"
+            "The network has 7,850 parameters in total.\n")
+    (v,) = by(run(text), "total_params")
+    assert v.verdict == "confirmed"  # 784 x 10 + 10
+    keras_text = text.replace("nn.Sequential(nn.Flatten(), nn.Linear(784, 10))", "keras.Sequential([layers.Flatten(), layers.Dense(10)])")
+    assert by(run(keras_text), "total_params")[0].verdict == "unverifiable"  # Keras: never a guessed shape

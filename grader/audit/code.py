@@ -205,8 +205,12 @@ def unread_models(lines: tuple[str, ...], found: list[FoundModel]) -> list[Found
     return out
 
 
-def models(found: list[Snippet], bindings: Mapping[str, Any]) -> list[FoundModel]:
-    """Each snippet that defines a model, analysed (or the analyser's message when it cannot be)."""
+def models(found: list[Snippet], bindings: Mapping[str, Any], torch_shape: tuple[int, ...] | None = None) -> list[FoundModel]:
+    """Each snippet that defines a model, analysed (or the analyser's message when it cannot be).
+
+    ``torch_shape`` (channels first, from the data set) is tried when PyTorch code gives no input
+    shape: its layers state their input sizes (``nn.Linear(784, 256)``), so the counts do not
+    depend on it; Keras code is never given a guessed shape."""
     from nnexam.questions.model_analyser import analyse
 
     out = []
@@ -216,8 +220,15 @@ def models(found: list[Snippet], bindings: Mapping[str, Any]) -> list[FoundModel
         try:
             spec = analyse(snip.text, None, bindings)
         except NnexamError as err:
-            out.append(FoundModel(snip, None, str(err)))
-            continue
+            spec = None
+            if torch_shape and "input_shape" in str(err) and re.search(r"\bnn\.Sequential\s*\(", snip.text):
+                try:
+                    spec = analyse(snip.text, torch_shape, bindings)
+                except (NnexamError, RecursionError, MemoryError, ValueError, SyntaxError):
+                    spec = None
+            if spec is None:
+                out.append(FoundModel(snip, None, str(err)))
+                continue
         except (RecursionError, MemoryError, ValueError, SyntaxError) as err:  # hostile or odd code: say so, go on
             out.append(FoundModel(snip, None, f"the code could not be read ({type(err).__name__})"))
             continue

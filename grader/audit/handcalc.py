@@ -15,6 +15,7 @@ import json
 import math
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from nnexam.grader.audit.checks import rounding_verdict
@@ -187,8 +188,10 @@ def _sigmoid(p: Paragraph) -> list[Verdict]:
         v = _verdict("sigmoid", f"line {p.line_at(m.start('v'))}: {m.group(0)}", "dense-forward",
                      {"x": [z], "weights": [[[1]]], "biases": [[0]], "activations": ["sigmoid"]}, "a1",
                      f"[{m.group('v')}]", [float(m.group("v"))], f"σ({z})")
-        if v is not None:
-            out.append(v)
+        if v is not None:  # one unit: show numbers, not one-element vectors
+            out.append(replace(v, claimed=float(m.group("v")), expected=v.expected[0] if isinstance(v.expected, list) else v.expected,
+                               evidence=v.evidence.replace(f"= [{v.expected[0] if isinstance(v.expected, list) else ''}]",
+                                                           f"= {v.expected[0] if isinstance(v.expected, list) else ''}")))
     return out
 
 
