@@ -28,6 +28,10 @@ NUMBER = r"-?\d{1,6}(?:\.\d{1,8})?"
 VECTOR = rf"\[\s*{NUMBER}(?:\s*,\s*{NUMBER}){{0,63}}\s*\]"
 MATRIX = rf"\[\s*{VECTOR}(?:\s*,\s*{VECTOR}){{0,63}}\s*\]"
 NAMED = re.compile(rf"\b(?P<name>[A-Za-z]\w{{0,10}})\s*=\s*(?P<value>{MATRIX}|{VECTOR})")
+# rows written as numpy prints them or one bracketed row a line: "X = [[1 2 0] [0 1 3]]", "K = [1 0] [0 -1]"
+ROW = r"\[\s?-?\d{1,6}(?:\.\d{1,8})?(?:[ ,]{1,3}-?\d{1,6}(?:\.\d{1,8})?){0,63}\s?\]"
+NAMED_ROWS = re.compile(rf"\b(?P<name>[A-Za-z]\w{{0,10}})\s?=\s?(?P<value>\[\s?{ROW}(?:\s{{1,3}}{ROW}){{1,63}}\s?\]"
+                        rf"|{ROW}(?:\s{{1,3}}{ROW}){{1,63}})")
 SIGMOID = re.compile(rf"(?:σ|\bsigma|\bsigmoid)\s*\(\s*(?P<z>{NUMBER})\s*\)\s*=\s*(?P<v>{NUMBER})(?!\.?\d)")
 SOFTMAX = re.compile(rf"\bsoftmax\s*\(\s*(?P<l>{VECTOR})\s*\)\s*=\s*(?P<p>{VECTOR})")
 CE = re.compile(rf"-\s*(?P<f>ln|log10|log_?2|log_?10|log)\s*\(?\s*(?P<p>0?\.\d{{1,8}}|1(?:\.0+)?)\s*\)?\s*=\s*(?P<v>{NUMBER})(?!\.?\d)")
@@ -36,7 +40,7 @@ OUT_SIZE = re.compile(r"(?:gives|produces|yields|results in|output (?:size )?(?:
 KERNEL = re.compile(r"\b(?P<k>\d{1,3})\s*[x×]\s*(?P=k)\s+(?:conv\w*|kernel|filter|max[- ]?pool\w*)|\bkernel(?: size)?(?: of)?\s+(?P<k2>\d{1,3})", re.I)
 INPUT = re.compile(r"\b(?P<h>\d{1,5})\s*[x×]\s*(?P<w>\d{1,5})(?:\s*[x×]\s*\d{1,5})?\s+(?:input|image)|\binput(?: size)?(?: of)?\s+(?P<n>\d{1,5})\b", re.I)
 SETTING = re.compile(r"\b(?P<what>padding|stride|dilation)(?:\s+(?:rate|of))?\s*(?:=\s*)?(?P<v>\d{1,3}|'?same'?|'?valid'?)", re.I)
-RF_LAYER = re.compile(r"\b(?P<k>\d{1,2})\s*[x×]\s*(?P=k)(?:\s+conv\w*)?(?:,?\s+(?:with\s+)?stride\s+(?P<s>\d{1,2}))?"
+RF_LAYER = re.compile(r"\b(?:(?P<c>two|three|four|five|six|[2-9])\s)?(?P<k>\d{1,2})\s*[x×]\s*(?P=k)(?:\s+conv\w*)?(?:,?\s+(?:with\s+)?stride\s+(?P<s>\d{1,2}))?"
                       r"(?:,?\s+(?:with\s+)?dilation\s+(?P<d>\d{1,2}))?", re.I)
 RF_CLAIM = re.compile(r"receptive field\s+(?:of\s+|is\s+|=\s*|:\s*)(?:\w+\s+){0,2}?(?P<v>\d{1,5})(?:\s*[x×]\s*\d{1,5})?", re.I)
 DENSE_Z = re.compile(rf"\b(?:z\s*=\s*)?W\s*\*?\s*x\s*\+\s*b\s*=\s*(?P<z>{VECTOR})")
@@ -130,6 +134,17 @@ def _round(x: Any) -> Any:
     return round(x, 4) if isinstance(x, float) and not float(x).is_integer() else (int(x) if isinstance(x, float) else x)
 
 
+def _rows(text: str) -> list[list[float]] | None:
+    """Bracketed rows without commas (numpy's print): ``[[1 2] [3 4]]`` or ``[1 2] [3 4]``."""
+    rows = [[_number(t) for t in re.split(r"[ ,]+", r.strip()) if t] for r in re.findall(r"\[([^\[\]]*)\]", text)]
+    rows = [r for r in rows if r]
+    return rows if len(rows) >= 2 and len({len(r) for r in rows}) == 1 else None
+
+
+def _number(t: str) -> float | int:
+    return float(t) if "." in t else int(t)
+
+
 def _load(text: str) -> Any:
     try:
         return json.loads(text)
@@ -149,10 +164,10 @@ def check(doc: Document, fits: Sequence[Setup], sizes: Sequence[tuple[int, int]]
         sec = doc.section_of(p.first)
         if sec != section:
             names, section = {}, sec
-        for m in NAMED.finditer(p.text):
+        for m in [*NAMED.finditer(p.text), *NAMED_ROWS.finditer(p.text)]:
             if p.text[max(0, m.start() - 8): m.start()].rstrip()[-1:] in ("+", "-", "*", "/", "="):
                 continue  # "Wx + b = [...]": a result, not a definition of b
-            value = _load(m.group("value"))
+            value = _load(m.group("value")) if m.re is NAMED else _rows(m.group("value"))
             if value is not None:
                 names[m.group("name")] = (value, p, m)
         out += _sigmoid(p) + _softmax(p) + _cross_entropy(p) + _output_size(p) + _receptive_field(p)
@@ -268,13 +283,14 @@ def _receptive_field(p: Paragraph) -> list[Verdict]:
         if not claim:
             continue
         layers = [{"kernel": int(m.group("k")), "stride": int(m.group("s") or 1), "dilation": int(m.group("d") or 1)}
-                  for m in RF_LAYER.finditer(s[: claim.start()])]
+                  for m in RF_LAYER.finditer(s[: claim.start()]) for _ in range(COUNTS.get((m.group("c") or "1").lower(), 1))]
         if not layers:
             continue
         claimed = claim.group("v")
         v = _verdict("receptive_field", f"line {p.line_at(at + claim.start('v'))}: \"{s[:80]}\"", "receptive-field",
                      {"layers": layers}, "rf", claimed, int(claimed),
-                     "receptive field of " + ", ".join(f"{d['kernel']}x{d['kernel']} stride {d['stride']}" for d in layers))
+                     "receptive field of " + ", ".join(f"{d['kernel']}x{d['kernel']} stride {d['stride']}"
+                                                     + (f" dilation {d['dilation']}" if d["dilation"] > 1 else "") for d in layers))
         if v is not None:
             out.append(v)
     return out
@@ -298,21 +314,48 @@ def _dense(p: Paragraph, names: dict[str, Any]) -> list[Verdict]:
     return out
 
 
+COUNTS = {"1": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, **{str(n): n for n in range(2, 10)}}
+INPUT_NAMES = ("X", "I", "A", "x", "input", "img", "image")
+KERNEL_NAMES = ("K", "W", "F", "k", "w", "kernel", "filter", "H")
+
+
+def _named(name: str, options: tuple[str, ...]) -> bool:
+    """``K``, ``K2``, ``K_1``, ``kernel`` are kernel names; ``X``, ``X1``, ``input`` input names."""
+    return re.sub(r"_?\d+$", "", name) in options
+
+
 def _conv(p: Paragraph, names: dict[str, Any]) -> list[Verdict]:
-    """A convolution by hand: an input and a kernel matrix named before, a result matrix after."""
-    out = []
+    """A convolution by hand: an input and a kernel matrix named before (X/K, or the two matrices
+    before the result), a result matrix in this paragraph whose shape a stride gives."""
+    out: list[Verdict] = []
     mats = {k: v for k, v in names.items() if isinstance(v[0], list) and v[0] and isinstance(v[0][0], list)}
-    if len(mats) < 3:
+    results = [(k, v) for k, v in mats.items() if v[1] is p]
+    if not results or len(mats) < 3:
         return out
-    ordered = sorted(mats.items(), key=lambda kv: (kv[1][1].first, kv[1][2].start()))
-    (_, (x, _, _)), (_, (k, _, _)), (yname, (y, yp, ym)) = ordered[-3:]
-    if yp is not p or len(k) > len(x) or not re.search(r"conv|kernel|filter|feature map", p.text + " " + ordered[-3][1][1].text, re.I):
+    yname, (y, _, ym) = max(results, key=lambda kv: kv[1][2].start())
+    earlier = sorted(((k, v) for k, v in mats.items() if k != yname and (v[1] is not p or v[2].start() < ym.start())),
+                     key=lambda kv: (kv[1][1].first, kv[1][2].start()))
+    x = next((v for kk, v in reversed(earlier) if _named(kk, INPUT_NAMES)), None)
+    k = next((v for kk, v in reversed(earlier) if _named(kk, KERNEL_NAMES)), None)
+    if x is None or k is None:
+        if len(earlier) < 2:
+            return out
+        x, k = earlier[-2][1], earlier[-1][1]
+    xm, km = x[0], k[0]
+    if len(km) > len(xm) or len(km[0]) > len(xm[0]):
         return out
-    stride = re.search(r"stride\s*(?:=\s*)?(\d{1,2})", ordered[-3][1][1].text)
-    params = {"input": x, "kernel": k, "stride": int(stride.group(1)) if stride else 1}
+    context = " ".join([x[1].text[max(0, x[2].start() - 200): x[2].end() + 200], p.text])
+    if not re.search(r"conv|kernel|filter|feature map|correlat", context, re.I):
+        return out
+    stride = re.search(r"stride\s?(?:=\s?|of\s)?(\d{1,2})", context, re.I)
+    s_ = int(stride.group(1)) if stride else 1
+    want_h, want_w = (len(xm) - len(km)) // s_ + 1, (len(xm[0]) - len(km[0])) // s_ + 1
+    if (len(y), len(y[0])) != (want_h, want_w) or re.search(r"\bpadding\s?(?:=\s?|of\s)?[1-9]|'same'", context):
+        return out  # another padding or stride than we can tell: not compared
+    params = {"input": xm, "kernel": km, "stride": s_}
     v = _verdict("conv2d_output", f"line {p.line_at(ym.start('value'))}: {yname} = {ym.group('value')[:60]}", "conv2d-output",
-                 params, "output", ym.group("value"), y, f"the cross-correlation of the {len(x)}x{len(x[0])} input with the "
-                 f"{len(k)}x{len(k[0])} kernel (stride {params['stride']})")
+                 params, "output", ym.group("value"), y, f"the cross-correlation of the {len(xm)}x{len(xm[0])} input with the "
+                 f"{len(km)}x{len(km[0])} kernel (stride {s_})")
     if v is not None:
         out.append(v)
     return out
