@@ -389,3 +389,12 @@ def test_pytorch_code_without_input_shape_takes_the_data_sets():
     assert v.verdict == "confirmed"  # 784 x 10 + 10
     keras_text = text.replace("nn.Sequential(nn.Flatten(), nn.Linear(784, 10))", "keras.Sequential([layers.Flatten(), layers.Dense(10)])")
     assert by(run(keras_text), "total_params")[0].verdict == "unverifiable"  # Keras: never a guessed shape
+
+
+def test_fewer_steps_than_the_data_set_gives_is_not_a_false_alarm():
+    fit = "MNIST.\n```python\nmodel.fit(x_train[:10000], y_train[:10000], batch_size=32, epochs=3)\n```\n"
+    log = NEW_LOG.replace("1875/1875", "313/313")
+    (v,) = by(run(fit + log), "steps_per_epoch")
+    assert v.verdict == "unverifiable" and "subset" in v.evidence  # 313 x 32 < 60,000: a subset is possible
+    (v,) = by(run("The training set has 60,000 images.\n" + fit + log), "steps_per_epoch")
+    assert v.verdict == "refuted"  # the report itself says 60,000

@@ -307,8 +307,12 @@ def check_log(log: Log, setup: Setup, train_size: tuple[int, str] | None) -> lis
             rows = math.floor(n * (1 - vs)) if vs else n
             want = -(-rows // bs)
             split = f" ({rows:,} of {n:,} after validation_split {vs:g})" if vs else ""
+            assumed = not source.startswith("line")  # the data set's size, not one the report states
             verdict = "confirmed" if want == steps else ("refuted" if setup.fit_line else "unverifiable")
             extra = "" if setup.fit_line or want == steps else "; no fit call before the log gives its batch size"
+            if verdict == "refuted" and assumed and (steps - 1) * bs < rows:
+                verdict = "unverifiable"  # fewer rows than the data set: a subset or a held-out split is possible
+                extra = "; fewer rows than the whole training set (a subset, or a validation set held out?)"
             out.append(Verdict("steps_per_epoch", where, steps, want, verdict,
                                f"ceil({rows:,} / {bs}) = {want:,} with {n:,} training samples ({source}){split}; {implied}{extra}"))
     if setup.epochs is not None and last.of != setup.epochs:
