@@ -398,3 +398,16 @@ def test_fewer_steps_than_the_data_set_gives_is_not_a_false_alarm():
     assert v.verdict == "unverifiable" and "subset" in v.evidence  # 313 x 32 < 60,000: a subset is possible
     (v,) = by(run("The training set has 60,000 images.\n" + fit + log), "steps_per_epoch")
     assert v.verdict == "refuted"  # the report itself says 60,000
+
+
+@pytest.mark.parametrize("sentence,what,verdict", [
+    ("In this model each filter has 9 weights and one bias.", None, None),
+    ("The output layer has 128 weights + bias per unit, so 1,300 trainable params in total.", "trainable_params", "refuted"),
+    ("The last conv layer has 3 filters of 3x3x1, so it has 27 parameters.", "layer_params", "refuted"),
+    ("The last conv layer has 3 filters of 3x3x1 plus a bias each: 30 parameters.", "layer_params", "confirmed"),
+    ("The model has 20,320 parameters in total.", "total_params", "confirmed"),
+], ids=["per-filter-not-a-claim", "total-after-per-unit", "layer-forgot-bias", "layer", "total"])
+def test_prose_counts_are_read_as_written(sentence, what, verdict):
+    code = "```python\nmodel = keras.Sequential([keras.Input((28, 28, 1)), layers.Conv2D(3, 3), layers.Flatten(), layers.Dense(10)])\n```\n"
+    found = [v for v in run(code + sentence + "\n") if v.where.startswith("line 4")]
+    assert [(v.what, v.verdict) for v in found if v.what != "arithmetic"] == ([(what, verdict)] if what else [])

@@ -140,10 +140,34 @@ def totals(paragraphs: Iterable[Paragraph]) -> list[Stated]:
             if re.search(r"=\s*$", p.text[max(0, at - 4): at]):
                 continue  # the result of an arithmetic statement, checked as arithmetic
             sentence = _sentence(p.text, at)
-            if m.group("n2") and (LAYER_REF.search(sentence) or (kind == "total" and not MODEL_WORDS.search(sentence))):
-                continue  # one layer's count (see layer_counts), not a model total
+            cue = _total_cue(p.text, at, m.end())
+            if m.group("n2") and not cue and (LAYER_REF.search(sentence) or PART_WORDS.search(_clause(p.text, at))
+                                              or (kind == "total" and not MODEL_WORDS.search(sentence))):
+                continue  # one layer's, filter's or unit's count (see layer_counts), not a model total
             out.append(Stated(kind, _int(value), p.line_at(at), m.group(0).strip(), _sentence(p.text, at)))
     return out
+
+
+PART_WORDS = re.compile(r"\b(?:each|per|every|one|a single|single)\s(?:\w+\s)?(?:filter|unit|neuron|kernel|channel|layer|"
+                        r"node|head|cell)s?\b", re.IGNORECASE)
+CLAUSE_STOPS = (", ", "; ", ": ", " so ", " and ")
+
+
+TOTAL_BEFORE = re.compile(r"\b(?:total|in all|altogether|overall|whole|entire)\b", re.IGNORECASE)
+TOTAL_AFTER = re.compile(r"^\s?(?:in total|in all|altogether|overall)\b", re.IGNORECASE)
+
+
+def _total_cue(text: str, start: int, end: int) -> bool:
+    """ "in total 1,300 ...", "1,300 trainable params in total": the number is a model total."""
+    return bool(TOTAL_BEFORE.search(text[max(0, start - 25): start]) or TOTAL_AFTER.search(text[end: end + 20]))
+
+
+def _clause(text: str, at: int) -> str:
+    """The clause around offset ``at`` (between commas, semicolons, 'so', 'and'; bounded)."""
+    lo = max([text.rfind(s, max(0, at - 200), at) + len(s) for s in CLAUSE_STOPS if text.rfind(s, max(0, at - 200), at) != -1]
+             + [max(0, at - 200)])
+    his = [k for k in (text.find(s, at, at + 200) for s in CLAUSE_STOPS + (". ",)) if k != -1]
+    return text[lo: min(his) if his else at + 200]
 
 
 def _sentence(text: str, at: int) -> str:
@@ -176,7 +200,8 @@ def layer_counts(paragraphs: Iterable[Paragraph]) -> list[LayerCount]:
                 end = k if k != -1 else end
             nxt = LAYER_REF.search(p.text, m.end(), end)
             end = nxt.start() if nxt else end
-            found = list(LAYER_COUNT.finditer(p.text, m.end(), end))
+            found = [c for c in LAYER_COUNT.finditer(p.text, m.end(), end)
+                     if not _total_cue(p.text, c.start(), c.end()) and not PART_WORDS.search(_clause(p.text, c.start()))]
             if not found:
                 continue
             n = found[-1]
