@@ -411,3 +411,19 @@ def test_prose_counts_are_read_as_written(sentence, what, verdict):
     code = "```python\nmodel = keras.Sequential([keras.Input((28, 28, 1)), layers.Conv2D(3, 3), layers.Flatten(), layers.Dense(10)])\n```\n"
     found = [v for v in run(code + sentence + "\n") if v.where.startswith("line 4")]
     assert [(v.what, v.verdict) for v in found if v.what != "arithmetic"] == ([(what, verdict)] if what else [])
+
+
+@pytest.mark.parametrize("text,verdict,mistake", [
+    ("x = [1, 2], W = [[0.5, -1], [2, 0]], b = [0.1, -0.5]. Then z = Wx + b = [-1.4, 1.5] and a = relu(z) = [0, 1.5].",
+     ["confirmed", "confirmed"], None),
+    ("x = [1, 2], W = [[0.5, -1], [2, 0]], b = [0.1, -0.5]. Then z = Wx + b = [-1.5, 2] and a = relu(z) = [0, 2].",
+     ["refuted", "refuted"], "forgot-bias"),
+    ("With EarlyStopping and a patience of 2 on the validation losses 0.5, 0.4, 0.45, 0.46, 0.3, training stops after epoch 4.",
+     ["confirmed"], None),
+    ("The loss of the true class is -log(0.5) = 0.301 (cross-entropy).", ["refuted"], "log-base-10"),
+    ("A 3x3 convolution with padding 1 and stride 2 on a 28x28 input gives a 15x15 output.", ["refuted"], "used-ceil"),
+], ids=["dense-right", "dense-forgot-bias", "early-stopping-of", "ce-log10", "size-ceil"])
+def test_hand_computations_by_the_families(text, verdict, mistake):
+    found = [v for v in run(text + "\n") if v.what in ("dense_forward", "early_stopping", "cross-entropy", "output_size")]
+    assert [v.verdict for v in found] == verdict, [(v.verdict, v.evidence) for v in found]
+    assert mistake is None or all(mistake in v.evidence for v in found)

@@ -43,13 +43,14 @@ SETTING = re.compile(r"\b(?P<what>padding|stride|dilation)(?:\s+(?:rate|of))?\s*
 RF_LAYER = re.compile(r"\b(?:(?P<c>two|three|four|five|six|[2-9])\s)?(?P<k>\d{1,2})\s*[x×]\s*(?P=k)(?:\s+conv\w*)?(?:,?\s+(?:with\s+)?stride\s+(?P<s>\d{1,2}))?"
                       r"(?:,?\s+(?:with\s+)?dilation\s+(?P<d>\d{1,2}))?", re.I)
 RF_CLAIM = re.compile(r"receptive field\s+(?:of\s+|is\s+|=\s*|:\s*)(?:\w+\s+){0,2}?(?P<v>\d{1,5})(?:\s*[x×]\s*\d{1,5})?", re.I)
-DENSE_Z = re.compile(rf"\b(?:z\s*=\s*)?W\s*\*?\s*x\s*\+\s*b\s*=\s*(?P<z>{VECTOR})")
+DENSE_Z = re.compile(rf"\b(?:z\s*=\s*)?W\s*[*·]?\s*x\s*\+\s*b\s*=\s*(?P<z>{VECTOR})")
+DENSE_A = re.compile(rf"\ba\s?=\s?(?P<act>relu|ReLU|sigmoid|σ|tanh|softmax)\s?\(\s?z\s?\)\s?=\s?(?P<a>{VECTOR})")
 STEPS = re.compile(r"\bbatch(?: size|_size\s?=?)\s?(?:of\s)?(?P<bs>\d{1,6})\b(?:(?!batch)[^.;]){0,80}?"
                    r"\b(?P<n>\d{1,3}(?:,\d{3})+|\d{1,9})\s(?:steps|iterations|batches)\b"
                    r"|\b(?P<n2>\d{1,3}(?:,\d{3})+|\d{1,9})\s(?:steps|iterations|batches)(?:\sper\sepoch)?"
                    r"(?:(?!batch)[^.;]){0,40}?\bbatch(?: size|_size\s?=?)\s?(?:of\s)?(?P<bs2>\d{1,6})\b", re.I)
 SAMPLES = re.compile(r"(?P<n>\d{1,3}(?:,\d{3})+|\d{3,})\s+(?:training\s+)?(?:images|samples|examples)", re.I)
-EARLY = re.compile(r"patience\s*=\s*(?P<p>\d{1,3})(?P<mid>[^.]{0,40}?)(?P<vals>(?:\d+\.\d+,\s*){2,99}\d+\.\d+)[^.]{0,80}?"
+EARLY = re.compile(r"patience\s?(?:=|of|:)?\s?(?P<p>\d{1,3})(?P<mid>[^.]{0,40}?)(?P<vals>(?:\d+\.\d+,\s*){2,99}\d+\.\d+)[^.]{0,80}?"
                    r"(?:stops?|stopped|ends?)\s+(?:after|at|in)\s+epoch\s+(?P<e>\d{1,4})", re.I)
 
 
@@ -297,18 +298,27 @@ def _receptive_field(p: Paragraph) -> list[Verdict]:
 
 
 def _dense(p: Paragraph, names: dict[str, Any]) -> list[Verdict]:
-    out = []
+    """``z = Wx + b = [...]`` and ``a = relu(z) = [...]`` with x, W and b named before."""
+    out: list[Verdict] = []
+    if not all(k in names for k in ("x", "W", "b")):
+        return out
+    x, w, b = (names[k][0] for k in ("x", "W", "b"))
+    params = {"x": [str(t) for t in x], "weights": [[[str(t) for t in row] for row in w]], "biases": [[str(t) for t in b]]}
     for m in DENSE_Z.finditer(p.text):
-        if not all(k in names for k in ("x", "W", "b")):
-            continue
-        x, w, b = (names[k][0] for k in ("x", "W", "b"))
         z = _load(m.group("z"))
         if z is None:
             continue
         v = _verdict("dense_forward", f"line {p.line_at(m.start('z'))}: Wx + b = {m.group('z')}", "dense-forward",
-                     {"x": [str(t) for t in x], "weights": [[[str(t) for t in row] for row in w]],
-                      "biases": [[str(t) for t in b]], "activations": ["linear"]},
-                     "z1", m.group("z"), z, f"W x + b with x = {x}, W = {w}, b = {b}")
+                     {**params, "activations": ["linear"]}, "z1", m.group("z"), z, f"W x + b with x = {x}, W = {w}, b = {b}")
+        if v is not None:
+            out.append(v)
+    for m in DENSE_A.finditer(p.text):
+        a = _load(m.group("a"))
+        act = {"σ": "sigmoid"}.get(m.group("act"), m.group("act").lower())
+        if a is None:
+            continue
+        v = _verdict("dense_forward", f"line {p.line_at(m.start('a'))}: a = {act}(z) = {m.group('a')}", "dense-forward",
+                     {**params, "activations": [act]}, "a1", m.group("a"), a, f"{act}(W x + b) with x = {x}, W = {w}, b = {b}")
         if v is not None:
             out.append(v)
     return out
