@@ -263,6 +263,9 @@ def check_arithmetic(items: Sequence[Chain], found: Sequence[FoundModel], tables
         for prev, side in zip(ch.sides, ch.sides[1:]):
             ref = first if prev.decimals is not None else prev  # a rounded step: compare with the exact start
             verdict, why = rounding_verdict(side.value, side.decimals, ref.value)  # type: ignore[arg-type]
+            if verdict == "refuted" and ("%" in side.text) != ("%" in ref.text):  # 512 / 1000 = 51.2%
+                verdict, why = rounding_verdict(side.value, side.decimals, ref.value * 100 if "%" in side.text  # type: ignore[operator]
+                                                else ref.value / 100)  # type: ignore[operator]
             if verdict == "refuted":
                 bad = (ref, side)
                 break

@@ -41,6 +41,9 @@ ACC = re.compile(
     r"|(?<![\d.])(?P<v2>0?\.\d{1,8}|\d{1,3}(?:\.\d{1,8})?(?=\s?%))\s?(?P<pct2>%)?\s?(?:(?!(?:and|or|while|but|whereas|than|vs|the)\b)[A-Za-z]+\s){0,2}?"
     r"(?P<which2>validation|val|test|training|train)?\s?accuracy",
     re.IGNORECASE)
+CHANGE = re.compile(r"\b(?:by|improv\w*|increas\w*|decreas\w*|drop\w*|rose|fell|gain\w*|los[st]|differ\w*|gap|"
+                    r"shr[iu]nk|chang\w*|boost\w*|more|less|higher|lower|difference)\b", re.IGNORECASE)
+CHANGE_AFTER = re.compile(r"\s?(?:percentage points|points|pp\b|p\.p\.|higher|lower|more|less|better|worse)", re.IGNORECASE)
 AFTER_EPOCHS = re.compile(r"\b(?:after|in|at)\s(?:epoch\s(?P<a>\d{1,4})|(?P<b>\d{1,4})\sepochs?)\b", re.IGNORECASE)
 LR_REF = re.compile(r"\b(?:lr|learning[ _]rate|η)\s?(?:=|of|:)?\s?(?P<v>\d{1,3}(?:\.\d{1,8})?(?:e-?\d{1,2})?)(?![\d.])",
                     re.IGNORECASE)
@@ -249,7 +252,7 @@ def _runs(text: str) -> Iterable[tuple[int, int]]:
 
 def _side(text: str) -> tuple[Fraction | None, int | None]:
     """Exact value of one side, and its decimals when it is a plain decimal number."""
-    t = text.strip().rstrip("%").strip()
+    t = text.strip().replace("%", "").strip()  # percentages as written: "57.17% - 50.71% = 6.46%"
     if re.fullmatch(r"-?\d{1,3}(?:,\d{3})+|-?\d+", t):
         return Fraction(_int(t)), None
     if re.fullmatch(r"-?\d+\.\d+", t):
@@ -281,13 +284,18 @@ def chains(paragraphs: Iterable[Paragraph]) -> list[Chain]:
             pieces, pos = [], start
             for piece in run.split("="):
                 lead = len(piece) - len(piece.lstrip())
-                pieces.append((piece.strip(), pos + lead))
+                text, at = piece.strip(), pos + lead
+                while text.startswith("(") and text.count("(") > text.count(")"):  # "(57.17% - 50.71% = 6.46%)"
+                    text, at = text[1:].lstrip(), at + 1
+                while text.endswith(")") and text.count(")") > text.count("("):
+                    text = text[:-1].rstrip()
+                pieces.append((text, at))
                 pos += len(piece) + 1
             if p.text[max(0, start - 3): start].rstrip()[-1:] in ("+", "-", "*", "/", "^", "×", "·"):
                 pieces = pieces[1:]  # "(n + 2p - k)/s + 1 = (28 + 2 - 3)/1 + 1 = 28": the "1" ends a formula
             if len(pieces) < 2 or len(pieces) > MAX_SIDES or any(not t for t, _ in pieces):
                 continue
-            if not any(re.search(r"[\d)]\s*[-+*/×·x^]\s*[\d(]", t) for t, _ in pieces):
+            if not any(re.search(r"[\d)%]\s*[-+*/×·x^]\s*[\d(]", t) for t, _ in pieces):
                 continue  # no operation: "lr = 0.01", not arithmetic
             sides = []
             for t, at in pieces:
@@ -306,6 +314,9 @@ def accuracies(paragraphs: Iterable[Paragraph]) -> list[Accuracy]:
             if len(out) >= MAX_CLAIMS:
                 return out
             raw = m.group("v") or m.group("v2")
+            at = m.start("v") if m.group("v") else m.start("v2")
+            if p.text[max(0, at - 1): at] in ("-", "−") or CHANGE.search(m.group(0)) or CHANGE_AFTER.match(p.text, m.end()):
+                continue  # a change ("improved by 6.46 points", "from -8.9%"), not an accuracy
             pct = bool(m.group("pct") or m.group("pct2"))
             which = (m.group("which") or m.group("which2") or "").lower()
             value = float(raw)
@@ -321,7 +332,6 @@ def accuracies(paragraphs: Iterable[Paragraph]) -> list[Accuracy]:
             ep = AFTER_EPOCHS.search(m.group(0)) or AFTER_EPOCHS.search(tail) or AFTER_EPOCHS.search(
                 p.text[max(0, m.start() - 40): m.start()])
             epoch = int(ep.group("a") or ep.group("b")) if ep else None
-            at = m.start("v") if m.group("v") else m.start("v2")
             out.append(Accuracy(which, value, p.line_at(at), m.group(0).strip(), decimals, epoch, _sentence(p.text, at)))
     return out
 
