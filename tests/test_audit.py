@@ -427,3 +427,15 @@ def test_hand_computations_by_the_families(text, verdict, mistake):
     found = [v for v in run(text + "\n") if v.what in ("dense_forward", "early_stopping", "cross-entropy", "output_size")]
     assert [v.verdict for v in found] == verdict, [(v.verdict, v.evidence) for v in found]
     assert mistake is None or all(mistake in v.evidence for v in found)
+
+
+def test_a_model_that_cannot_be_read_still_ends_the_previous_experiment():
+    first = "```python\nmodel = keras.Sequential([keras.Input((64,)), layers.Dense(10)])\n```\n"
+    functional = ("```python\ninputs = keras.Input((28, 28, 1))\nx = layers.Flatten()(inputs)\noutputs = layers.Dense(10)(x)\n"
+                  "model = keras.Model(inputs, outputs)\n```\nThe model has 7,850 parameters in total.\n")
+    (v,) = by(run(first + functional), "total_params")
+    assert v.verdict == "confirmed"  # the functional model, not the Sequential one before it
+    subclass = ("```python\nclass Net(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+                "        self.fc = nn.Linear(784, 10)\n```\nThe network has 7,850 parameters in total.\n")
+    (v,) = by(run(first + subclass), "total_params")
+    assert v.verdict == "unverifiable"  # not compared with the 650-parameter model above

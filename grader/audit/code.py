@@ -22,7 +22,7 @@ from nnexam.questions.model_analyser.pycode import Evaluator, is_literal
 from nnexam.questions.model_spec import LayerSpec, ModelSpec
 
 FENCE = re.compile(r"^\s*(```|~~~|\\(?:begin|end)\{(?:lstlisting|verbatim|minted|Verbatim)\})")
-MODEL_HINT = re.compile(r"Sequential\s*\(|\.add\s*\(")
+MODEL_HINT = re.compile(r"Sequential\s*\(|\.add\s*\(|\bModel\((?=\s*(?:inputs|\w+\s*,))|\(\s*nn\.Module\s*\)")
 SETUP_HINT = re.compile(r"\.(fit|compile)\s*\(")
 MAX_SNIPPET_LINES = 400
 MAX_CODE_CHARS = 100_000  # one snippet; longer code is not read
@@ -188,7 +188,8 @@ def assignments(lines: tuple[str, ...]) -> dict[str, Any]:
     return out
 
 
-MODEL_START = re.compile(r"^\s*\w+\s*=\s*(?:[A-Za-z_]\w*\.){0,3}Sequential\s*\(")
+MODEL_START = re.compile(r"^\s*\w+\s*=\s*(?:[A-Za-z_]\w*\.){0,3}(?:Sequential|Model)\s*\("
+                         r"|^\s*class\s+\w+\s*\(\s*(?:nn\.Module|(?:keras\.)?Model|Module)\s*\)")
 
 
 def unread_models(lines: tuple[str, ...], found: list[FoundModel]) -> list[FoundModel]:
@@ -200,8 +201,8 @@ def unread_models(lines: tuple[str, ...], found: list[FoundModel]) -> list[Found
     out = []
     for i, line in enumerate(lines, start=1):
         if i not in covered and len(line) < 2000 and MODEL_START.match(line):
-            out.append(FoundModel(Snippet(i, line.strip()), None, f"the code at line {i} is not complete Python (cut by a page "
-                                  "break, or a fragment)"))
+            out.append(FoundModel(Snippet(i, line.strip()), None, f"the model defined at line {i} could not be read (a "
+                                  "fragment, code cut by a page break, or a model class)"))
     return out
 
 
