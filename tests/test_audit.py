@@ -439,3 +439,11 @@ def test_a_model_that_cannot_be_read_still_ends_the_previous_experiment():
                 "        self.fc = nn.Linear(784, 10)\n```\nThe network has 7,850 parameters in total.\n")
     (v,) = by(run(first + subclass), "total_params")
     assert v.verdict == "unverifiable"  # not compared with the 650-parameter model above
+
+
+def test_a_tf1_log_counts_samples_not_steps():
+    log = ("Epoch 1/1\n54000/54000 [==============================] - 10s 185us/sample - loss: 0.2503 - acc: 0.9281"
+           " - val_loss: 0.1102 - val_acc: 0.9675\n")
+    (v,) = by(run("MNIST, validation_split=0.1.\n```python\nmodel.fit(x, y, epochs=1, validation_split=0.1)\n```\n" + log),
+              "steps_per_epoch")
+    assert v.verdict == "confirmed" and "counts samples" in v.evidence

@@ -292,7 +292,6 @@ def check_log(log: Log, setup: Setup, train_size: tuple[int, str] | None) -> lis
     """A log against its own experiment's ``fit`` (batch size, epochs, validation split) and the
     training-set size."""
     out: list[Verdict] = []
-    last = log.epochs[-1]
     steps = next((e.steps for e in reversed(log.epochs) if e.steps), None)
     bs = setup.batch_size or 32
     bs_note = f" (batch size from fit, line {setup.fit_line})" if setup.batch_size else " (Keras' default batch size: fit gives none)"
@@ -311,6 +310,11 @@ def check_log(log: Log, setup: Setup, train_size: tuple[int, str] | None) -> lis
             want = -(-rows // bs)
             split = f" ({rows:,} of {n:,} after validation_split {vs:g})" if vs else ""
             assumed = not source.startswith("line")  # the data set's size, not one the report states
+            if any(e.counts_samples for e in log.epochs) or (steps == rows and bs > 1):
+                out.append(Verdict("steps_per_epoch", where, steps, rows, "confirmed" if steps == rows else "unverifiable",
+                                   f"the counter counts samples, not steps (TF 1.x / Keras < 2.3 on arrays): "
+                                   f"{rows:,} training rows ({n:,} training samples, {source}){split}"))
+                return out + _epochs(log, setup)
             verdict = "confirmed" if want == steps else ("refuted" if setup.fit_line else "unverifiable")
             extra = "" if setup.fit_line or want == steps else "; no fit call before the log gives its batch size"
             if verdict == "refuted" and assumed and (steps - 1) * bs < rows:
@@ -318,6 +322,13 @@ def check_log(log: Log, setup: Setup, train_size: tuple[int, str] | None) -> lis
                 extra = "; fewer rows than the whole training set (a subset, or a validation set held out?)"
             out.append(Verdict("steps_per_epoch", where, steps, want, verdict,
                                f"ceil({rows:,} / {bs}) = {want:,} with {n:,} training samples ({source}){split}; {implied}{extra}"))
+    return out + _epochs(log, setup)
+
+
+def _epochs(log: Log, setup: Setup) -> list[Verdict]:
+    """The log's number of epochs against its fit's."""
+    out = []
+    last = log.epochs[-1]
     if setup.epochs is not None and last.of != setup.epochs:
         out.append(Verdict("epochs", log.where(last), last.of, setup.epochs, "refuted",
                            f"the log runs {last.of} epochs; fit (line {setup.fit_line}) asks for {setup.epochs}"))

@@ -19,6 +19,7 @@ STEPS = re.compile(r"(?<![\d.])(?P<a>\d+)\s*/\s*(?P<b>\d+)(?=\s*(?:\[|━|-|\s|$
 METRIC = re.compile(r"\b(?P<name>(?:val_)?(?:loss|accuracy|acc|sparse_categorical_accuracy|categorical_accuracy|binary_accuracy|mae|mse))"
                     r"\s*:\s*(?P<v>\d+(?:\.\d+)?(?:e[-+]?\d+)?)", re.IGNORECASE)
 MAX_EPOCH_LINES = 12
+PER_SAMPLE = re.compile(r"\d(?:us|µs|ms|s)/sample\b")
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,7 @@ class Epoch:
     steps: int | None
     metrics: dict[str, float] = field(default_factory=dict)
     end: int = 0  # last line of this epoch's text
+    counts_samples: bool = False  # TF 1.x / Keras < 2.3 on arrays: "54000/54000 ... 185us/sample" counts rows
 
 
 @dataclass(frozen=True)
@@ -87,7 +89,8 @@ def find_logs(lines: tuple[str, ...]) -> list[Log]:
         metrics: dict[str, float] = {}
         for mm in METRIC.finditer(body):
             metrics[_canonical(mm.group("name"))] = float(mm.group("v"))
-        ep = Epoch(int(m.group("n")), int(m.group("of")), i + 1, done[-1] if done else None, metrics, end)
+        ep = Epoch(int(m.group("n")), int(m.group("of")), i + 1, done[-1] if done else None, metrics, end,
+                   bool(PER_SAMPLE.search(body)))
         if logs and logs[-1][-1].of == ep.of and ep.n == logs[-1][-1].n + 1:
             logs[-1].append(ep)
         else:
