@@ -1,12 +1,16 @@
 """Auditing free-form reports: find the checkable numbers (model code, ``model.summary()`` tables,
-training logs, stated totals and arithmetic, accuracies) and check each, saying where it is.
+training logs, stated totals and arithmetic, accuracies, hand computations) and check each against
+the experiment it belongs to, saying where it is.
 
     >>> verdicts = audit("report.md", bindings={"num_classes": 10})
 
-Modules, one job each: :mod:`.reader` (Markdown / text / PDF -> lines), :mod:`.code` (model code and
-compile/fit settings), :mod:`.summary` (summary tables), :mod:`.logs` (training logs), :mod:`.prose`
-(stated numbers), :mod:`.rows` (solving a summary row for its layer settings), :mod:`.checks`
-(the checks), :mod:`.training` (``--train``: the report's accuracies through a backend).
+Modules, one job each: :mod:`.reader` (Markdown / text / PDF -> lines), :mod:`.document` (the
+report's structure: headings, code, tables, logs, prose paragraphs; explicit references),
+:mod:`.code` (model code and one compile/fit setup per ``fit``), :mod:`.listed` (layer lists in
+prose), :mod:`.summary` (summary tables), :mod:`.logs` (training logs), :mod:`.prose` (stated
+numbers and arithmetic chains), :mod:`.rows` (solving a summary row for its layer settings),
+:mod:`.checks` (the checks), :mod:`.handcalc` (hand computations through the question families),
+:mod:`.training` (``--train``: each experiment through a backend).
 """
 
 from __future__ import annotations

@@ -2,9 +2,10 @@
 ``nn.Sequential``) and its training setup (``compile``/``fit`` arguments), read through ``ast``,
 never executed.
 
-Code is taken from fenced blocks (```` ``` ````) and, for text without fences (PDF), from the
-lines around ``Sequential(`` / ``.add(`` / ``.fit(`` / ``.compile(``, extended while brackets are
-open. The model goes to the model analyser; ``compile``/``fit`` are read here (literal values and
+Code is taken from fenced blocks (```` ``` ````, LaTeX ``lstlisting``/``verbatim``/``minted``)
+and, for text without fences (PDF, notebook text), from the lines around ``Sequential(`` /
+``.add(`` / ``.fit(`` / ``.compile(``, extended while brackets are open (a page number and running
+header left inside by a PDF page break are dropped). The model goes to the model analyser; ``compile``/``fit`` are read here (literal values and
 names bound to literals at module level).
 """
 
@@ -286,12 +287,6 @@ def setups(found: list[Snippet], known: Mapping[str, Any] | None = None) -> list
     if values and not out:
         out.append(Setup(**{k: v for k, v in values.items() if k not in Setup.FIT_KEYS}))
     return out
-
-
-def setup(found: list[Snippet], known: Mapping[str, Any] | None = None) -> Setup:
-    """The last experiment's settings (``--train`` reproduces one setup)."""
-    found_setups = setups(found, known)
-    return found_setups[-1] if found_setups else Setup()
 
 
 def _optimizer(node: ast.AST | None, names: Mapping[str, Any], out: dict[str, Any]) -> None:
