@@ -5,8 +5,8 @@ never executed.
 Code is taken from fenced blocks (```` ``` ````, LaTeX ``lstlisting``/``verbatim``/``minted``)
 and, for text without fences (PDF, notebook text), from the lines around ``Sequential(`` /
 ``.add(`` / ``.fit(`` / ``.compile(``, extended while brackets are open (a page number and running
-header left inside by a PDF page break are dropped). The model goes to the model analyser; ``compile``/``fit`` are read here (literal values and
-names bound to literals at module level).
+header left inside by a PDF page break are dropped). The model goes to the model analyser;
+``compile``/``fit`` are read here (literal values and names bound to literals at module level).
 """
 
 from __future__ import annotations
