@@ -186,9 +186,10 @@ def check_stated(stated: Sequence[Stated], bind: Binder) -> list[Verdict]:
             out.append(Verdict(what, where, st.value, want, "confirmed", listing))
             continue
         hint = ""
-        for dense_only in (False, True):
-            if spec is not None and st.kind != "non_trainable" and st.value == want - _bias_count(spec, dense_only):
-                hint = f"; mistake forgot-bias: {want:,} less the {_bias_count(spec, dense_only):,} biases is {st.value:,}"
+        for base in ((want, spec.total) if spec is not None and st.kind != "non_trainable" else ()):
+            for dense_only in (False, True):
+                if not hint and st.value == base - _bias_count(spec, dense_only):  # type: ignore[arg-type]
+                    hint = f"; mistake forgot-bias: {base:,} less the {_bias_count(spec, dense_only):,} biases is {st.value:,}"  # type: ignore[arg-type]
         out.append(Verdict(what, where, st.value, want, "refuted", listing + hint))
     return out
 
