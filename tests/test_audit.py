@@ -447,3 +447,11 @@ def test_a_tf1_log_counts_samples_not_steps():
     (v,) = by(run("MNIST, validation_split=0.1.\n```python\nmodel.fit(x, y, epochs=1, validation_split=0.1)\n```\n" + log),
               "steps_per_epoch")
     assert v.verdict == "confirmed" and "counts samples" in v.evidence
+
+
+def test_evaluate_output_after_the_log_is_not_an_epoch():
+    text = NEW_LOG + "313/313 ━━━━━━━━━━━━━━━━━━━━ 1s 2ms/step - accuracy: 0.8655 - loss: 0.3712\n"
+    (log,) = logs.find_logs(reader.from_text(text).lines)
+    assert log.epochs[-1].steps == 1875 and log.epochs[-1].metrics["accuracy"] == 0.8801
+    (v,) = by(run(text + "\nThe final training accuracy is 88.0%.\n"), "accuracy")
+    assert v.verdict == "confirmed"

@@ -68,6 +68,26 @@ def _resumes(lines: tuple[str, ...], start: int, end: int) -> bool:
     return False
 
 
+COUNTER = re.compile(r"^\s*(?P<a>\d+)\s*/\s*(?P<b>\d+)\b")
+
+
+def _after_last_epoch(lines: tuple[str, ...], start: int, end: int) -> int:
+    """Where the last epoch's text ends: ``model.evaluate`` printed right after ``fit``
+    ("313/313 ... - accuracy: 0.9012") starts a progress line of another length once the epoch's
+    own line is complete; it is not part of the epoch."""
+    total = None
+    for j in range(start, end):
+        m = COUNTER.match(lines[j])
+        if m is None:
+            continue
+        a, b = int(m.group("a")), int(m.group("b"))
+        if total is not None and b != total:
+            return j
+        if a == b:
+            total = b
+    return end
+
+
 def find_logs(lines: tuple[str, ...]) -> list[Log]:
     """Each run of consecutive ``Epoch N/M`` blocks is one log."""
     marks = [(i, EPOCH.match(line)) for i, line in enumerate(lines)]
@@ -83,6 +103,7 @@ def find_logs(lines: tuple[str, ...]) -> list[Log]:
             if not lines[j].strip() and not _resumes(lines, j + 1, end):
                 end = j
                 break
+        end = _after_last_epoch(lines, i + 1, end) if k + 1 == len(marks) or marks[k + 1][0] >= end else end
         body = " ".join(lines[i + 1 : end])
         steps = [(int(s.group("a")), int(s.group("b"))) for s in STEPS.finditer(body)]
         done = [a for a, b in steps if a == b]
