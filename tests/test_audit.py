@@ -455,3 +455,19 @@ def test_evaluate_output_after_the_log_is_not_an_epoch():
     assert log.epochs[-1].steps == 1875 and log.epochs[-1].metrics["accuracy"] == 0.8801
     (v,) = by(run(text + "\nThe final training accuracy is 88.0%.\n"), "accuracy")
     assert v.verdict == "confirmed"
+
+
+def test_a_bulleted_list_of_optimizers_is_not_a_model():
+    text = ("```python\nmodel = keras.Sequential([keras.Input((64,)), layers.Dense(10)])\n```\nWe tried:\n"
+            "- SGD(learning_rate=0.1)\n- Adam(learning_rate=0.001)\n\nThe model has 650 parameters in total.\n")
+    vs = run(text)
+    assert not by(vs, "model") and by(vs, "total_params")[0].verdict == "confirmed"
+
+
+def test_a_layer_list_in_prose_is_a_model():
+    text = ("The CNN is: 1. Conv2D(16, 3, activation='relu') 2. MaxPooling2D() 3. Flatten() "
+            "4. Dense(num classes, activation='softmax')\n\nSo the CNN has 27,210 parameters in total.\n")
+    (v,) = by(run(text, bindings={"num_classes": 10, "input_shape": [28, 28, 1]}), "total_params")
+    assert v.verdict == "confirmed"  # 160 + 13 x 13 x 16 x 10 + 10 (Keras: 27,210)
+    (v,) = by(run(text), "total_params")
+    assert v.verdict == "unverifiable"  # num classes is not bound: the list cannot be analysed

@@ -16,12 +16,15 @@ from typing import Any
 
 from nnexam.grader.audit.code import FoundModel, Snippet
 from nnexam.grader.audit.document import Document
+from nnexam.grader.audit.summary import KNOWN_KINDS
 from nnexam.questions.errors import NnexamError
 
 ITEM = re.compile(r"(?:^|(?<=\s))(?:\d{1,2}[.)]|[-*•])\s+(?P<cls>[A-Z][A-Za-z0-9]{1,40})\(")
 SHAPE_TEXT = re.compile(r"\b(\d{1,4})\s*[x×]\s*(\d{1,4})\s*[x×]\s*(\d{1,4})\b")
 DATASET_SHAPES = {"mnist": (28, 28, 1), "fashion-mnist": (28, 28, 1), "cifar10": (32, 32, 3)}
 MAX_ITEMS = 200
+LAYER_NAMES = frozenset(KNOWN_KINDS) | {"Input", "MaxPool2D", "AvgPool2D", "MaxPool1D", "AvgPool1D", "Conv2DTranspose",
+                                        "SeparableConv2D", "DepthwiseConv2D", "ZeroPadding2D", "UpSampling2D", "Rescaling"}
 MAX_ITEM_CHARS = 300
 
 
@@ -62,8 +65,8 @@ def models(doc: Document, bindings: Mapping[str, Any], dataset: str | None) -> l
             groups.append([(line, call)])
     out = []
     for g in groups:
-        if len(g) < 2:
-            continue
+        if len(g) < 2 or not all(re.match(r"[A-Za-z0-9]+", c).group(0) in LAYER_NAMES for _, c in g):  # type: ignore[union-attr]
+            continue  # a list of optimizers, callbacks...: not a model
         source = "model = Sequential([\n" + "".join(f"    {c},\n" for _, c in g) + "])"
         shape = _input_shape(doc, g[0][0], bindings, dataset)
         snip = Snippet(g[0][0], source, g[-1][0] - g[0][0] + 1)
