@@ -471,3 +471,12 @@ def test_a_layer_list_in_prose_is_a_model():
     assert v.verdict == "confirmed"  # 160 + 13 x 13 x 16 x 10 + 10 (Keras: 27,210)
     (v,) = by(run(text), "total_params")
     assert v.verdict == "unverifiable"  # num classes is not bound: the list cannot be analysed
+
+
+@pytest.mark.parametrize("text", [
+    "After a 3x3 conv and a 2x2 max pooling, a 28x28 input gives a 13x13 output.",
+    "For a 28x28 input, a 3x3 conv with stride 1 has a receptive field of 3.",
+    "MNIST with batch size 32 and 5 epochs gives 9,375 steps in total.",
+], ids=["two-layers-one-sentence", "input-size-is-not-a-layer", "total-updates"])
+def test_hand_computations_that_are_not_one_family_instance_are_not_refuted(text):
+    assert all(v.verdict not in ("refuted", "implausible") for v in run(text + "\n"))

@@ -40,7 +40,9 @@ OUT_SIZE = re.compile(r"(?:gives|produces|yields|results in|output (?:size )?(?:
 KERNEL = re.compile(r"\b(?P<k>\d{1,3})\s*[x×]\s*(?P=k)\s+(?:conv\w*|kernel|filter|max[- ]?pool\w*)|\bkernel(?: size)?(?: of)?\s+(?P<k2>\d{1,3})", re.I)
 INPUT = re.compile(r"\b(?P<h>\d{1,5})\s*[x×]\s*(?P<w>\d{1,5})(?:\s*[x×]\s*\d{1,5})?\s+(?:input|image)|\binput(?: size)?(?: of)?\s+(?P<n>\d{1,5})\b", re.I)
 SETTING = re.compile(r"\b(?P<what>padding|stride|dilation)(?:\s+(?:rate|of))?\s*(?:=\s*)?(?P<v>\d{1,3}|'?same'?|'?valid'?)", re.I)
-RF_LAYER = re.compile(r"\b(?:(?P<c>two|three|four|five|six|[2-9])\s)?(?P<k>\d{1,2})\s*[x×]\s*(?P=k)(?:\s+conv\w*)?(?:,?\s+(?:with\s+)?stride\s+(?P<s>\d{1,2}))?"
+RF_LAYER = re.compile(r"\b(?:(?P<c>two|three|four|five|six|[2-9])\s)?(?P<k>\d{1,2})\s*[x×]\s*(?P=k)"
+                      r"(?=\s(?:conv|kernel|filter|layer|max|pool)|,?\s(?:with\s)?(?:stride|dilation))"  # a layer, not "28x28 input"
+                      r"(?:\s+conv\w*)?(?:,?\s+(?:with\s+)?stride\s+(?P<s>\d{1,2}))?"
                       r"(?:,?\s+(?:with\s+)?dilation\s+(?P<d>\d{1,2}))?", re.I)
 RF_CLAIM = re.compile(r"receptive field\s+(?:of\s+|is\s+|=\s*|:\s*)(?:\w+\s+){0,2}?(?P<v>\d{1,5})(?:\s*[x×]\s*\d{1,5})?", re.I)
 DENSE_Z = re.compile(rf"\b(?:z\s*=\s*)?W\s*[*·]?\s*x\s*\+\s*b\s*=\s*(?P<z>{VECTOR})")
@@ -49,6 +51,7 @@ STEPS = re.compile(r"\bbatch(?: size|_size\s?=?)\s?(?:of\s)?(?P<bs>\d{1,6})\b(?:
                    r"\b(?P<n>\d{1,3}(?:,\d{3})+|\d{1,9})\s(?:steps|iterations|batches)\b"
                    r"|\b(?P<n2>\d{1,3}(?:,\d{3})+|\d{1,9})\s(?:steps|iterations|batches)(?:\sper\sepoch)?"
                    r"(?:(?!batch)[^.;]){0,40}?\bbatch(?: size|_size\s?=?)\s?(?:of\s)?(?P<bs2>\d{1,6})\b", re.I)
+TOTAL_STEPS = re.compile(r"\b(?:in total|total|overall|altogether|in all|all epochs|updates)\b", re.I)
 SAMPLES = re.compile(r"(?P<n>\d{1,3}(?:,\d{3})+|\d{3,})\s+(?:training\s+)?(?:images|samples|examples)", re.I)
 EARLY = re.compile(r"patience\s?(?:=|of|:)?\s?(?P<p>\d{1,3})(?P<mid>[^.]{0,40}?)(?P<vals>(?:\d+\.\d+,\s*){2,99}\d+\.\d+)[^.]{0,80}?"
                    r"(?:stops?|stopped|ends?)\s+(?:after|at|in)\s+epoch\s+(?P<e>\d{1,4})", re.I)
@@ -175,6 +178,8 @@ def check(doc: Document, fits: Sequence[Setup], sizes: Sequence[tuple[int, int]]
         out += _dense(p, names) + _conv(p, names) + _early_stopping(p)
         for m in STEPS.finditer(p.text):
             n_group, bs_group = ("n", "bs") if m.group("n") else ("n2", "bs2")
+            if TOTAL_STEPS.search(p.text, m.start(), min(len(p.text), m.end() + 25)):
+                continue  # "9,375 steps in total": updates over all epochs, not per epoch
             line = p.line_at(m.start(n_group))
             s = SAMPLES.search(p.text[max(0, m.start() - 200): m.end()])
             if s:
@@ -257,10 +262,11 @@ def _output_size(p: Paragraph) -> list[Verdict]:
         if "receptive" in s.lower():
             continue
         claim = OUT_SIZE.search(s)
-        kernel = KERNEL.search(s)
+        kernels = list(KERNEL.finditer(s))
         inp = INPUT.search(s)
-        if not (claim and kernel and inp):
-            continue
+        if not (claim and len(kernels) == 1 and inp):
+            continue  # no claim, or several layers in one sentence: not read as one layer
+        kernel = kernels[0]
         k = int(kernel.group("k") or kernel.group("k2"))
         n = int(inp.group("h") or inp.group("n"))
         params: dict[str, Any] = {"input": n, "kernel": k}
