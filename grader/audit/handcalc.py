@@ -53,7 +53,7 @@ STEPS = re.compile(r"\bbatch(?: size|_size\s?=?)\s?(?:of\s)?(?P<bs>\d{1,6})\b(?:
                    r"(?:(?!batch)[^.;]){0,40}?\bbatch(?: size|_size\s?=?)\s?(?:of\s)?(?P<bs2>\d{1,6})\b", re.I)
 TOTAL_STEPS = re.compile(r"\b(?:in total|total|overall|altogether|in all|all epochs|updates)\b", re.I)
 SAMPLES = re.compile(r"(?P<n>\d{1,3}(?:,\d{3})+|\d{3,})\s+(?:training\s+)?(?:images|samples|examples)", re.I)
-EARLY = re.compile(r"patience\s?(?:=|of|:)?\s?(?P<p>\d{1,3})(?P<mid>[^.]{0,40}?)(?P<vals>(?:\d+\.\d+,\s*){2,99}\d+\.\d+)[^.]{0,80}?"
+EARLY = re.compile(r"patience\s?(?:=|of|:)?\s?(?P<p>\d{1,3})(?P<mid>[^.\d]{0,60})(?P<vals>(?:\d+\.\d+,\s*){2,99}\d+\.\d+)[^.]{0,80}?"
                    r"(?:stops?|stopped|ends?)\s+(?:after|at|in)\s+epoch\s+(?P<e>\d{1,4})", re.I)
 
 
