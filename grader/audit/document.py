@@ -31,7 +31,7 @@ LOG_LINE = re.compile(r"(?<!\d)\d{1,7}/\d{1,7}\s?(?:\[[=.>]{0,40}\]?|━)|(?:^|\
                       r"|ETA:\s?\d|(?<!\d)\d{1,5}m?s\s\d{1,5}m?s/step")
 MAX_PARAGRAPH_LINES = 60
 # "the model in part 1", "experiment 2", "model 3": a claim about another part of the report
-REFERENCE = re.compile(r"\b(?P<word>part|task|section|experiment|exercise|question|model|network|run)\s?(?P<n>\d{1,2})\b",
+REFERENCE = re.compile(r"\b(?P<word>part|task|section|experiment|exercise|question|model|network|run|q)\s?(?P<n>\d{1,2})\b",
                        re.IGNORECASE)
 
 
@@ -139,8 +139,8 @@ def _heading(lines: Sequence[str], i: int) -> bool:
         return False
     if NUMBERED_HEADING.match(text) or (text.isupper() and len(text) > 3):
         return True
-    return bool(re.match(r"(?i)(experiment|part|task|exercise|question|run|section|model|results?|conclusions?|discussion|"
-                         r"appendix|hand computations?)\b", text)) and len(text.split()) <= 10
+    return bool(re.match(r"(?i)(experiment|part|task|exercise|question|q\d|run|section|model|results?|conclusions?|discussion|"
+                         r"appendix|hand computations?)\b", text)) and len(text.split()) <= 10 and '"' not in text
 
 
 def read(report: Report) -> Document:
