@@ -480,3 +480,12 @@ def test_a_layer_list_in_prose_is_a_model():
 ], ids=["two-layers-one-sentence", "input-size-is-not-a-layer", "total-updates"])
 def test_hand_computations_that_are_not_one_family_instance_are_not_refuted(text):
     assert all(v.verdict not in ("refuted", "implausible") for v in run(text + "\n"))
+
+
+def test_two_fits_in_one_block_pair_with_their_logs_in_order():
+    block = ("MNIST.\n```python\nmodel.fit(x, y, batch_size=32, epochs=3)\nmodel.fit(x, y, batch_size=64, epochs=3)\n```\n")
+    second = NEW_LOG.replace("1875/1875", "938/938")
+    steps = by(run(block + NEW_LOG + "\n" + second), "steps_per_epoch")
+    assert [(v.claimed, v.verdict) for v in steps] == [(1875, "confirmed"), (938, "confirmed")]
+    steps = by(run(block + second), "steps_per_epoch")  # one log for two fits: which one printed it is unclear
+    assert [v.verdict for v in steps] == ["unverifiable"]  # not refuted with the first fit's batch size

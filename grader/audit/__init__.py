@@ -86,10 +86,8 @@ def audit_report(report: reader.Report, *, bindings: Mapping[str, Any] | None = 
     out += checks.check_layer_counts(prose.layer_counts(doc.paragraphs), bind)
     out += checks.check_arithmetic(prose.chains(doc.paragraphs), found, doc.tables)
     sizes = prose.train_sizes(doc.paragraphs)
-    setups: list[code.Setup] = []
-    for lg in doc.logs:
-        setup = next((s for s in reversed(fits) if s.fit_line is not None and s.fit_line < lg.line), code.Setup())
-        setups.append(setup)
+    setups = _setups_for_logs(doc, fits)
+    for lg, setup in zip(doc.logs, setups):
         stated = [s for s in sizes if s[1] < lg.line]
         train_size = (stated[-1][0], f"line {stated[-1][1]}") if stated else (
             (prose.KNOWN_TRAIN_SIZES[dataset], f"{dataset}'s training set") if dataset in prose.KNOWN_TRAIN_SIZES else None)
@@ -112,6 +110,29 @@ def audit_report(report: reader.Report, *, bindings: Mapping[str, Any] | None = 
         out += training.check(_experiments(doc, fits, setups, accs, model_before, training.Experiment), dataset,
                               backend=backend, seeds=seeds, data_dir=data_dir, show_progress=show_progress)
     out.sort(key=_order)
+    return out
+
+
+def _setups_for_logs(doc: document.Document, fits: list[code.Setup]) -> list[code.Setup]:
+    """Each log's fit: the nearest before it. When one code block holds several fits and the logs
+    after it are as many, they pair in order; when they are not, which fit printed which log is
+    unclear and the log gets no setup (its steps are then only unverifiable, never refuted)."""
+    out = []
+    for lg in doc.logs:
+        before = [f for f in fits if f.fit_line is not None and f.fit_line < lg.line]
+        if not before:
+            out.append(code.Setup())
+            continue
+        snip = next((s for s in doc.snippets if s.line <= before[-1].fit_line < s.line + s.span), None)  # type: ignore[operator]
+        group = [f for f in before if snip is not None and snip.line <= f.fit_line < snip.line + snip.span]  # type: ignore[operator]
+        if len(group) <= 1:
+            out.append(before[-1])
+            continue
+        later = [s.line for s in doc.snippets if snip is not None and s.line > snip.line]
+        stop = min(later) if later else len(doc.lines) + 1
+        logs_after = [x for x in doc.logs if before[-1].fit_line < x.line < stop]  # type: ignore[operator]
+        index = next(i for i, x in enumerate(logs_after) if x is lg)
+        out.append(group[index] if len(logs_after) == len(group) else code.Setup())
     return out
 
 
