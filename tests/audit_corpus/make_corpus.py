@@ -530,6 +530,73 @@ def make_report(idx: int) -> tuple[str, str, dict]:
     return f"{name}.{ext}", "\n".join(doc.lines) + "\n", truth
 
 
+PDF_SOURCE = r"""#set page(width: 18cm, height: 24cm, margin: 1.5cm)
+#set text(size: 10pt)
+= Lab 1: an MLP on MNIST (notebook exported to PDF)
+
+We train on the 60,000 MNIST training images, keeping 10% for validation.
+
+```python
+model = keras.Sequential([
+    keras.Input(shape=(28, 28, 1)),
+    layers.Flatten(),
+    layers.Dense(128, activation="relu"),
+    layers.Dense(10, activation="softmax"),
+])
+model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+history = model.fit(x_train, y_train, batch_size=32, epochs=2, validation_split=0.1)
+```
+
+```
+Epoch 1/2
+1688/1688 ━━━━━━━━━━━━━━━━━━━━ 4s 2ms/step - accuracy: 0.9012 - loss: 0.3478 - val_accuracy: 0.9521 - val_loss: 0.1664
+Epoch 2/2
+1688/1688 ━━━━━━━━━━━━━━━━━━━━ 3s 2ms/step - accuracy: 0.9586 - loss: 0.1391 - val_accuracy: 0.9650 - val_loss: 0.1203
+```
+
+The hidden layer has (784 + 1) x 128 = 100,480 parameters, so the network has 101,632 parameters in total.
+After 2 epochs the validation accuracy is 96.5%.
+
+For one image the true class gets probability 0.9, so its cross-entropy loss is -log(0.9) = 0.046.
+"""
+
+
+def pdf_report() -> None:
+    """h11: a real PDF (typst), read by pdftotext as the audit reads it; truth lines found in that text.
+    Truth by hand: (784 + 1) x 128 = 100,480; the MLP has 100,480 + 1,290 = 101,770 parameters
+    (Keras count_params); 101,632 = 101,770 - 128 - 10 forgets both Dense layers' biases;
+    54,000 / 32 -> 1,688 steps; final val_accuracy 0.9650; -ln 0.9 = 0.105 (0.046 is log base 10)."""
+    import shutil
+    import subprocess
+
+    import typst
+
+    pdf = HERE / "h11_notebook.pdf"
+    src = HERE / "_h11.typ"
+    src.write_text(PDF_SOURCE)
+    try:
+        typst.compile(str(src), output=str(pdf))
+    finally:
+        src.unlink()
+    exe = shutil.which("pdftotext")
+    assert exe, "pdftotext is needed to label the PDF report"
+    text = subprocess.run([exe, "-layout", "-enc", "UTF-8", str(pdf), "-"], capture_output=True, check=True).stdout.decode()
+    lines = text.replace("\f", "").split("\n")
+
+    def line_of(value: str, after: str = "") -> int:
+        tok = re.compile(r"(?<![\d.])" + re.escape(value) + r"(?![\d])")
+        return next(i + 1 for i, ln in enumerate(lines) if tok.search(ln) and after in ln)
+
+    truth = {"format": "pdf", "dataset": "mnist", "bind": None,
+             "planted": [{"line": line_of("101,632"), "value": "101,632", "verdict": "refuted", "mistake": "forgot-bias",
+                          "what": "total_params"},
+                         {"line": line_of("0.046"), "value": "0.046", "verdict": "refuted", "mistake": "log-base-10",
+                          "what": "cross-entropy"}],
+             "correct": [{"line": line_of("100,480"), "value": "100,480", "what": "arithmetic"},
+                         {"line": line_of("96.5%"), "value": "96.5%", "what": "val_accuracy"}]}
+    (HERE / "h11_notebook.truth.yaml").write_text(yaml.safe_dump(truth, sort_keys=False, allow_unicode=True))
+
+
 def main() -> None:
     for old in HERE.glob("r[0-9][0-9]_*"):
         old.unlink()
@@ -537,6 +604,7 @@ def main() -> None:
         name, text, truth = make_report(idx)
         (HERE / name).write_text(text)
         (HERE / (name.rsplit(".", 1)[0] + ".truth.yaml")).write_text(yaml.safe_dump(truth, sort_keys=False, allow_unicode=True))
+    pdf_report()
 
 
 if __name__ == "__main__":
