@@ -57,9 +57,9 @@ def cases() -> list[tuple[Path, dict]]:
 
 
 def measure() -> Figures:
-    from nnexam.grader.audit import audit
-
     import shutil
+
+    from nnexam.grader.audit import audit
 
     fig = Figures()
     for report, truth in cases():
