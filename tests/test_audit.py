@@ -489,3 +489,8 @@ def test_two_fits_in_one_block_pair_with_their_logs_in_order():
     assert [(v.claimed, v.verdict) for v in steps] == [(1875, "confirmed"), (938, "confirmed")]
     steps = by(run(block + second), "steps_per_epoch")  # one log for two fits: which one printed it is unclear
     assert [v.verdict for v in steps] == ["unverifiable"]  # not refuted with the first fit's batch size
+
+
+def test_a_results_table_in_markdown_is_not_read_as_claims():
+    table = "| run | val accuracy |\n|---|---|\n| lr 0.1 | 95.0% |\n| lr 1 | 10.0% |\n"
+    assert not [v for v in run(NEW_LOG + table) if v.what in ("accuracy", "val_accuracy")]

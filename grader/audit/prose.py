@@ -35,7 +35,7 @@ LAYER_REF = re.compile(
     r"(?P<type>conv(?:olutional|olution|2d)?|dense|fully[- ]connected|hidden)|(?P<out>output))\s+layer\b", re.IGNORECASE)
 LAYER_COUNT = re.compile(rf"(?<![x×*])(?<![x×*] )(?P<n>{NUM})\s+(?:trainable\s+)?(?:parameters|params|weights)\b", re.IGNORECASE)
 ACC = re.compile(
-    r"(?:\b(?P<which>validation|val|test|training|train)[\s_-]{0,3})?(?:\b|(?<=_))(?:accuracy|acc)\b[^\d%\n]{0,25}?"
+    r"(?:\b(?P<which>validation|val|test|training|train)[\s_-]{0,3})?(?:\b|(?<=_))(?:accuracy|acc)\b[^\d%\n|]{0,25}?"
     r"(?:\b(?:after|in|at)\s(?:epoch\s)?\d{1,4}(?:\sepochs?)?\b[^\d%\n]{0,12}?)?"
     r"(?<![\d.])(?P<v>\d{1,3}(?:\.\d{1,8})?)(?![\d.]*\s*(?:epoch|\d))\s?(?P<pct>%)?"
     r"|(?<![\d.])(?P<v2>0?\.\d{1,8}|\d{1,3}(?:\.\d{1,8})?(?=\s?%))\s?(?P<pct2>%)?\s?(?:(?!(?:and|or|while|but|whereas|than|vs|the)\b)[A-Za-z]+\s){0,2}?"
