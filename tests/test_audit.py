@@ -494,3 +494,27 @@ def test_two_fits_in_one_block_pair_with_their_logs_in_order():
 def test_a_results_table_in_markdown_is_not_read_as_claims():
     table = "| run | val accuracy |\n|---|---|\n| lr 0.1 | 95.0% |\n| lr 1 | 10.0% |\n"
     assert not [v for v in run(NEW_LOG + table) if v.what in ("accuracy", "val_accuracy")]
+
+
+def test_a_jupyter_notebook_is_read_as_markdown(tmp_path):
+    import json
+
+    from nnexam.grader.audit import audit
+
+    cells = [
+        {"cell_type": "markdown", "source": ["# Lab 1\n", "We use MNIST.\n"]},
+        {"cell_type": "code", "source": KERAS3_CODE.replace("```python\n", "").replace("```\n", ""),
+         "outputs": [{"output_type": "stream", "name": "stdout", "text": KERAS3.splitlines(keepends=True)}]},
+        {"cell_type": "markdown", "source": "In total the model has 8,746 trainable parameters."},
+    ]
+    nb = tmp_path / "lab.ipynb"
+    nb.write_text(json.dumps({"cells": cells, "nbformat": 4, "nbformat_minor": 5, "metadata": {}}))
+    vs = audit(nb)
+    assert {v.verdict for v in vs} == {"confirmed"}, [(v.where, v.evidence) for v in vs if v.verdict != "confirmed"]
+    assert by(vs, "trainable_params") and by(vs, "summary_row")
+    bad = tmp_path / "bad.ipynb"
+    bad.write_text("{not json")
+    from nnexam.questions.errors import InputError
+
+    with pytest.raises(InputError, match="bad.ipynb"):
+        audit(bad)
