@@ -518,3 +518,14 @@ def test_a_jupyter_notebook_is_read_as_markdown(tmp_path):
 
     with pytest.raises(InputError, match="bad.ipynb"):
         audit(bad)
+
+
+@pytest.mark.parametrize("sentence,verdict", [
+    ("The training set has 60,000 images; with validation_split=0.1 and batch size 32 an epoch has 1,688 steps.", "confirmed"),
+    ("The training set has 60,000 images; with batch size 32 an epoch has 1,875 steps.", "confirmed"),
+    ("The training set has 60,000 images; with batch size 32 an epoch has 1,874 steps.", "refuted"),
+    ("We keep 10% of the 60,000 training images for validation: with batch size 32 an epoch has 1,688 steps.", "confirmed"),
+], ids=["split-in-sentence", "no-split", "wrong", "percent-split"])
+def test_steps_in_prose_with_a_validation_split(sentence, verdict):
+    (v,) = by(run(sentence + "\n"), "steps_per_epoch")
+    assert v.verdict == verdict, v.evidence

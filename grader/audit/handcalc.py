@@ -51,6 +51,8 @@ STEPS = re.compile(r"\bbatch(?: size|_size\s?=?)\s?(?:of\s)?(?P<bs>\d{1,6})\b(?:
                    r"\b(?P<n>\d{1,3}(?:,\d{3})+|\d{1,9})\s(?:steps|iterations|batches)\b"
                    r"|\b(?P<n2>\d{1,3}(?:,\d{3})+|\d{1,9})\s(?:steps|iterations|batches)(?:\sper\sepoch)?"
                    r"(?:(?!batch)[^.;]){0,40}?\bbatch(?: size|_size\s?=?)\s?(?:of\s)?(?P<bs2>\d{1,6})\b", re.I)
+SPLIT = re.compile(r"validation_split\s?=\s?(?P<f>0?\.\d{1,4})|(?P<pct>\d{1,2})\s?%\s(?:[\w,]+\s){0,6}?(?:for|as)\s"
+                   r"(?:the\s)?validation", re.I)
 TOTAL_STEPS = re.compile(r"\b(?:in total|total|overall|altogether|in all|all epochs|updates)\b", re.I)
 SAMPLES = re.compile(r"(?P<n>\d{1,3}(?:,\d{3})+|\d{3,})\s+(?:training\s+)?(?:images|samples|examples)", re.I)
 EARLY = re.compile(r"patience\s?(?:=|of|:)?\s?(?P<p>\d{1,3})(?P<mid>[^.\d]{0,60})(?P<vals>(?:\d+\.\d+,\s*){2,99}\d+\.\d+)[^.]{0,80}?"
@@ -181,24 +183,28 @@ def check(doc: Document, fits: Sequence[Setup], sizes: Sequence[tuple[int, int]]
             if TOTAL_STEPS.search(p.text, m.start(), min(len(p.text), m.end() + 25)):
                 continue  # "9,375 steps in total": updates over all epochs, not per epoch
             line = p.line_at(m.start(n_group))
-            s = SAMPLES.search(p.text[max(0, m.start() - 200): m.end()])
-            if s:
-                samples = int(s.group("n").replace(",", ""))
-            else:
-                setup = next((f for f in reversed(fits) if f.fit_line is not None and f.fit_line < line), None)
-                stated = [n for n, at in sizes if at < line]
-                base = stated[-1] if stated else KNOWN_TRAIN_SIZES.get(dataset or "")
-                if base is None:
-                    continue
-                vs = setup.validation_split if setup is not None and setup.validation_split else 0.0
-                samples = math.floor(base * (1 - vs)) if vs else base
+            window = p.text[max(0, m.start() - 200): m.end()]
+            setup = next((f for f in reversed(fits) if f.fit_line is not None and f.fit_line < line), None)
+            s = SAMPLES.search(window)
+            stated = [n for n, at in sizes if at < line]
+            base = int(s.group("n").replace(",", "")) if s else (stated[-1] if stated else KNOWN_TRAIN_SIZES.get(dataset or ""))
+            if base is None:
+                continue
+            splits = [setup.validation_split] if setup is not None and setup.validation_split else []
+            said = SPLIT.search(window)
+            if said:
+                splits.append(float(said.group("f")) if said.group("f") else int(said.group("pct")) / 100)
+            # the rows an epoch sees: the stated number itself, or what a validation split mentioned leaves
+            candidates = ([base] if s or not splits else []) + [math.floor(base * (1 - f)) for f in splits if 0 < f < 1]
             claimed = m.group(n_group).replace(",", "")
             bs = int(m.group(bs_group))
-            v = _verdict("steps_per_epoch", f"line {line}: \"{m.group(0)[:80]}\"", "training-steps",
-                         {"samples": samples, "batch_size": bs}, "steps_per_epoch", claimed, int(claimed),
-                         f"ceil({samples:,} / {bs})")
-            if v is not None:
-                out.append(v)
+            found = [_verdict("steps_per_epoch", f"line {line}: \"{m.group(0)[:80]}\"", "training-steps",
+                              {"samples": n, "batch_size": bs}, "steps_per_epoch", claimed, int(claimed), f"ceil({n:,} / {bs})")
+                     for n in dict.fromkeys(candidates)]
+            found = [v for v in found if v is not None]
+            good = [v for v in found if v.verdict != "refuted"]
+            if good or found:
+                out.append(good[0] if good else found[0])
     return out
 
 
