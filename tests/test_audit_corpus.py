@@ -56,6 +56,21 @@ def cases() -> list[tuple[Path, dict]]:
     return out
 
 
+def relocate(report: Path, truth: dict) -> dict:
+    """A PDF's truth lines found again in this machine's pdftotext text (another poppler may lay
+    the page out differently): each value's line, as make_corpus.py found it."""
+    import shutil
+    import subprocess
+
+    text = subprocess.run([shutil.which("pdftotext") or "pdftotext", "-layout", "-enc", "UTF-8", str(report), "-"],
+                          capture_output=True, check=True).stdout.decode()
+    lines = text.replace("\f", "").split("\n")
+    for entry in (truth.get("planted") or []) + (truth.get("correct") or []):
+        tok = re.compile(r"(?<![\d.])" + re.escape(str(entry["value"])) + r"(?![\d])")
+        entry["line"] = next(i + 1 for i, ln in enumerate(lines) if tok.search(ln))
+    return truth
+
+
 def measure() -> Figures:
     import shutil
 
@@ -63,8 +78,10 @@ def measure() -> Figures:
 
     fig = Figures()
     for report, truth in cases():
-        if report.suffix == ".pdf" and shutil.which("pdftotext") is None:
-            continue  # the PDF report needs poppler's pdftotext, as `nnexam audit` does
+        if report.suffix == ".pdf":
+            if shutil.which("pdftotext") is None:
+                continue  # the PDF report needs poppler's pdftotext, as `nnexam audit` does
+            truth = relocate(report, truth)
         fig.reports += 1
         verdicts = audit(report, bindings=truth.get("bind") or {})
         planted = truth.get("planted") or []
