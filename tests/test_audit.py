@@ -529,3 +529,13 @@ def test_a_jupyter_notebook_is_read_as_markdown(tmp_path):
 def test_steps_in_prose_with_a_validation_split(sentence, verdict):
     (v,) = by(run(sentence + "\n"), "steps_per_epoch")
     assert v.verdict == verdict, v.evidence
+
+
+def test_a_table_of_another_model_with_as_many_layers_is_not_compared():
+    other = KERAS3_CODE.replace("layers.Conv2D(16, 3, padding=\"same\")", "layers.Conv2D(8, 5)").replace(
+        "layers.Dense(32", "layers.Dense(64")
+    vs = run(other + KERAS3)
+    assert not [v for v in vs if v.verdict in ("refuted", "implausible")], [(v.where, v.evidence) for v in vs if v.verdict == "refuted"]
+    assert by(vs, "summary_layers")[0].verdict == "unverifiable"
+    one_typo = run(KERAS3_CODE + KERAS3.replace("8,224", "8,200"))
+    assert [v.verdict for v in by(one_typo, "summary_row")].count("refuted") == 1  # one row off: still refuted

@@ -63,6 +63,15 @@ def check_table(table: Table, bound: FoundModel | None, input_shape: tuple[int, 
     compared with it (it may show another model): unverifiable, never refuted."""
     out: list[Verdict] = []
     fm = bound if bound is not None and bound.spec is not None and match_model(table, [bound]) is bound else None
+    rows_only = [r for r in table.rows if r.kind != "InputLayer"]
+    if fm is not None and fm.spec is not None:
+        differ = sum(r.params != lay.params or tuple(r.shape) != tuple(lay.output_shape) or r.kind != lay.kind
+                     for r, lay in zip(rows_only, _layers(fm.spec)))
+        if differ > max(1, len(rows_only) // 2):  # most rows differ: another model with as many layers
+            out.append(Verdict("summary_layers", table.where(), len(rows_only), len(rows_only), "unverifiable",
+                               f"{differ} of {len(rows_only)} rows differ from the model before it ({fm.where()}): not "
+                               "compared (the table may show another model); its rows are checked one from the other"))
+            fm, bound = None, None
     code_layers = _layers(fm.spec) if fm and fm.spec else None
     prev: tuple[int | None, ...] | None = None
     if code_layers:
