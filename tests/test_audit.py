@@ -539,3 +539,11 @@ def test_a_table_of_another_model_with_as_many_layers_is_not_compared():
     assert by(vs, "summary_layers")[0].verdict == "unverifiable"
     one_typo = run(KERAS3_CODE + KERAS3.replace("8,224", "8,200"))
     assert [v.verdict for v in by(one_typo, "summary_row")].count("refuted") == 1  # one row off: still refuted
+
+
+def test_latex_numbers_are_read():
+    text = ("```python\nnet = nn.Sequential(nn.Linear(784, 128), nn.ReLU(), nn.Linear(128, 10))\n```\n"
+            "The network has \\num{101770} parameters in total and $(784 + 1) \\times 128 = 100{,}480$ of them are in the "
+            "first layer.\n")
+    vs = run(text)
+    assert by(vs, "total_params")[0].verdict == "confirmed" and by(vs, "arithmetic")[0].verdict == "confirmed"

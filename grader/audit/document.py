@@ -120,6 +120,7 @@ def normalise_prose(line: str) -> str:
     """LaTeX and typography to plain arithmetic: ``$3 \\times 3$`` -> ``3 * 3``, bmatrix -> ``[[..], [..]]``."""
     if "\\" in line or "$" in line or "−" in line:
         line = BMATRIX.sub(_bmatrix, line)
+        line = re.sub(r"\\(?:num|SI|si|qty)\{([^{}]{1,40})\}(?:\{([^{}]{0,20})\})?", r"\1 \2", line)  # siunitx
         for pattern, repl in TEX_SUBS:
             line = pattern.sub(repl, line)
         line = re.sub(r"  +", " ", line)
