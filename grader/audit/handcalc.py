@@ -128,13 +128,21 @@ def _verdict(what: str, where: str, type_id: str, params: dict[str, Any], part: 
     shown = _round(expected)
     if verdict != "refuted":
         return Verdict(what, where, claimed, shown, verdict, f"{type_id}: {show} = {shown}" + (f"; {why}" if why else ""))
-    named = [m for m, wrong in fam.mistake_answers(p) if part in wrong and _compare(claimed_text, claimed, wrong[part])[0] != "refuted"]
+    named = [m for m, wrong in fam.mistake_answers(p) if part in wrong and _gives(claimed_text, claimed, wrong[part])]
     if named:
         ids = " or ".join(m.id for m in named)
         return Verdict(what, where, claimed, shown, "refuted",
                        f"{type_id}: {show} = {shown}; the report's value is what mistake {ids} gives: "
                        + " / ".join(m.message for m in named))
     return Verdict(what, where, claimed, shown, "refuted", f"{type_id}: {show} = {shown}")
+
+
+def _gives(claimed_text: str, claimed: Any, wrong: Any) -> bool:
+    """Does a mistake's answer round to the report's value?"""
+    try:
+        return _compare(claimed_text, claimed, wrong)[0] != "refuted"
+    except (ArithmeticError, ValueError, TypeError):
+        return False
 
 
 def _round(x: Any) -> Any:
