@@ -547,3 +547,17 @@ def test_latex_numbers_are_read():
             "first layer.\n")
     vs = run(text)
     assert by(vs, "total_params")[0].verdict == "confirmed" and by(vs, "arithmetic")[0].verdict == "confirmed"
+
+
+def test_a_page_break_inside_a_table_keeps_one_table():
+    lines = KERAS3.splitlines()
+    cut = next(i for i, ln in enumerate(lines) if "flatten_1" in ln) - 1
+    broken = "\n".join(lines[:cut] + ["", "                     3", "Lab report, group 4"] + lines[cut:]) + "\n"
+    (table,) = summary.find_tables(reader.from_text(broken).lines)
+    assert len(table.rows) == 6 and table.total == 8778
+
+
+def test_a_sentence_after_a_log_is_not_log_text():
+    text = NEW_LOG + "\nTraining accuracy: 95.0% (epoch 3).\n"
+    (v,) = by(run(text), "accuracy")
+    assert v.verdict == "refuted" and v.where.startswith("line 8")

@@ -61,8 +61,8 @@ def _resumes(lines: tuple[str, ...], start: int, end: int) -> bool:
     """Does the epoch's text go on after a blank line (a page break: page number, running header)?"""
     for k in range(start, min(end, start + 4)):
         text = lines[k].strip()
-        if STEPS.search(text) and ("/step" in text or "[" in text or "━" in text) or METRIC.search(text):
-            return True
+        if STEPS.search(text) and ("/step" in text or "[" in text or "━" in text) or (METRIC.search(text) and " - " in text):
+            return True  # log text; a sentence such as "Training accuracy: 16.8% (epoch 5)." is not
         if text.endswith((".", ":")) or EPOCH.match(text):
             return False
     return False

@@ -92,6 +92,21 @@ def _logical(lines: tuple[str, ...]) -> list[tuple[int, str]]:
     return out
 
 
+FURNITURE = re.compile(r"^[\s│┃|├┼┤─━┡┩╇┏┓┗┛┳┻└┘┴┬+=_-]*$|^\s*\d{1,4}\s*$")
+MAX_PAGE_BREAK = 12
+
+
+def _furniture(lines: tuple[str, ...], after: int, before: int) -> bool:
+    """Only rules, blank lines, a page number and a short running header between two rows: a page
+    break inside one table (PDF), not two tables."""
+    between = lines[after: before - 1]
+    if len(between) > MAX_PAGE_BREAK:
+        return False
+    headers = [ln for ln in between if not FURNITURE.match(ln)]
+    return len(headers) <= 1 and all(len(h.strip()) <= 60 and not h.rstrip().endswith((".", ":")) and not ROW.match(h)
+                                      for h in headers)
+
+
 def find_tables(lines: tuple[str, ...]) -> list[Table]:
     """Every summary table in the report, with its footer when it has one."""
     tables: list[dict] = []
@@ -110,7 +125,8 @@ def find_tables(lines: tuple[str, ...]) -> list[Table]:
                 kind = kind + tail.group("tail") if tail else kind
             shape = _shape(m.group("shape"))
             row = Row(m.group("name"), resolve_kind(kind, len(shape)), shape, int(m.group("params").replace(",", "")), line_no)
-            if current is None or line_no - last_row_line > MAX_GAP or current.get("closed"):
+            if current is None or current.get("closed") or (
+                    line_no - last_row_line > MAX_GAP and not _furniture(lines, last_row_line, line_no)):
                 current = {"line": line_no, "rows": [], "footer": {}, "sizes": [], "footer_lines": []}
                 tables.append(current)
             current["rows"].append(row)

@@ -262,24 +262,34 @@ def hand_computations(rng: random.Random, tex: bool, wrong: set[str]) -> list[tu
     # early stopping (Keras: stop when patience epochs pass without improvement)
     vl = rng.choice([(0.52, 0.44, 0.41, 0.42, 0.43, 0.40, 0.45, 0.46, 0.47), (0.61, 0.50, 0.47, 0.49, 0.48, 0.50, 0.46, 0.47)])
     patience = rng.choice([2, 3])
-    best, wait, stop = math.inf, 0, len(vl)
-    for e, v in enumerate(vl, start=1):
-        if v < best:
-            best, wait = v, 0
-        else:
-            wait += 1
-            if wait >= patience:
-                stop = e
-                break
+
+    def epochs_run(wait_for: int) -> int:
+        best, wait = math.inf, 0
+        for e, v in enumerate(vl, start=1):
+            if v < best:
+                best, wait = v, 0
+            else:
+                wait += 1
+                if wait >= wait_for:
+                    return e
+        return len(vl)
+
+    stop = epochs_run(patience)
     shown_stop, mistake = stop, None
-    if "es" in wrong and stop < len(vl):
-        shown_stop, mistake = stop + 1, "patience-plus-one"
+    if "es" in wrong and epochs_run(patience + 1) != stop:  # waiting one epoch more than the patience
+        shown_stop, mistake = epochs_run(patience + 1), "patience-plus-one"
     out.append((f"With EarlyStopping(monitor='val_loss', patience={patience}) and the validation losses "
                 f"{', '.join(str(v) for v in vl)}, training stops after epoch {shown_stop}.",
                 {"value": str(shown_stop), "verdict": "refuted" if mistake else "correct", "mistake": mistake,
                  "what": "early-stopping"}))
     return out
 
+
+ACC_PHRASES = ["With this setting the model reaches {v}% training accuracy after {ep} epochs.",
+               "After {ep} epochs the training accuracy is {v}%.",
+               "Training accuracy: {v}% (epoch {ep}).",
+               "We reach {v}% training accuracy in epoch {ep}, which is"
+               " what we expected for this learning rate."]
 
 # ---- one report ----
 
@@ -453,10 +463,14 @@ def make_report(idx: int) -> tuple[str, str, dict]:
         if "total" in wrong and mi == len(keys) - 1:
             units = sum(lay["shape"][-1] for lay in info if lay["type"] == "Dense")
             claimed = total - units
-            doc.para(f"So the network has {claimed:,} trainable parameters in total.",
+            doc.para(rng.choice(["So the network has {n} trainable parameters in total.",
+                                 "Total number of trainable parameters: {n}.",
+                                 "This gives {n} trainable parameters in total."]).format(n=f"{claimed:,}"),
                      {"value": f"{claimed:,}", "verdict": "refuted", "mistake": "forgot-bias", "what": "trainable_params"})
         else:
-            doc.para(f"In total the model has {trainable:,} trainable parameters.",
+            doc.para(rng.choice(["In total the model has {n} trainable parameters.",
+                                 "Total number of trainable parameters: {n}.",
+                                 "This gives {n} trainable parameters in total."]).format(n=f"{trainable:,}"),
                      {"value": f"{trainable:,}", "verdict": "correct", "what": "trainable_params"})
 
         # experiments on this model
@@ -481,13 +495,14 @@ def make_report(idx: int) -> tuple[str, str, dict]:
             ep = rng.randint(2, epochs)
             if "acc" in wrong and exp_no == 2:
                 bogus = round(max(m["accuracy"] for m in series) + 0.05, 3)
-                doc.para(f"With this setting the model reaches {bogus * 100:.1f}% training accuracy after {ep} epochs.",
+                doc.para(rng.choice(ACC_PHRASES).format(v=f"{bogus * 100:.1f}", ep=ep),
                          {"value": f"{bogus * 100:.1f}%", "verdict": "refuted", "what": "accuracy"})
             else:
                 v = series[ep - 1]["accuracy"]
-                doc.para(f"With this setting the model reaches {v * 100:.1f}% training accuracy after {ep} epochs.",
+                doc.para(rng.choice(ACC_PHRASES).format(v=f"{v * 100:.1f}", ep=ep),
                          {"value": f"{v * 100:.1f}%", "verdict": "correct", "what": "accuracy"})
-            doc.para(f"The final validation accuracy is {final['val_accuracy']:.4f}.",
+            doc.para(rng.choice(["The final validation accuracy is {x}.", "Final val accuracy: {x}.",
+                                 "The validation accuracy ends at {x}."]).format(x=f"{final['val_accuracy']:.4f}"),
                      {"value": f"{final['val_accuracy']:.4f}", "verdict": "correct", "what": "val_accuracy"})
             if exp_no == 1:
                 if "steps" in wrong:
