@@ -107,7 +107,7 @@ class Document:
 
 TEX_SUBS = ((re.compile(r"\\(?:times|cdot)\b"), "*"), (re.compile(r"\\[,;!]|\\(?:left|right)\b"), ""),
             (re.compile(r"\{,\}"), ","), (re.compile(r"\\sigma\b"), "σ"), (re.compile(r"\\ln\b"), "ln"),
-            (re.compile(r"\\log\b"), "log"), (re.compile(r"\\%"), "%"), (re.compile(r"[$]"), " "), (re.compile(r"−"), "-"))
+            (re.compile(r"\\log\b"), "log"), (re.compile(r"\\approx\b"), "="), (re.compile(r"\\%"), "%"), (re.compile(r"[$]"), " "), (re.compile(r"−"), "-"))
 BMATRIX = re.compile(r"\\begin\{[bp]matrix\}(?P<body>[^{}]{0,2000}?)\\end\{[bp]matrix\}")
 
 
@@ -118,6 +118,8 @@ def _bmatrix(m: re.Match[str]) -> str:
 
 def normalise_prose(line: str) -> str:
     """LaTeX and typography to plain arithmetic: ``$3 \\times 3$`` -> ``3 * 3``, bmatrix -> ``[[..], [..]]``."""
+    if "≈" in line:
+        line = line.replace("≈", "=")  # "-ln(0.7) ≈ 0.357": rounding is judged as for "="
     if "\\" in line or "$" in line or "−" in line:
         line = BMATRIX.sub(_bmatrix, line)
         line = re.sub(r"\\(?:num|SI|si|qty)\{([^{}]{1,40})\}(?:\{([^{}]{0,20})\})?", r"\1 \2", line)  # siunitx

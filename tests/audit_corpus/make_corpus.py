@@ -223,7 +223,7 @@ def hand_computations(rng: random.Random, tex: bool, wrong: set[str]) -> list[tu
     def vec(v):
         return "[" + ", ".join(f"{float(t):g}" for t in v) + "]"
     out.append((f"Dense layer by hand: x = {vec(xv)}, W = [{', '.join(vec(r_) for r_ in w)}], b = {vec(b)}.", None))
-    out.append((f"Then z = Wx + b = {vec(shown_z)}.",
+    out.append((rng.choice(["Then z = Wx + b = {z}.", "So z = W·x + b = {z}.", "We get Wx + b = {z}."]).format(z=vec(shown_z)),
                 {"value": vec(shown_z), "verdict": "refuted" if shown_z != z else "correct",
                  "mistake": "forgot-bias" if shown_z != z else None, "what": "dense-forward"}))
 
@@ -234,7 +234,7 @@ def hand_computations(rng: random.Random, tex: bool, wrong: set[str]) -> list[tu
     if "sigmoid" in wrong:
         val, mistake = 1 / (1 + math.exp(zz)), "sigmoid-sign"
     sig_text = f"{val:.3f}"
-    out.append((f"The sigmoid of the output logit is σ({zz}) = {sig_text}.",
+    out.append((f"The sigmoid of the output logit is σ({zz}) {rng.choice(['=', '≈'])} {sig_text}.",
                 {"value": sig_text, "verdict": "refuted" if mistake else "correct", "mistake": mistake, "what": "sigmoid"}))
 
     # softmax
@@ -256,7 +256,7 @@ def hand_computations(rng: random.Random, tex: bool, wrong: set[str]) -> list[tu
     if "ce" in wrong:
         val, mistake, word = -math.log10(pvec[true_c]), "log-base-10", "log"
     out.append((f"For one image of class 1 (one-hot y = [0, 1, 0]) the model predicts ŷ = [{', '.join(str(v) for v in pvec)}], "
-                f"so the cross-entropy loss is -{word}({pvec[true_c]}) = {val:.3f}.",
+                f"so the cross-entropy loss is -{word}({pvec[true_c]}) {rng.choice(['=', '≈'])} {val:.3f}.",
                 {"value": f"{val:.3f}", "verdict": "refuted" if mistake else "correct", "mistake": mistake, "what": "cross-entropy"}))
 
     # early stopping (Keras: stop when patience epochs pass without improvement)
@@ -285,6 +285,8 @@ def hand_computations(rng: random.Random, tex: bool, wrong: set[str]) -> list[tu
     return out
 
 
+STEP_PHRASES = ["With batch size {bs} one epoch has {n} steps.", "That is {n} iterations per epoch with a batch size of {bs}.",
+                "Using batch_size={bs} gives {n} batches per epoch."]
 ACC_PHRASES = ["With this setting the model reaches {v}% training accuracy after {ep} epochs.",
                "After {ep} epochs the training accuracy is {v}%.",
                "Training accuracy: {v}% (epoch {ep}).",
@@ -507,11 +509,11 @@ def make_report(idx: int) -> tuple[str, str, dict]:
             if exp_no == 1:
                 if "steps" in wrong:
                     shown = fit_rows // bs if fit_rows % bs else fit_rows // bs - 1
-                    doc.para(f"With batch size {bs} one epoch has {shown:,} steps.",
+                    doc.para(rng.choice(STEP_PHRASES).format(bs=bs, n=f"{shown:,}"),
                              {"value": f"{shown:,}", "verdict": "refuted",
                               "mistake": "floor-steps" if fit_rows % bs else None, "what": "steps_per_epoch"})
                 else:
-                    doc.para(f"With batch size {bs} one epoch has {steps:,} steps.",
+                    doc.para(rng.choice(STEP_PHRASES).format(bs=bs, n=f"{steps:,}"),
                              {"value": f"{steps:,}", "verdict": "correct", "what": "steps_per_epoch"})
             finals.append((name if mi == 0 else f"model {mi + 1}", series[-1]["val_accuracy"]))
     doc.heading("Hand computations")
