@@ -1,5 +1,5 @@
 """Audit time of a 20-page report (text), without --train: five corpus reports end to end
-(about 1,300 lines: Markdown, notebook text, PDF text, LaTeX, plain text), each experiment with its code,
+(about 1,200 lines: Markdown, notebook text, PDF text, LaTeX, plain text), each experiment with its code,
 summary table, log, prose claims and hand computations. Prints the median wall and CPU time.
 
     .venv/bin/python benchmarks/bench_audit.py --runs 7
