@@ -2,10 +2,11 @@
 ``nn.Sequential``) and its training setup (``compile``/``fit`` arguments), read through ``ast``,
 never executed.
 
-Code is taken from fenced blocks (```` ``` ````) and, for text without fences (PDF), from the
-lines around ``Sequential(`` / ``.add(`` / ``.fit(`` / ``.compile(``, extended while brackets are
-open. The model goes to the model analyser; ``compile``/``fit`` are read here (literal values and
-names bound to literals at module level).
+Code is taken from fenced blocks (```` ``` ````, LaTeX ``lstlisting``/``verbatim``/``minted``)
+and, for text without fences (PDF, notebook text), from the lines around ``Sequential(`` /
+``.add(`` / ``.fit(`` / ``.compile(``, extended while brackets are open (a page number and running
+header left inside by a PDF page break are dropped). The model goes to the model analyser;
+``compile``/``fit`` are read here (literal values and names bound to literals at module level).
 """
 
 from __future__ import annotations
@@ -21,16 +22,23 @@ from nnexam.questions.errors import NnexamError
 from nnexam.questions.model_analyser.pycode import Evaluator, is_literal
 from nnexam.questions.model_spec import LayerSpec, ModelSpec
 
-FENCE = re.compile(r"^\s*(```|~~~)")
-MODEL_HINT = re.compile(r"Sequential\s*\(|\.add\s*\(")
+FENCE = re.compile(r"^\s*(```|~~~|\\(?:begin|end)\{(?:lstlisting|verbatim|minted|Verbatim)\})")
+MODEL_HINT = re.compile(r"Sequential\s*\(|\.add\s*\(|\bModel\((?=\s*(?:inputs|\w+\s*,))|\(\s*nn\.Module\s*\)")
 SETUP_HINT = re.compile(r"\.(fit|compile)\s*\(")
 MAX_SNIPPET_LINES = 400
+MAX_CODE_CHARS = 100_000  # one snippet; longer code is not read
+NOT_CODE = re.compile(r"^\s*(?:\d{1,4}|Page \d+.*|In \[\d*\]:?|Out\[\d*\]:?)\s*$|^\f")
 
 
 @dataclass(frozen=True)
 class Snippet:
     line: int  # first line in the report (1-based)
     text: str
+    span: int = 0  # report lines it covers (0: as many as its text has)
+
+    def __post_init__(self) -> None:
+        if not self.span:
+            object.__setattr__(self, "span", self.text.count("\n") + 1)
 
 
 @dataclass(frozen=True)
@@ -64,18 +72,42 @@ class Setup:
     fit_line: int | None = None
     compile_line: int | None = None
 
+    FIT_KEYS = ("batch_size", "epochs", "validation_split", "fit_line")
+
 
 def _balance(text: str) -> int:
     return sum(text.count(c) for c in "([{") - sum(text.count(c) for c in ")]}")
 
 
+def parse(text: str) -> ast.Module | None:
+    """``ast.parse`` for report code, bounded: None for code that is not Python, too long, or
+    nested too deeply for the parser (hostile input must not crash the audit)."""
+    if len(text) > MAX_CODE_CHARS:
+        return None
+    try:
+        return ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+
+
 def _parses(text: str) -> str | None:
     body = textwrap.dedent(text)
-    try:
-        ast.parse(body)
-    except SyntaxError:
-        return None
-    return body
+    return body if parse(body) is not None else None
+
+
+def fenced_regions(lines: tuple[str, ...]) -> list[tuple[int, int]]:
+    """(first, last) 1-based lines of each fenced block, fences included."""
+    out, i = [], 0
+    while i < len(lines):
+        if FENCE.match(lines[i]):
+            j = i + 1
+            while j < len(lines) and not FENCE.match(lines[j]) and j - i < MAX_SNIPPET_LINES:
+                j += 1
+            out.append((i + 1, min(j, len(lines) - 1) + 1))
+            i = j + 1
+            continue
+        i += 1
+    return out
 
 
 def snippets(lines: tuple[str, ...]) -> list[Snippet]:
@@ -108,15 +140,31 @@ def snippets(lines: tuple[str, ...]) -> list[Snippet]:
             j += 1
             if depth <= 0 and not (j < len(lines) and re.match(r"\s*(model|net)\w*\.add\s*\(", lines[j])):
                 break
-        chunk = list(lines[start:j])
+        chunk = _without_page_breaks(lines[start:j])
+        if sum(len(ln) for ln in chunk) > MAX_CODE_CHARS:
+            chunk = []  # not a model a student wrote; nothing to read
         while chunk:
             body = _parses("\n".join(chunk))
             if body is not None:
-                out.append(Snippet(start + 1, body))
+                out.append(Snippet(start + 1, body, j - start))
                 break
             chunk.pop()
         covered.update(range(start, j))
         i = max(j, i + 1)
+    return out
+
+
+def _without_page_breaks(lines: tuple[str, ...]) -> list[str]:
+    """Unfenced code as PDF extraction leaves it, less the page number and running header that a
+    page break puts inside an open bracket (unindented there, unlike the code around them)."""
+    out, depth = [], 0
+    for ln in lines:
+        if NOT_CODE.match(ln) or (depth > 0 and ln.strip() and not ln[:1].isspace() and ln.strip()[0] not in ")]}"):
+            continue
+        if not ln.strip() and depth > 0:
+            continue
+        out.append(ln)
+        depth += _balance(ln)
     return out
 
 
@@ -128,12 +176,12 @@ def assignments(lines: tuple[str, ...]) -> dict[str, Any]:
     unfenced code loses its context, so these fill names the model and ``fit`` use."""
     out: dict[str, Any] = {}
     for line in lines:
-        if not ASSIGN.match(line):
+        if not ASSIGN.match(line) or len(line) > 2000:
             continue
-        try:
-            stmt = ast.parse(line.strip()).body
-        except SyntaxError:
+        tree = parse(line.strip())
+        if tree is None:
             continue
+        stmt = tree.body
         if len(stmt) == 1 and isinstance(stmt[0], ast.Assign) and isinstance(stmt[0].targets[0], ast.Name):
             v = _literal(stmt[0].value, out)
             if isinstance(v, int | float | str | tuple) and not isinstance(v, bool):
@@ -141,8 +189,30 @@ def assignments(lines: tuple[str, ...]) -> dict[str, Any]:
     return out
 
 
-def models(found: list[Snippet], bindings: Mapping[str, Any]) -> list[FoundModel]:
-    """Each snippet that defines a model, analysed (or the analyser's message when it cannot be)."""
+MODEL_START = re.compile(r"^\s*\w+\s*=\s*(?:[A-Za-z_]\w*\.){0,3}(?:Sequential|Model)\s*\("
+                         r"|^\s*class\s+\w+\s*\(\s*(?:nn\.Module|(?:keras\.)?Model|Module)\s*\)")
+
+
+def unread_models(lines: tuple[str, ...], found: list[FoundModel]) -> list[FoundModel]:
+    """Model definitions (``model = Sequential(``) that no snippet could read: they still start
+    an experiment, so that what follows is not bound to the model before them."""
+    covered = set()
+    for f in found:
+        covered.update(range(f.snippet.line - 1, f.snippet.line + f.snippet.span + 1))
+    out = []
+    for i, line in enumerate(lines, start=1):
+        if i not in covered and len(line) < 2000 and MODEL_START.match(line):
+            out.append(FoundModel(Snippet(i, line.strip()), None, f"the model defined at line {i} could not be read (a "
+                                  "fragment, code cut by a page break, or a model class)"))
+    return out
+
+
+def models(found: list[Snippet], bindings: Mapping[str, Any], torch_shape: tuple[int, ...] | None = None) -> list[FoundModel]:
+    """Each snippet that defines a model, analysed (or the analyser's message when it cannot be).
+
+    ``torch_shape`` (channels first, from the data set) is tried when PyTorch code gives no input
+    shape: its layers state their input sizes (``nn.Linear(784, 256)``), so the counts do not
+    depend on it; Keras code is never given a guessed shape."""
     from nnexam.questions.model_analyser import analyse
 
     out = []
@@ -152,7 +222,17 @@ def models(found: list[Snippet], bindings: Mapping[str, Any]) -> list[FoundModel
         try:
             spec = analyse(snip.text, None, bindings)
         except NnexamError as err:
-            out.append(FoundModel(snip, None, str(err)))
+            spec = None
+            if torch_shape and "input_shape" in str(err) and re.search(r"\bnn\.Sequential\s*\(", snip.text):
+                try:
+                    spec = analyse(snip.text, torch_shape, bindings)
+                except (NnexamError, RecursionError, MemoryError, ValueError, SyntaxError):
+                    spec = None
+            if spec is None:
+                out.append(FoundModel(snip, None, str(err)))
+                continue
+        except (RecursionError, MemoryError, ValueError, SyntaxError) as err:  # hostile or odd code: say so, go on
+            out.append(FoundModel(snip, None, f"the code could not be read ({type(err).__name__})"))
             continue
         if spec.layers:
             out.append(FoundModel(snip, spec))
@@ -171,37 +251,42 @@ def _callee(node: ast.AST) -> str:
     return node.id if isinstance(node, ast.Name) else ""
 
 
-def setup(found: list[Snippet], known: Mapping[str, Any] | None = None) -> Setup:
-    """The last ``compile`` and ``fit`` calls' settings across the report's code (``known``: names
-    bound elsewhere in the report)."""
+def setups(found: list[Snippet], known: Mapping[str, Any] | None = None) -> list[Setup]:
+    """One setup per ``fit`` call, in report order: its own arguments and those of the latest
+    ``compile`` before it (``known``: names bound elsewhere in the report). Each experiment of a
+    report (baseline, another learning rate...) is judged with its own."""
     names: dict[str, Any] = dict(known or {})
     values: dict[str, Any] = {}
+    out: list[Setup] = []
     for snip in found:
-        tree = ast.parse(snip.text)
+        tree = parse(snip.text)
+        if tree is None:
+            continue
         for stmt in tree.body:
             if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
                 v = _literal(stmt.value, names)
                 if isinstance(v, int | float | str | tuple):
                     names[stmt.targets[0].id] = v
-        for node in ast.walk(tree):
-            if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute):
-                continue
+        calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)]
+        for node in sorted(calls, key=lambda n: (n.lineno, n.col_offset)):
             kw = {k.arg: k.value for k in node.keywords if k.arg}
-            if node.func.attr == "compile":
+            if node.func.attr == "compile":  # type: ignore[attr-defined]
+                for key in ("optimizer", "learning_rate", "momentum", "nesterov", "loss", "from_logits"):
+                    values.pop(key, None)
                 values["compile_line"] = snip.line + node.lineno - 1
                 _optimizer(kw.get("optimizer"), names, values)
                 _loss(kw.get("loss"), names, values)
-            elif node.func.attr == "fit":
-                values["fit_line"] = snip.line + node.lineno - 1
+            elif node.func.attr == "fit":  # type: ignore[attr-defined]
+                fit: dict[str, Any] = {"fit_line": snip.line + node.lineno - 1}
                 for key in ("batch_size", "epochs", "validation_split"):
                     if key in kw:
                         v = _literal(kw[key], names)
                         if isinstance(v, int | float) and not isinstance(v, bool):
-                            values[key] = v
-    for key in ("batch_size", "epochs"):
-        if isinstance(values.get(key), float):
-            values[key] = int(values[key])
-    return Setup(**values)
+                            fit[key] = int(v) if key != "validation_split" else v
+                out.append(Setup(**{**{k: v for k, v in values.items() if k not in Setup.FIT_KEYS}, **fit}))
+    if values and not out:
+        out.append(Setup(**{k: v for k, v in values.items() if k not in Setup.FIT_KEYS}))
+    return out
 
 
 def _optimizer(node: ast.AST | None, names: Mapping[str, Any], out: dict[str, Any]) -> None:

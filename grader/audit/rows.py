@@ -19,6 +19,7 @@ from nnexam.questions.conv_arith import conv_out, effective_kernel
 MAX_STRIDE = 8
 MAX_DILATION = 4
 USUAL_MAX_STRIDE = 3
+MAX_PAD_SEARCH = 12  # explicit (before, after) paddings tried per side: larger ones are never what a student ran
 SAME_SHAPE = {"Dropout", "Activation", "ReLU", "LeakyReLU", "Softmax", "ELU", "PReLU", "GaussianNoise",
               "GaussianDropout", "SpatialDropout1D", "SpatialDropout2D", "AlphaDropout", "LayerNormalization",
               "BatchNormalization", "InputLayer", "Identity"}
@@ -82,8 +83,10 @@ def solve_axis(n_in: int, n_out: int, kernels: list[int], *, pool: bool = False)
                     if _out(n_in, st) == n_out:
                         found.append(st)
                 span = effective_kernel(k, d)
-                for a in range(0, span):
-                    for b in range(0, span):
+                if span > n_in + 2 * MAX_PAD_SEARCH:
+                    continue  # the window cannot fit, whatever the padding tried
+                for a in range(0, min(span, MAX_PAD_SEARCH)):
+                    for b in range(0, min(span, MAX_PAD_SEARCH)):
                         if a == b or (a, b) == (0, 0):
                             continue
                         st = Setting(k, s, (a, b), d)

@@ -17,6 +17,7 @@ ROW = re.compile(
     r"^\s*(?P<name>[A-Za-z_][\w.\-/]*)\s*(?:\((?P<type>[A-Za-z_]\w*)\s*\)?)?\s+"
     r"\[?\((?P<shape>(?:None|\d+)(?:\s*,\s*(?:None|\d+))*\s*,?)\)\]?\s+(?P<params>\d[\d,]*)\b"
 )
+TYPE_TAIL = re.compile(r"^\s*(?P<tail>[A-Za-z0-9_]{0,40})\)\s*$")  # Keras 2 wraps "(Bat" / "chNormalization)"
 TYPE_ONLY = re.compile(r"^\s*\((?P<type>[A-Za-z_]\w*)\)\s*$")
 FOOTER = re.compile(
     r"^\s*(?P<which>Total|Trainable|Non-trainable)\s+params\s*:\s*(?P<n>\d[\d,]*)"
@@ -91,6 +92,21 @@ def _logical(lines: tuple[str, ...]) -> list[tuple[int, str]]:
     return out
 
 
+FURNITURE = re.compile(r"^[\s│┃|├┼┤─━┡┩╇┏┓┗┛┳┻└┘┴┬+=_-]*$|^\s*\d{1,4}\s*$")
+MAX_PAGE_BREAK = 12
+
+
+def _furniture(lines: tuple[str, ...], after: int, before: int) -> bool:
+    """Only rules, blank lines, a page number and a short running header between two rows: a page
+    break inside one table (PDF), not two tables."""
+    between = lines[after: before - 1]
+    if len(between) > MAX_PAGE_BREAK:
+        return False
+    headers = [ln for ln in between if not FURNITURE.match(ln)]
+    return len(headers) <= 1 and all(len(h.strip()) <= 60 and not h.rstrip().endswith((".", ":")) and not ROW.match(h)
+                                      for h in headers)
+
+
 def find_tables(lines: tuple[str, ...]) -> list[Table]:
     """Every summary table in the report, with its footer when it has one."""
     tables: list[dict] = []
@@ -104,9 +120,13 @@ def find_tables(lines: tuple[str, ...]) -> list[Table]:
             if kind is None and k + 1 < len(logical):
                 nxt = TYPE_ONLY.match(logical[k + 1][1])
                 kind = nxt.group("type") if nxt else None
+            if kind is not None and k + 1 < len(logical) and ")" not in text[m.start("type"): m.start("shape")]:
+                tail = TYPE_TAIL.match(logical[k + 1][1])
+                kind = kind + tail.group("tail") if tail else kind
             shape = _shape(m.group("shape"))
             row = Row(m.group("name"), resolve_kind(kind, len(shape)), shape, int(m.group("params").replace(",", "")), line_no)
-            if current is None or line_no - last_row_line > MAX_GAP or current.get("closed"):
+            if current is None or current.get("closed") or (
+                    line_no - last_row_line > MAX_GAP and not _furniture(lines, last_row_line, line_no)):
                 current = {"line": line_no, "rows": [], "footer": {}, "sizes": [], "footer_lines": []}
                 tables.append(current)
             current["rows"].append(row)

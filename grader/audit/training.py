@@ -1,4 +1,5 @@
-"""``nnexam audit --train``: a report's accuracies through a backend, when it gives a full setup.
+"""``nnexam audit --train``: each experiment of a report (every ``fit`` and its log) trained with its
+own settings, when it gives a full setup.
 
 A full setup is model code, a data set the verifier has (digits, mnist, fashion-mnist), the
 optimizer and loss (``compile``) and the number of epochs (``fit``, or the log's ``Epoch N/M``). The
@@ -9,7 +10,7 @@ claims file's (:func:`nnexam.grader.claims.verify`: several seeds, cached, band 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from nnexam.grader import claims, datasets
 from nnexam.grader.audit.code import FoundModel, Setup
@@ -32,17 +33,40 @@ def _config(setup: Setup, log: Log | None, linear_output: bool) -> TrainConfig:
     return TrainConfig(**kw)
 
 
-def check(found: Sequence[FoundModel], setup: Setup, found_logs: Sequence[Log], accs: Sequence[Accuracy],
-          dataset: str | None, *, backend: str | None, seeds: int, data_dir: str | None,
-          show_progress: bool) -> list[claims.Verdict]:
-    log = found_logs[-1] if found_logs else None
-    model = next((f for f in found if f.spec is not None), None)
+@dataclass(frozen=True)
+class Experiment:
+    """One run of a report: its model, its fit/compile settings, its log and the accuracies stated about it."""
+
+    model: FoundModel | None
+    setup: Setup
+    log: Log | None
+    accuracies: tuple[Accuracy, ...] = ()
+
+    def where(self) -> str:
+        if self.log is not None:
+            return self.log.where()
+        return self.model.where() if self.model is not None else "report"
+
+
+def check(experiments: Sequence[Experiment], dataset: str | None, *, backend: str | None, seeds: int,
+          data_dir: str | None, show_progress: bool) -> list[claims.Verdict]:
+    """Each experiment trained with its own settings (identical trainings run once: the cache)."""
+    out: list[claims.Verdict] = []
+    for exp in experiments:
+        out += _one(exp, dataset, backend=backend, seeds=seeds, data_dir=data_dir, show_progress=show_progress)
+    return out
+
+
+def _one(exp: Experiment, dataset: str | None, *, backend: str | None, seeds: int, data_dir: str | None,
+         show_progress: bool) -> list[claims.Verdict]:
+    model, setup, log = exp.model, exp.setup, exp.log
     missing = [what for what, ok in (
-        ("model code", model is not None), ("a data set the verifier has (digits, mnist, fashion-mnist)", dataset in LOADABLE),
+        ("model code", model is not None and model.spec is not None),
+        ("a data set the verifier has (digits, mnist, fashion-mnist)", dataset in LOADABLE),
         ("the optimizer (compile)", setup.optimizer is not None), ("the loss (compile)", setup.loss is not None),
         ("the number of epochs (fit or a training log)", setup.epochs is not None or log is not None)) if not ok]
     if missing:
-        return [claims.Verdict("training", "report", None, None, "unverifiable",
+        return [claims.Verdict("training", exp.where(), None, None, "unverifiable",
                                "--train needs a full training setup; missing: " + ", ".join(missing))]
     assert model is not None and model.spec is not None and dataset is not None  # noqa: S101 - checked above
     items: list[claims.Claim] = []
@@ -51,9 +75,9 @@ def check(found: Sequence[FoundModel], setup: Setup, found_logs: Sequence[Log], 
         for metric in ("accuracy", "val_accuracy", "loss", "val_loss"):
             if metric in last.metrics:
                 items.append(claims.Claim(metric, last.metrics[metric], log.where(last), epoch=last.n))
-    items += [claims.Claim("test_accuracy", a.value, f"line {a.line}: \"{a.text}\"") for a in accs if a.which == "test"]
+    items += [claims.Claim("test_accuracy", a.value, f"line {a.line}: \"{a.text}\"") for a in exp.accuracies if a.which == "test"]
     if not items:
-        return [claims.Verdict("training", "report", None, None, "unverifiable", "no logged or stated accuracy to reproduce")]
+        return [claims.Verdict("training", exp.where(), None, None, "unverifiable", "no logged or stated accuracy to reproduce")]
     try:
         config = _config(setup, log, claims.linear_output(model.spec))
         ref = datasets.DataRef(dataset, data_dir=data_dir)
