@@ -33,6 +33,10 @@ BUILTIN: dict[str, str] = {
     "gradient": "nnexam.questions.gradient",
     "training-steps": "nnexam.questions.training_steps",
     "early-stopping": "nnexam.questions.early_stopping",
+    "optimizer-step": "nnexam.questions.optimizer_step",
+    "backprop": "nnexam.questions.backprop",
+    "pooling": "nnexam.questions.pooling",
+    "normalization": "nnexam.questions.normalization",
     "true-false": "nnexam.questions.true_false",
     "multiple-choice": "nnexam.questions.multiple_choice",
 }
