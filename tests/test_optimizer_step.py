@@ -342,12 +342,12 @@ def _check(p, ref: list[list[float]], rel: float = 1e-9) -> None:
 
 
 @pytest.mark.torch
-def test_differential_against_torch_optim():
+def test_differential_against_torch_optim(one_thread):
     for p in _instances(2026, DIFF_N, lambda p: p.convention == "pytorch"):
         _check(p, _torch_run(p))
 
 
 @pytest.mark.keras
-def test_differential_against_keras_optimizers():
+def test_differential_against_keras_optimizers(one_thread):
     for p in _instances(2027, DIFF_N, lambda p: p.convention == "keras" and p.f is None):
         _check(p, _keras_run(p), rel=1e-6)  # Keras keeps the learning rate in a float32 variable

@@ -213,7 +213,7 @@ def _assert_close(got, exact, where) -> None:
 
 
 @pytest.mark.torch
-def test_differential_against_torch_pooling_and_autograd():
+def test_differential_against_torch_pooling_and_autograd(one_thread):
     rng = random.Random(31)
     for i in range(DIFF_N):
         p = FAM.draw(rng, options={"gradient": "always"}) if i % 4 == 0 else _random_params(rng)
@@ -226,7 +226,7 @@ def test_differential_against_torch_pooling_and_autograd():
 
 
 @pytest.mark.keras
-def test_differential_against_keras_pooling_layers():
+def test_differential_against_keras_pooling_layers(one_thread):
     """Keras' MaxPooling2D/AveragePooling2D with 'valid' and 'same'. On the torch backend Keras pads an
     odd 'same' by replicating the edge, which an average then counts (TensorFlow does not): those
     averages are checked against the explicit reference above instead."""
