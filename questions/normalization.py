@@ -146,6 +146,48 @@ class Params:
         return self.kind == "batch" and self.training
 
 
+def readable(e: Any) -> Any:
+    """``e`` with every root of a large integer written as a root of a small rational: sympy writes
+    sqrt(6187.51) as sqrt(6187510)/1000, whose argument the safe parser (and so the grader reading the
+    key) refuses above 10^6; ``1000*sqrt(6187510/1000000)`` has the same value and reads back. Tuples
+    (vectors, matrices) are done entry by entry; anything else is returned as it is."""
+    if isinstance(e, tuple):
+        return tuple(readable(x) for x in e)
+    from nnexam.questions.exact import is_sympy
+
+    if not is_sympy(e) or e.is_Rational:
+        return e
+    return _readable(e)
+
+
+def _readable(e: Any) -> Any:
+    import sympy as sp
+    from nnexam.questions.safe_expr import MAX_FUNC_ARG
+
+    if e.is_Pow and e.base.is_Integer and e.exp.is_Rational and not e.exp.is_Integer and abs(e.base) > MAX_FUNC_ARG:
+        k = 2 * ((len(str(abs(e.base.p))) - 5) // 2)  # an even power of 10 that brings the base under 10^6
+        small = sp.Pow(sp.Rational(e.base.p, 10**k), e.exp, evaluate=False)
+        return sp.Mul(sp.Integer(10) ** (k * e.exp), small, evaluate=False)
+    if not e.args or e.is_Atom:
+        return e
+    args = [_readable(a) for a in e.args]
+    if all(a is b for a, b in zip(args, e.args)):
+        return e
+    if e.is_Mul:
+        coef, rest = sp.Integer(1), []
+        for a in args:
+            for f in (a.args if a.is_Mul else (a,)):
+                if f.is_Rational:
+                    coef *= f
+                else:
+                    rest.append(f)
+        # the coefficient as an integer over an integer: a Rational one makes the printer merge the roots again
+        head = [sp.Integer(coef.p)] if coef.p != 1 else []
+        tail = [sp.Pow(sp.Integer(coef.q), -1, evaluate=False)] if coef.q != 1 else []
+        return sp.Mul(*head, *rest, *tail, evaluate=False)
+    return e.func(*args, evaluate=False)
+
+
 def _tuple(v: Any) -> Any:
     return tuple(v) if isinstance(v, list | tuple) else v
 
@@ -227,7 +269,7 @@ _KINDS = {"mean": "vector", "variance": "vector", "output": "matrix", "moving_me
 
 def solve(p: Params) -> Answer:
     right = _right(p)
-    parts = tuple(Part(k, v, _KINDS[k]) for k, v in right.items())
+    parts = tuple(Part(k, readable(v), _KINDS[k]) for k, v in right.items())
     return Answer(parts=parts, steps=tuple(_steps(p, right)))
 
 
@@ -316,7 +358,7 @@ def follow_on(p: Params, given: Mapping[str, Any]) -> dict[str, Any]:
     means, variances = _given(given.get("mean"), n), _given(given.get("variance"), n)
     if means is None or variances is None or any(v + p.eps <= 0 for v in variances):
         return {}
-    out: dict[str, Any] = {"output": _normalise(p, means, variances, p.kind, p.eps)}
+    out: dict[str, Any] = {"output": readable(_normalise(p, means, variances, p.kind, p.eps))}
     if p.updates_moving:
         out["moving_mean"], out["moving_variance"] = _moving(p, means, variances)
     return out
@@ -366,8 +408,8 @@ def _changed(p: Params, **variant: Any) -> dict[str, Any]:
         return {}
     if any(isinstance(v, tuple) and _has_nan(v) for v in wrong.values()):
         return {}
-    diff = {k: v for k, v in wrong.items() if k in right and not same(v, right[k])}
-    return diff or {k: v for k, v in wrong.items() if k in right}
+    diff = {k: readable(v) for k, v in wrong.items() if k in right and not same(v, right[k])}
+    return diff or {k: readable(v) for k, v in wrong.items() if k in right}
 
 
 def _has_nan(v: Any) -> bool:

@@ -39,6 +39,7 @@ from nnexam.questions import doc
 from nnexam.questions.doc import Display, op, para, var
 from nnexam.questions.errors import ParamError
 from nnexam.questions.family import Answer, Mistake, Part
+from nnexam.questions.normalization import readable
 from nnexam.questions.params import Choice, Integer, ListOf, Nested, Number, OneOf, Param, PartSpec, Text
 
 TYPE_ID = "optimizer-step"
@@ -461,7 +462,7 @@ def _right(p: Params) -> Run:
 def solve(p: Params) -> Answer:
     run = _right(p)
     kind = _kind(p)
-    parts = tuple(Part(k, v, kind) for k, v in _parts(p, run).items())
+    parts = tuple(Part(k, readable(v), kind) for k, v in _parts(p, run).items())
     return Answer(parts=parts, steps=tuple(_steps(p, run)))
 
 
@@ -584,7 +585,7 @@ def follow_on(p: Params, given: Mapping[str, Any]) -> dict[str, Any]:
             new, _ = _step(p, rule, run.states[t - 1], w, g)
         except (ParamError, ArithmeticError, TypeError, ValueError):
             continue
-        out[f"w{t + 1}"] = _unflat(new, p.shape)
+        out[f"w{t + 1}"] = readable(_unflat(new, p.shape))
     last = _given(given.get(f"w{p.n_steps}"), n)
     if last is not None:
         out["final"] = _unflat(last, p.shape)
@@ -637,8 +638,8 @@ def _mistaken(p: Params, **changes: Any) -> dict[str, Any]:
         wrong = _parts(p, _run(p, _rule(p, **changes)))
     except (ZeroDivisionError, ParamError):
         return {}
-    diff = {k: v for k, v in wrong.items() if _flat_tuple(v) != _flat_tuple(right[k])}
-    return diff or wrong
+    diff = {k: readable(v) for k, v in wrong.items() if _flat_tuple(v) != _flat_tuple(right[k])}
+    return diff or {k: readable(v) for k, v in wrong.items()}
 
 
 def _flat_tuple(v: Any) -> tuple[Any, ...]:
