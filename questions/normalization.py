@@ -53,12 +53,12 @@ _PER_FEATURE.expected = "a number (every feature) or a vector with one number pe
 PARAMS = (
     Param("x", Matrix(allow_vector=True), help="the batch: one row per sample, one column per feature"),
     Param("kind", Choice("batch", "layer"), default="batch", help="batch (statistics per column) or layer (per row)"),
-    Param("gamma", _PER_FEATURE, default=1, help="scale per feature (default 1)"),
-    Param("beta", _PER_FEATURE, default=0, help="shift per feature (default 0)"),
+    Param("gamma", _PER_FEATURE, default=1, help="scale per feature"),
+    Param("beta", _PER_FEATURE, default=0, help="shift per feature"),
     Param("epsilon", Number(), default=None, help="added to the variance (default 1e-3 Keras, 1e-5 PyTorch)"),
     Param("training", Boolean(), default=True, help="batch normalisation: batch statistics (true) or moving ones (false)"),
-    Param("moving_mean", _PER_FEATURE, default=0, help="batch normalisation: moving mean before the step (default 0)"),
-    Param("moving_variance", _PER_FEATURE, default=1, help="batch normalisation: moving variance before the step (default 1)"),
+    Param("moving_mean", _PER_FEATURE, default=0, help="batch normalisation: moving mean before the step"),
+    Param("moving_variance", _PER_FEATURE, default=1, help="batch normalisation: moving variance before the step"),
     Param("momentum", Number(), default=None, help="moving-average momentum (default 0.99 Keras, 0.1 PyTorch)"),
     Param("convention", Choice("keras", "pytorch"), default="keras", help="keras or pytorch: momentum, epsilon, moving variance"),
 )

@@ -36,7 +36,7 @@ from functools import lru_cache
 from typing import Any
 
 from nnexam.questions import doc
-from nnexam.questions.doc import Display, op, para, var
+from nnexam.questions.doc import Display, para, var
 from nnexam.questions.errors import ParamError
 from nnexam.questions.family import Answer, Mistake, Part
 from nnexam.questions.normalization import readable
@@ -526,7 +526,7 @@ def _value(x: Any) -> doc.F:
     if isinstance(x, sp.Rational):
         return doc.expr(x)
     s = f"{float(sp.N(x, 15)):.6g}"
-    return op("~") + doc.F(s, s, s)
+    return doc.F(r"\approx " + s, "approx " + s, "≈ " + s)
 
 
 def _values(xs: Sequence[Any]) -> doc.F:

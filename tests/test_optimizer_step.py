@@ -351,3 +351,18 @@ def test_differential_against_torch_optim(one_thread):
 def test_differential_against_keras_optimizers(one_thread):
     for p in _instances(2027, DIFF_N, lambda p: p.convention == "keras" and p.f is None):
         _check(p, _keras_run(p), rel=1e-6)  # Keras keeps the learning rate in a float32 variable
+
+
+def test_key_strings_read_back_through_the_safe_parser():
+    """The key stores exact answers as text that the grader reads with the safe parser: every part and
+    every mistake of drawn variants must read back to its own value (sqrt arguments stay under 10^6)."""
+    from nnexam.questions.exact import exact_str
+    from nnexam.questions.safe_expr import parse_expression
+
+    for s in range(25):
+        p = FAM.draw(random.Random(1000 + s))
+        values = [v for v in FAM.solve(p).as_dict().values()] + [v for _, w in FAM.mistake_answers(p) for v in w.values()]
+        for value in values:
+            for x in sp.flatten(value) if isinstance(value, tuple) else [value]:
+                back = parse_expression(exact_str(x))
+                assert float(sp.N(back - sp.sympify(x), 30)) == pytest.approx(0, abs=1e-12 * max(1, abs(float(x)))), (x, p)
