@@ -234,46 +234,82 @@ def statement(p: Params) -> tuple[doc.Block, ...]:
     return tuple(blocks)
 
 
-def _approx(v: Any) -> doc.F:
-    import sympy as sp
+class _Shown:
+    """Values in the steps: rationals exactly, anything else by its decimals, each evaluated once."""
 
-    if isinstance(v, sp.Rational):
-        return doc.expr(v)
-    return doc.expr(sp.Float(f"{float(sp.N(v, 15)):.6g}", 6))
+    def __init__(self) -> None:
+        self.memo: dict[Any, float] = {}
+
+    def value(self, v: Any) -> float:
+        import sympy as sp
+
+        if v not in self.memo:
+            self.memo[v] = float(sp.N(v, 15))
+        return self.memo[v]
+
+    def text(self, v: Any) -> str:
+        """``3/4`` or ``0.880797``."""
+        from nnexam.questions.exact import is_sympy
+
+        if not is_sympy(v) or v.is_Rational:
+            return doc.plain_str(v)
+        return f"{self.value(v):.6g}"
+
+    def num(self, v: Any) -> doc.F:
+        t = self.text(v)
+        return doc.F(t, t, t) if "/" not in t else doc.expr(v)
+
+    def mat(self, rows: Sequence[Sequence[Any]]) -> doc.F:
+        """A matrix of decimals, written without sympy's printers (the slow part of a key)."""
+        cells = [[self.text(v) for v in r] for r in rows]
+        latex = r"\begin{bmatrix}" + r" \\ ".join(" & ".join(_latex(c) for c in r) for r in cells) + r"\end{bmatrix}"
+        typst = 'mat(delim: "[", ' + "; ".join(", ".join(r) for r in cells) + ")"
+        return doc.F(latex, typst, "[" + ", ".join("[" + ", ".join(r) + "]" for r in cells) + "]")
+
+    def vec(self, vs: Sequence[Any]) -> doc.F:
+        return self.mat([[v] for v in vs])
+
+    def outer(self, grad: Sequence[Sequence[Any]], d: Sequence[Any], a: Sequence[Any]) -> doc.F:
+        """dL/dW = d aᵀ, its decimals from those of d and a (evaluating each product anew is slow)."""
+        from nnexam.questions.exact import is_sympy
+
+        for r, dk in zip(grad, d):
+            for v, aj in zip(r, a):
+                if is_sympy(v) and not v.is_Rational and v not in self.memo:
+                    self.memo[v] = self.value(dk) * self.value(aj)
+        return self.mat(grad)
 
 
-def _vec(vs: Sequence[Any]) -> doc.F:
-    return doc.vec([_approx_value(v) for v in vs])
-
-
-def _approx_value(v: Any) -> Any:
-    import sympy as sp
-
-    return v if isinstance(v, sp.Rational) else sp.Float(f"{float(sp.N(v, 15)):.6g}", 6)
+def _latex(cell: str) -> str:
+    if "/" in cell:
+        p, q = cell.lstrip("-").split("/")
+        return ("-" if cell.startswith("-") else "") + rf"\frac{{{p}}}{{{q}}}"
+    return cell
 
 
 def _steps(p: Params, right: Mapping[str, Any]) -> list[doc.Block]:
+    show = _Shown()
     layers = _forward(p)
     n = len(layers)
     out: list[doc.Block] = [para("Forward pass (as dense-forward; decimals where a value is not rational):")]
     for i, (z, a) in enumerate(layers, start=1):
-        out.append(Display(doc.eq(var("z", i), _vec(z)) + doc.op(",") + doc.eq(var("a", i), _vec(a))))
-    out.append(para("Loss: ", doc.eq(var("L"), _approx(right["loss"])), "."))
+        out.append(Display(doc.eq(var("z", i), show.vec(z)) + doc.op(",") + doc.eq(var("a", i), show.vec(a))))
+    out.append(para("Loss: ", doc.eq(var("L"), show.num(right["loss"])), "."))
     name, loss = p.activations[-1], p.loss
     if (loss, name) in (("binary-cross-entropy", "sigmoid"), ("categorical-cross-entropy", "softmax")):
         why = "(a − y)/n for a sigmoid with binary cross-entropy" if name == "sigmoid" else "a − y for softmax with cross-entropy"
     else:
         why = f"dL/da = (2/n)(a − y) for the mean squared error, times the derivative of {name}"
     out.append(para(f"Output layer: dL/dz{n} = {why}:"))
-    out.append(Display(doc.eq(var("delta", n), _vec(right[f"dL/dz{n}"]))))
+    out.append(Display(doc.eq(var("delta", n), show.vec(right[f"dL/dz{n}"]))))
     for i in range(n - 1, 0, -1):
         out.append(para(f"Layer {i} ({p.activations[i - 1]}): dL/dz{i} = (W{i + 1}ᵀ dL/dz{i + 1}) ⊙ f'(z{i}):"))
-        out.append(Display(doc.eq(var("delta", i), _vec(right[f"dL/dz{i}"]))))
+        out.append(Display(doc.eq(var("delta", i), show.vec(right[f"dL/dz{i}"]))))
     for i in range(1, n + 1):
         prev = "x" if i == 1 else f"a{i - 1}"
-        grad = right[f"dL/dW{i}"]
         out.append(para(f"dL/dW{i} = dL/dz{i} {prev}ᵀ (outer product, shaped like W{i}), dL/db{i} = dL/dz{i}:"))
-        out.append(Display(doc.eq(doc.text(f"dL/dW{i}"), doc.mat([[_approx_value(v) for v in r] for r in grad]))))
+        d, a_prev = right[f"dL/dz{i}"], p.x if i == 1 else layers[i - 2][1]
+        out.append(Display(doc.eq(doc.text(f"dL/dW{i}"), show.outer(right[f"dL/dW{i}"], d, a_prev))))
     return out
 
 
