@@ -17,7 +17,7 @@ from nnexam.questions.errors import NnexamError, ParamError
 from nnexam.questions.exact import params_json
 
 FAM = registry.get("backprop")
-DIFF_N = int(os.environ.get("NNEXAM_DIFF_N", "300"))
+DIFF_N = int(os.environ.get("NNEXAM_DIFF_N", "200"))  # exact sympy solves: 200 keep the file under ~30 s
 # z1 = [1, -3], a1 = [1, 0], z2 = a2 = [-2]
 NET = dict(x=[1, -2], weights=[[[2, 1], [3, 2]], [[-3, 1]]], biases=[[1, -2], 1], activations=["relu", "linear"], y=[1])
 
@@ -245,3 +245,19 @@ def test_key_strings_read_back_through_the_safe_parser():
             for x in sp.flatten(value) if isinstance(value, tuple) else [value]:
                 back = parse_expression(exact_str(x))
                 assert float(sp.N(back - sp.sympify(x), 30)) == pytest.approx(0, abs=1e-12 * max(1, abs(float(x)))), (x, p)
+
+
+def test_cli_answer_json_and_bad_input():
+    from click.testing import CliRunner
+
+    from nnexam.cli import cli
+
+    args = ["answer", "backprop", "--set", "x=[1,-2]", "--set", "weights=[[[2,1],[3,2]],[[-3,1]]]", "--set", "biases=[[1,-2],1]",
+            "--set", "activations=[\"relu\",\"linear\"]", "--set", "y=[1]", "--json"]
+    r = CliRunner().invoke(cli, args)
+    assert r.exit_code == 0, r.output
+    parts = json.loads(r.output)["parts"]
+    assert parts["dL/dW1"]["exact"] == "[[18, -36], [0, 0]]" and parts["loss"]["value"] == 9
+    r = CliRunner().invoke(cli, ["answer", "backprop", "--set", "x=[1]", "--set", "weights=[[1]]", "--set", "activations=relu",
+                                 "--set", "y=[1]", "--set", "loss=binary-cross-entropy"])
+    assert r.exit_code == 1 and "sigmoid" in r.output and len(r.output.strip().splitlines()) == 1

@@ -265,3 +265,17 @@ def test_key_strings_read_back_through_the_safe_parser():
             for x in sp.flatten(value) if isinstance(value, tuple) else [value]:
                 back = parse_expression(exact_str(x))
                 assert float(sp.N(back - sp.sympify(x), 30)) == pytest.approx(0, abs=1e-12 * max(1, abs(float(x)))), (x, p)
+
+
+def test_cli_answer_json_and_bad_input():
+    from click.testing import CliRunner
+
+    from nnexam.cli import cli
+
+    args = ["answer", "pooling", "--set", "input=[[1,2],[3,4]]", "--set", "kernel=2", "--set", "grad_output=[[5]]", "--json"]
+    r = CliRunner().invoke(cli, args)
+    assert r.exit_code == 0, r.output
+    parts = json.loads(r.output)["parts"]
+    assert parts["output"]["value"] == [[4]] and parts["input_gradient"]["exact"] == "[[0, 0], [0, 5]]"
+    r = CliRunner().invoke(cli, ["answer", "pooling", "--set", "input=[[1,2],[3,4]]", "--set", "kernel=3"])
+    assert r.exit_code == 1 and "kernel" in r.output and len(r.output.strip().splitlines()) == 1
