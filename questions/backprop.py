@@ -133,7 +133,10 @@ def _through(name: str, g: Sequence[Any], z: Sequence[Any], a: Sequence[Any], al
     return tuple(gi * di for gi, di in zip(g, _derivative(name, z, a, alpha)))
 
 
-def _loss(p: Params, a: Sequence[Any], how: How) -> Any:
+def _loss(p: Params, z: Sequence[Any], a: Sequence[Any], how: How) -> Any:
+    """The loss, exact. Binary cross-entropy is written from z, ln σ(z) = −ln(1 + e^(−z)) and
+    ln(1 − σ(z)) = −ln(1 + e^z): the same value, but sympy's evalf silently loses the digits of
+    1 − σ(z) for a large z (ln(1 − σ(332.37)) came out as −300.1), and the key's decimals come from it."""
     import sympy as sp
 
     n = len(a)
@@ -141,7 +144,8 @@ def _loss(p: Params, a: Sequence[Any], how: How) -> Any:
         total = sp.Add(*[(ai - yi) ** 2 for ai, yi in zip(a, p.y)])
         return {"mean": total / n, "half": total / 2, "sum": total}[how.mse]
     if p.loss == "binary-cross-entropy":
-        return -sp.Add(*[yi * sp.log(ai) + (1 - yi) * sp.log(1 - ai) for ai, yi in zip(a, p.y)]) / n
+        terms = [yi * sp.log(1 + sp.exp(-zi)) + (1 - yi) * sp.log(1 + sp.exp(zi)) for zi, yi in zip(z, p.y)]
+        return sp.Add(*terms) / n
     return -sp.Add(*[yi * sp.log(ai) for ai, yi in zip(a, p.y) if yi != 0])
 
 
@@ -157,7 +161,8 @@ def _output_delta(p: Params, z: Sequence[Any], a: Sequence[Any], how: How) -> tu
     elif p.loss == "binary-cross-entropy":
         if how.derivative:  # sigmoid + binary cross-entropy: (a - y) / n
             return tuple((ai - yi) / n for ai, yi in zip(a, p.y))
-        da = tuple(-(yi / ai - (1 - yi) / (1 - ai)) / n for ai, yi in zip(a, p.y))
+        # y/a and (1 - y)/(1 - a) written from z (see _loss): y (1 + e^(-z)) and (1 - y)(1 + e^z)
+        da = tuple((-yi * (1 + sp.exp(-zi)) + (1 - yi) * (1 + sp.exp(zi))) / n for zi, yi in zip(z, p.y))
     else:
         if how.derivative:  # softmax + cross-entropy: a * sum(y) - y = a - y
             total = sp.Add(*p.y)
@@ -177,7 +182,7 @@ def _backward(p: Params, how: How = How()) -> dict[str, Any]:
     layers = _forward(p)
     inputs = [p.x] + [a for _, a in layers[:-1]]
     z_l, a_l = layers[-1]
-    out: dict[str, Any] = {"loss": _loss(p, a_l, how)}
+    out: dict[str, Any] = {"loss": _loss(p, z_l, a_l, how)}
     deltas: list[tuple[Any, ...]] = [()] * len(layers)
     delta = _output_delta(p, z_l, a_l, how)
     for i in range(len(layers) - 1, -1, -1):

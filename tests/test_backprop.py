@@ -55,6 +55,15 @@ def test_sigmoid_binary_cross_entropy():
     assert a["dL/dz1"] == (sp.Rational(-1, 2),) and sp.simplify(a["loss"] - sp.log(2)) == 0
 
 
+def test_saturated_sigmoid_loss_keeps_its_digits():
+    """ln(1 − σ(400)) = −ln(1 + e^400): evaluating 1 − σ(400) would lose every digit."""
+    from nnexam.questions.exact import json_value
+
+    a = solve(x=[400], weights=[[1]], biases=[0], activations="sigmoid", y=[0], loss="binary-cross-entropy")
+    assert json_value(a["loss"]) == pytest.approx(400, rel=1e-12)
+    assert json_value(a["dL/dz1"][0]) == pytest.approx(1, rel=1e-12)
+
+
 def test_statement_and_steps():
     p = FAM.parse(NET)
     text = doc.plain(FAM.statement(p))
