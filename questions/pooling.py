@@ -202,14 +202,18 @@ def _argmax(m: Sequence[Sequence[Any]], win: Window) -> tuple[int, int]:
 
 def _backward(m: Sequence[Sequence[Any]], g: Sequence[Sequence[Any]], windows: Sequence[Sequence[Window]], mode: str,
               *, route: str = "argmax", accumulate: bool = True) -> tuple[tuple[Any, ...], ...]:
-    """dL/d(input): each window's upstream gradient to its arg-max (or its whole window, ``route="all"``),
+    """dL/d(input): each window's upstream gradient to its arg-max (or its whole window, ``route="all"``, or
+    every tied maximum, ``route="ties"``),
     or spread over an average's divisor; ``accumulate=False`` keeps only the first window reaching a cell."""
     h, w = len(m), len(m[0])
     grad: list[list[Any]] = [[0] * w for _ in range(h)]
     reached = [[False] * w for _ in range(h)]
     for i, row in enumerate(windows):
         for j, win in enumerate(row):
-            if mode == "max":
+            if mode == "max" and route == "ties":
+                top = max(m[r][c] for r, c in win.cells)
+                targets = [((r, c), g[i][j]) for r, c in win.cells if m[r][c] == top]
+            elif mode == "max":
                 targets = [(_argmax(m, win), g[i][j])] if route == "argmax" else [(cell, g[i][j]) for cell in win.cells]
             else:
                 share = Fraction(g[i][j]) / win.divisor
@@ -381,6 +385,19 @@ def _max_to_window(p: Params) -> dict[str, Any]:
     return _changed(p, route="all")
 
 
+def _all_ties(p: Params) -> dict[str, Any]:
+    if p.grad_output is None or p.mode != "max":
+        return {}
+    windows = _windows(p)
+    for m in _channels(p.input, "input"):
+        for row in windows:
+            for win in row:
+                values = [m[r][c] for r, c in win.cells]
+                if values.count(max(values)) > 1:
+                    return _changed(p, route="ties")
+    return {}
+
+
 def _count_pad(p: Params) -> dict[str, Any]:
     if p.mode != "avg" or isinstance(p.padding, str) or _pair(p.padding) == (0, 0):
         return {}
@@ -408,6 +425,9 @@ MISTAKES = (
     Mistake("max-gradient-to-window",
             "a max passes its gradient only to the position of the maximum (the first one on ties), not to every cell of the window.",
             _max_to_window),
+    Mistake("max-gradient-to-every-tie",
+            "when a window's maximum is tied, the gradient goes to one position only, the first maximum in row-major "
+            "order (as PyTorch does), not to every tied cell.", _all_ties),
     Mistake("count-include-pad",
             "with count_include_pad=True an average divides by the whole window, padding cells included; with False by "
             "the real cells only.", _count_pad),

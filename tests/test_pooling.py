@@ -77,6 +77,8 @@ def test_each_mistake_is_what_its_name_says():
     w = _wrong(input=X4, kernel=2, grad_output=[[1, 2], [3, 4]])
     assert w["avg-vs-max"]["output"][0][0] == Fraction(7, 2)
     assert w["max-gradient-to-window"]["input_gradient"][0] == (1, 1, 2, 2)
+    w = _wrong(input=[[7, 7], [7, 7]], kernel=2, grad_output=[[5]])
+    assert w["max-gradient-to-every-tie"]["input_gradient"] == ((5, 5), (5, 5))
     w = _wrong(input=[[1, 2, 3], [4, 16, 5]], kernel=2, stride=1, grad_output=[[1, 2]])
     assert w["overlap-counted-once"]["input_gradient"] == ((0, 0, 0), (0, 1, 0))
     w = _wrong(input=[[1, 2, 3]], kernel=[1, 2], ceil_mode=True)
