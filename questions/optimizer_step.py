@@ -410,8 +410,11 @@ def _gradient_at(p: Params, t: int, w: Sequence[Any]) -> list[Any]:
 
     if p.f is None:
         return [sp.Rational(x.numerator, x.denominator) for x in _flat(p.gradients[t - 1])]
-    _, xs, grad = _function(p.f, p.variables)
+    f, xs, grad = _function(p.f, p.variables)
     values = dict(zip(xs, w))
+    value = f.xreplace(values)
+    if not (value.is_number and value.is_finite is not False and value.is_real is not False):
+        raise ParamError("f", f"a function defined at every iterate: f is {doc.plain_str(value)} at step {t}", p.f)
     out = []
     for x, d in zip(xs, grad):
         g = d.xreplace(values)

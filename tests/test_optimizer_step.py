@@ -157,13 +157,14 @@ def test_follow_on_steps_from_the_students_weights():
         (dict(optimizer="sgd", w=[1, 2], f="x^2 + y^2 + z"), "w"),
         (dict(optimizer="sgd", w=1, f="x^2 + q", variables=["x"]), "'q' is not one of them"),
         (dict(optimizer="sgd", w=1, f="x^^2"), "parameter 'f'"),
-        (dict(optimizer="sgd", w=-1, f="sqrt(x)"), "differentiable"),
+        (dict(optimizer="sgd", w=-1, f="sqrt(x)"), "defined at every iterate"),
+        (dict(optimizer="sgd", w=-1, f="ln(x)"), "defined at every iterate"),
         (dict(optimizer="adam", w=1, f="x^2", steps=9), "steps"),
         (dict(optimizer="sgd", w=1, gradients=[1], steps=2), "steps"),
         (dict(optimizer="lion", w=1, gradients=[1]), "optimizer"),
     ],
     ids=["neither", "both", "shape", "vector-vs-steps", "unused-rho", "beta", "lr", "f-vars", "f-unknown",
-         "f-syntax", "f-not-differentiable", "too-many-symbolic", "steps-with-gradients", "unknown"],
+         "f-syntax", "f-not-defined", "f-ln-negative", "too-many-symbolic", "steps-with-gradients", "unknown"],
 )  # fmt: skip
 def test_bad_input_names_the_parameter(raw, fragment):
     from nnexam.questions.errors import NnexamError
