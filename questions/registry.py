@@ -37,6 +37,10 @@ BUILTIN: dict[str, str] = {
     "rnn-forward": "nnexam.questions.rnn_forward",
     "conv-cost": "nnexam.questions.conv_cost",
     "classification-metrics": "nnexam.questions.classification_metrics",
+    "optimizer-step": "nnexam.questions.optimizer_step",
+    "backprop": "nnexam.questions.backprop",
+    "pooling": "nnexam.questions.pooling",
+    "normalization": "nnexam.questions.normalization",
     "true-false": "nnexam.questions.true_false",
     "multiple-choice": "nnexam.questions.multiple_choice",
 }
