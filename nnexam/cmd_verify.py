@@ -63,31 +63,74 @@ def _curves(folder: str, histories: Sequence[Any], title: str) -> list[Path]:
 
 
 @click.command("verify")
-@click.argument("claims_file", metavar="CLAIMS.yaml", type=click.Path(dir_okay=False))
+@click.argument("claims_files", metavar="CLAIMS.yaml... | DIR...", nargs=-1, required=True, type=click.Path())
 @click.option("--backend", default=None, help="Training backend (default: torch).")
-@click.option("--json", "json_out", metavar="OUT.json", default=None, help='Write {"claims": [...]} to this file.')
+@click.option("--json", "json_out", metavar="OUT.json", default=None,
+              help='Write {"claims": [...]} to this file (with "file" per claim for several inputs).')
 @click.option("--seeds", type=click.IntRange(1, 50), default=3, show_default=True, help="Training runs per configuration.")
 @click.option("--data-dir", default=None, help="Folder with the dataset files (IDX .gz for mnist / fashion-mnist).")
 @click.option("--curves", metavar="DIR", default=None, help="Write training curves (SVG, one per metric) here.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-def verify_cmd(claims_file: str, backend: str | None, json_out: str | None, seeds: int, data_dir: str | None,
-               curves: str | None, quiet: bool) -> None:
+@click.option("--class-report", metavar="DIR", default=None,
+              help="Write class.csv and class.json (a row per file and claim) here.")
+@click.option("--executor", default=None, help="Where training runs: local (default: this machine's cores) or ray.")
+@click.option("--ray-address", default=None, help="Ray cluster to join (auto, ray://host:10001; default RAY_ADDRESS, "
+              "else a local Ray).")
+@click.option("--device", type=click.Choice(["cpu", "cuda", "auto"]), default=None,
+              help="Where the torch backend trains (default cpu).")
+@click.option("--workers", type=click.IntRange(1, 1024), default=None, help="Local worker processes (default: one per core).")
+@click.option("--verbose", is_flag=True, help="Say what the training batch needed and which seeds are not batched.")
+def verify_cmd(claims_files: tuple[str, ...], backend: str | None, json_out: str | None, seeds: int, data_dir: str | None,
+               curves: str | None, quiet: bool, class_report: str | None, executor: str | None, ray_address: str | None,
+               device: str | None, workers: int | None, verbose: bool) -> None:
     """Confirm or refute each claim of CLAIMS.yaml: counts and steps exactly, metrics by training.
 
     \b
+    Several files or folders verify a whole class at once: identical
+    trainings run once, the cache is used, one progress bar, one report.
     Example:
       nnexam verify examples/claims.yaml --json verdicts.json --curves curves/
+      nnexam verify reports/ --class-report class/ --executor ray --ray-address auto
     """
-    from nnexam.grader import claims
+    from nnexam.grader import class_verify
+    from nnexam.questions.errors import InputError, NnexamError
 
-    cf = claims.read(claims_file, data_dir=data_dir)
-    verdicts, histories = claims.verify(cf, backend=backend, seeds=seeds, show_progress=not quiet)
-    _print(verdicts)
+    single = len(claims_files) == 1 and not Path(claims_files[0]).is_dir()
+    if single and not Path(claims_files[0]).exists():
+        raise InputError(claims_files[0], "claims file not found")
+    log = (lambda text: click.echo(f"note: {text}", err=True)) if verbose else None
+    results, summary = class_verify.verify_class(
+        claims_files, backend=backend, seeds=seeds, data_dir=data_dir, executor=executor,
+        options={"ray_address": ray_address}, device=device, show_progress=not quiet, workers=workers, log=log)
+    if not results:
+        raise InputError(", ".join(claims_files), "no claims files (*.yaml, *.yml) found")
+    if single and results[0].error is not None:
+        raise NnexamError(results[0].error)  # names the file and line, as a single file always did
+    for r in results:
+        if not single:
+            click.echo(click.style(f"== {r.path}", bold=True))
+        if r.error is not None:
+            click.echo(f"unusable: {r.error}", err=True)
+            continue
+        _print(r.verdicts)
+        if curves and r.histories:
+            folder = curves if single else str(Path(curves) / Path(r.path).stem)
+            for p in _curves(folder, r.histories, Path(r.path).stem):
+                click.echo(f"wrote {p}")
+    if verbose or not single:
+        click.echo(summary.describe(), err=True)
     if json_out:
-        _write_json(json_out, verdicts)
-    if curves and histories:
-        for path in _curves(curves, histories, Path(claims_file).stem):
-            click.echo(f"wrote {path}")
+        if single:
+            _write_json(json_out, results[0].verdicts)
+        else:
+            Path(json_out).write_text(json.dumps({"claims": [row for row in class_verify.rows(results)
+                                                             if row["verdict"] != "unusable"]},
+                                                 indent=2, default=str) + "\n")
+    if class_report:
+        for p in class_verify.write_report(results, summary, class_report):
+            click.echo(f"wrote {p}")
+    if all(r.error is not None for r in results):
+        raise InputError(", ".join(claims_files), "no claims file could be used (see above)")
 
 
 @click.command("audit")
