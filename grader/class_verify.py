@@ -56,7 +56,9 @@ def verify_class(inputs: Sequence[str | Path], *, backend: str | None = None, se
     """Each file's verdicts (or error) and what the training took (see the module docstring).
     ``log(text)`` receives notes such as seeds that cannot be seed-batched."""
     from nnexam.grader.backends import registry
+    from nnexam.grader.executors import registry as executors
 
+    executors.get(executor, options)  # an unknown or uninstalled executor is an error even when all is cached
     paths = claims_files(inputs)
     results = [FileResult(str(p)) for p in paths]
     read: dict[int, claims.ClaimsFile] = {}

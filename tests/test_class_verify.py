@@ -105,3 +105,9 @@ def test_the_command_writes_one_class_report(fake, tmp_path):
     assert len(data["claims"]) == 12 and data["training"]["trained"] == 6 and len(data["unusable"]) == 1
     assert all(set(c) == {"file", "what", "where", "claimed", "expected", "verdict", "evidence"} for c in data["claims"])
     assert json.loads((tmp_path / "all.json").read_text())["claims"] == data["claims"]
+
+
+def test_an_unknown_executor_is_refused_before_anything_runs(fake, tmp_path):
+    paths = write_class(tmp_path / "class", n=1, configs=1)
+    res = CliRunner().invoke(cli, ["verify", str(paths[0]), "--executor", "slurm", "--quiet"])
+    assert res.exit_code == 1 and "unknown executor 'slurm'" in res.output and fake.trained == []
