@@ -21,6 +21,7 @@ from nnexam.grader.backends.base import History
 from nnexam.questions.errors import InputError, NnexamError
 
 SUFFIXES = (".yaml", ".yml")
+REPORT_SUFFIXES = (".md", ".markdown", ".txt", ".pdf")
 MAX_FILES = 100_000
 
 
@@ -34,13 +35,13 @@ class FileResult:
     error: str | None = None
 
 
-def claims_files(inputs: Sequence[str | Path]) -> list[Path]:
-    """The files named, and the ``*.yaml``/``*.yml`` files under the folders named (sorted, recursive)."""
+def claims_files(inputs: Sequence[str | Path], suffixes: Sequence[str] = SUFFIXES) -> list[Path]:
+    """The files named, and the ``*.yaml``/``*.yml`` files (or ``suffixes``) under the folders named (sorted, recursive)."""
     out: list[Path] = []
     for item in inputs:
         p = Path(item)
         if p.is_dir():
-            out.extend(sorted(f for f in p.rglob("*") if f.suffix.lower() in SUFFIXES and f.is_file()))
+            out.extend(sorted(f for f in p.rglob("*") if f.suffix.lower() in suffixes and f.is_file()))
         else:
             out.append(p)
         if len(out) > MAX_FILES:
@@ -95,6 +96,39 @@ def verify_class(inputs: Sequence[str | Path], *, backend: str | None = None, se
             results[i].verdicts, results[i].histories = claims.verify(cf, backend=backend, seeds=seeds, workers=1)
         except NnexamError as err:
             results[i].error = _located(str(paths[i]), err)
+    return results, summary
+
+
+def audit_class(inputs: Sequence[str | Path], *, bindings: Mapping[str, Any] | None = None, train: bool = False,
+                backend: str | None = None, seeds: int = 3, data_dir: str | None = None, executor: str | None = None,
+                options: Mapping[str, Any] | None = None, device: str | None = None,
+                show_progress: bool = False) -> tuple[list[FileResult], train_cache.Summary]:
+    """``nnexam audit`` over a class of reports (files and folders of .md/.txt/.pdf). With ``train``, a
+    dry run (:func:`train_cache.planning`) first learns every run the reports need; those are merged and
+    trained together, then each report is audited from the cache."""
+    from nnexam.grader.audit import audit
+    from nnexam.grader.executors import registry as executors
+
+    executors.get(executor, options)
+    paths = claims_files(inputs, REPORT_SUFFIXES)
+    results = [FileResult(str(p)) for p in paths]
+    kw = {"bindings": bindings, "train": train, "backend": backend, "seeds": seeds, "data_dir": data_dir}
+    summary = train_cache.Summary()
+    if train:
+        with train_cache.planning() as planned:
+            for p in paths:
+                try:
+                    audit(p, **kw)
+                except NnexamError:
+                    pass  # reported by the real pass below
+        if planned:
+            _, summary = train_cache.ensure(planned, show_progress=show_progress, executor=executor, options=options,
+                                            device=device)
+    for i, p in enumerate(paths):
+        try:
+            results[i].verdicts = audit(p, **kw)
+        except NnexamError as err:
+            results[i].error = _located(str(p), err)
     return results, summary
 
 

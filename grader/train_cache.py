@@ -19,13 +19,14 @@ torch) would cost more than the training. Scripts calling :func:`run` need the u
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import math
 import os
 import socket
 import tempfile
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -164,9 +165,31 @@ def run_task(task: Task, report: Callable[[int, int, Mapping[str, float]], None]
     return [h.as_dict() for h in hists]
 
 
+_PLAN: list[Job] | None = None
+
+
+@contextlib.contextmanager
+def planning() -> Iterator[list[Job]]:
+    """A dry run that collects the jobs code asks :func:`run` for, training nothing: inside it, ``run``
+    records its jobs and returns placeholder histories (metrics 0 at every epoch), so code that trains
+    as it goes (``nnexam audit --train``) can be run once to learn a whole class's runs, these trained
+    together (:func:`ensure`), and run again for real from the cache. Verdicts made inside are meaningless."""
+    global _PLAN
+    outer, _PLAN = _PLAN, []
+    try:
+        yield _PLAN
+    finally:
+        _PLAN = outer
+
+
 def run(jobs: Sequence[Job], *, show_progress: bool = False, workers: int | None = None, executor: str | None = None,
         options: Mapping[str, Any] | None = None, device: str | None = None) -> list[History]:
     """The history of each job, from the cache or by training; the first failure is raised."""
+    if _PLAN is not None:
+        _PLAN.extend(jobs)
+        names = ("loss", "accuracy", "val_loss", "val_accuracy")
+        return [History(tuple(dict.fromkeys(names, 0.0) for _ in range(job.config.epochs)),
+                        {"loss": 0.0, "accuracy": 0.0}) for job in jobs]
     histories, summary = ensure(jobs, show_progress=show_progress, workers=workers, executor=executor,
                                 options=options, device=device)
     if summary.failures:

@@ -106,6 +106,69 @@ def verify_cmd(claims_files: tuple[str, ...], backend: str | None, json_out: str
         raise InputError(", ".join(claims_files), "no claims files (*.yaml, *.yml) found")
     if single and results[0].error is not None:
         raise NnexamError(results[0].error)  # names the file and line, as a single file always did
+    _report_class(results, summary, single, json_out, class_report, show_summary=verbose or not single)
+    for r in results:
+        if curves and r.histories:
+            folder = curves if single else str(Path(curves) / Path(r.path).stem)
+            for p in _curves(folder, r.histories, Path(r.path).stem):
+                click.echo(f"wrote {p}")
+    if all(r.error is not None for r in results):
+        raise InputError(", ".join(claims_files), "no claims file could be used (see above)")
+
+
+@click.command("audit")
+@click.argument("reports", metavar="REPORT... | DIR...", nargs=-1, required=True, type=click.Path())
+@click.option("--bind", "binds", multiple=True, metavar="NAME=VALUE", help="Fill a name the code leaves free (JSON value).")
+@click.option("--json", "json_out", metavar="OUT.json", default=None,
+              help='Write {"claims": [...]} to this file (with "file" per claim for several inputs).')
+@click.option("--train", is_flag=True, help="Also reproduce the report's accuracies by training (minutes).")
+@click.option("--backend", default=None, help="Training backend for --train (default: torch).")
+@click.option("--seeds", type=click.IntRange(1, 50), default=3, show_default=True, help="Training runs for --train.")
+@click.option("--data-dir", default=None, help="Folder with the dataset files for --train.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+@click.option("--class-report", metavar="DIR", default=None,
+              help="Write class.csv and class.json (a row per report and finding) here.")
+@click.option("--executor", default=None, help="Where --train runs: local (default) or ray.")
+@click.option("--ray-address", default=None, help="Ray cluster to join (default RAY_ADDRESS, else a local Ray).")
+@click.option("--device", type=click.Choice(["cpu", "cuda", "auto"]), default=None, help="Where the torch backend trains.")
+def audit_cmd(reports: tuple[str, ...], binds: tuple[str, ...], json_out: str | None, train: bool, backend: str | None,
+              seeds: int, data_dir: str | None, quiet: bool, class_report: str | None, executor: str | None,
+              ray_address: str | None, device: str | None) -> None:
+    """Find the checkable numbers in REPORT (Markdown, text, PDF) and check each.
+
+    \b
+    Model code, model.summary() tables, training logs, stated totals and
+    arithmetic; each finding says where it is (line, table, layer).
+    Several reports or folders audit a class: --train trains each distinct run once.
+    Example:
+      nnexam audit examples/report.md --json findings.json
+    """
+    from nnexam.grader import class_verify
+    from nnexam.questions.errors import InputError, NnexamError, ParamError
+    from nnexam.questions.params import set_values
+
+    try:
+        bindings = set_values(binds, option="--bind")
+    except ParamError as err:
+        raise click.BadParameter(str(err), param_hint="--bind") from None
+    single = len(reports) == 1 and not Path(reports[0]).is_dir()
+    results, summary = class_verify.audit_class(
+        reports, bindings=bindings, train=train, backend=backend, seeds=seeds, data_dir=data_dir, executor=executor,
+        options={"ray_address": ray_address}, device=device, show_progress=not quiet)
+    if not results:
+        raise InputError(", ".join(reports), "no reports (*.md, *.txt, *.pdf) found")
+    if single and results[0].error is not None:
+        raise NnexamError(results[0].error)
+    _report_class(results, summary, single, json_out, class_report, show_summary=train and not single)
+    if all(r.error is not None for r in results):
+        raise InputError(", ".join(reports), "no report could be used (see above)")
+
+
+def _report_class(results: Sequence[Any], summary: Any, single: bool, json_out: str | None, class_report: str | None,
+                  *, show_summary: bool) -> None:
+    """Per-file tables (headed by the file when there are several), the batch summary, --json, --class-report."""
+    from nnexam.grader import class_verify
+
     for r in results:
         if not single:
             click.echo(click.style(f"== {r.path}", bold=True))
@@ -113,55 +176,14 @@ def verify_cmd(claims_files: tuple[str, ...], backend: str | None, json_out: str
             click.echo(f"unusable: {r.error}", err=True)
             continue
         _print(r.verdicts)
-        if curves and r.histories:
-            folder = curves if single else str(Path(curves) / Path(r.path).stem)
-            for p in _curves(folder, r.histories, Path(r.path).stem):
-                click.echo(f"wrote {p}")
-    if verbose or not single:
+    if show_summary:
         click.echo(summary.describe(), err=True)
     if json_out:
         if single:
             _write_json(json_out, results[0].verdicts)
         else:
-            Path(json_out).write_text(json.dumps({"claims": [row for row in class_verify.rows(results)
-                                                             if row["verdict"] != "unusable"]},
-                                                 indent=2, default=str) + "\n")
+            rows = [row for row in class_verify.rows(results) if row["verdict"] != "unusable"]
+            Path(json_out).write_text(json.dumps({"claims": rows}, indent=2, default=str) + "\n")
     if class_report:
         for p in class_verify.write_report(results, summary, class_report):
             click.echo(f"wrote {p}")
-    if all(r.error is not None for r in results):
-        raise InputError(", ".join(claims_files), "no claims file could be used (see above)")
-
-
-@click.command("audit")
-@click.argument("report", type=click.Path(dir_okay=False))
-@click.option("--bind", "binds", multiple=True, metavar="NAME=VALUE", help="Fill a name the code leaves free (JSON value).")
-@click.option("--json", "json_out", metavar="OUT.json", default=None, help='Write {"claims": [...]} to this file.')
-@click.option("--train", is_flag=True, help="Also reproduce the report's accuracies by training (minutes).")
-@click.option("--backend", default=None, help="Training backend for --train (default: torch).")
-@click.option("--seeds", type=click.IntRange(1, 50), default=3, show_default=True, help="Training runs for --train.")
-@click.option("--data-dir", default=None, help="Folder with the dataset files for --train.")
-@click.option("--quiet", is_flag=True, help="No progress bar.")
-def audit_cmd(report: str, binds: tuple[str, ...], json_out: str | None, train: bool, backend: str | None, seeds: int,
-              data_dir: str | None, quiet: bool) -> None:
-    """Find the checkable numbers in REPORT (Markdown, text, PDF) and check each.
-
-    \b
-    Model code, model.summary() tables, training logs, stated totals and
-    arithmetic; each finding says where it is (line, table, layer).
-    Example:
-      nnexam audit examples/report.md --json findings.json
-    """
-    from nnexam.grader.audit import audit
-    from nnexam.questions.errors import ParamError
-    from nnexam.questions.params import set_values
-
-    try:
-        bindings = set_values(binds, option="--bind")
-    except ParamError as err:
-        raise click.BadParameter(str(err), param_hint="--bind") from None
-    verdicts = audit(report, bindings=bindings, train=train, backend=backend, seeds=seeds, data_dir=data_dir,
-                     show_progress=not quiet)
-    _print(verdicts)
-    if json_out:
-        _write_json(json_out, verdicts)

@@ -111,3 +111,26 @@ def test_an_unknown_executor_is_refused_before_anything_runs(fake, tmp_path):
     paths = write_class(tmp_path / "class", n=1, configs=1)
     res = CliRunner().invoke(cli, ["verify", str(paths[0]), "--executor", "slurm", "--quiet"])
     assert res.exit_code == 1 and "unknown executor 'slurm'" in res.output and fake.trained == []
+
+
+@pytest.mark.sklearn
+def test_audit_train_over_a_class_trains_each_distinct_run_once(fake, tmp_path):
+    from nnexam.grader.audit import audit
+    from test_verify_cli import DIGITS_REPORT
+
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    for s in range(4):
+        text = DIGITS_REPORT if s % 2 else DIGITS_REPORT.replace("layers.Dense(32,", "layers.Dense(16,")
+        (folder / f"student{s}.md").write_text(text)
+    res = CliRunner().invoke(cli, ["audit", str(folder), "--train", "--seeds", "2", "--quiet",
+                                   "--class-report", str(tmp_path / "out")], catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    assert "8 training runs requested, 4 distinct, 0 cached, 4 trained in 2 tasks" in res.output
+    assert len(fake.trained) == 4
+    data = json.loads((tmp_path / "out" / "class.json").read_text())
+    mine = [c for c in data["claims"] if c["file"] == str(folder / "student1.md")]
+    alone = [v.as_dict() for v in audit(folder / "student1.md", train=True, seeds=2)]
+    assert [{k: v for k, v in c.items() if k != "file"} for c in mine] == json.loads(json.dumps(alone, default=str))
+    assert any(c["what"] == "trained val_accuracy" and "fake" in c["evidence"] for c in mine)
+    assert len(fake.trained) == 4  # the lone audit came from the cache
