@@ -134,3 +134,16 @@ def test_audit_train_over_a_class_trains_each_distinct_run_once(fake, tmp_path):
     assert [{k: v for k, v in c.items() if k != "file"} for c in mine] == json.loads(json.dumps(alone, default=str))
     assert any(c["what"] == "trained val_accuracy" and "fake" in c["evidence"] for c in mine)
     assert len(fake.trained) == 4  # the lone audit came from the cache
+
+
+def test_verbose_says_which_seeds_are_not_batched(fake, tmp_path, monkeypatch):
+    paths = write_class(tmp_path / "class", n=2, configs=2)
+    notes: list[str] = []
+    class_verify.verify_class(paths, seeds=2, log=notes.append)
+    assert notes == ["the fake backend trains seeds one after another (no seed batching)"]
+    notes.clear()
+    monkeypatch.setattr(fake, "batch_blocker", lambda spec: "layer h (Embedding) is not seed-batched"
+                        if spec.layers[0].config.get("units") == 5 else None, raising=False)
+    class_verify.verify_class(paths, seeds=2, log=notes.append)
+    assert len(notes) == 1 and notes[0].startswith("seeds of ")
+    assert notes[0].endswith(" train one after another: layer h (Embedding) is not seed-batched"), notes
