@@ -6,6 +6,7 @@ each from an empty cache, plus Ray's start-up. Prints medians.
 
     .venv/bin/python benchmarks/bench_class_verify.py [--rows 5000] [--repeats 3] [--files 50] [--models 10]
                                                       [--class-repeats 3] [--skip-ray] [--threads 1]
+                                                      [--only seeds|class|all]
 """
 
 from __future__ import annotations
@@ -86,13 +87,13 @@ def write_class(folder: Path, files: int, models: int) -> list[Path]:
     return paths
 
 
-def one_class(paths: list[Path], executor: str) -> tuple[float, str]:
+def one_class(paths: list[Path], executor: str, workers: int | None = None) -> tuple[float, str]:
     from nnexam.grader import class_verify
 
     with tempfile.TemporaryDirectory() as cache:
         os.environ["NNEXAM_CACHE"] = cache
         t = time.perf_counter()
-        results, summary = class_verify.verify_class(paths, seeds=3, executor=executor)
+        results, summary = class_verify.verify_class(paths, seeds=3, executor=executor, workers=workers)
         wall = time.perf_counter() - t
     bad = [r.error for r in results if r.error]
     if bad:
@@ -106,7 +107,10 @@ def a_class(files: int, models: int, repeats: int, skip_ray: bool) -> None:
         print(f"a class: {files} claims files, {models} distinct models (digits MLPs, 2 epochs, 3 seeds), "
               f"empty cache each time; median of {repeats}")
         local = [one_class(paths, "local") for _ in range(repeats)]
-        print(f"  local: {statistics.median(w for w, _ in local):.2f} s  ({local[0][1]})")
+        print(f"  local (small batch: in this process): {statistics.median(w for w, _ in local):.2f} s  ({local[0][1]})")
+        cores = os.cpu_count() or 1
+        pool = [one_class(paths, "local", workers=cores) for _ in range(repeats)]
+        print(f"  local, {cores} worker processes (spawned per batch): {statistics.median(w for w, _ in pool):.2f} s")
         if skip_ray:
             return
         import ray
@@ -132,12 +136,15 @@ def main() -> None:
     ap.add_argument("--class-repeats", type=int, default=3)
     ap.add_argument("--skip-ray", action="store_true")
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--only", choices=("seeds", "class", "all"), default="all")
     args = ap.parse_args()
     import torch
 
     torch.set_num_threads(args.threads)
-    seed_batching(args.rows, args.repeats)
-    a_class(args.files, args.models, args.class_repeats, args.skip_ray)
+    if args.only in ("seeds", "all"):
+        seed_batching(args.rows, args.repeats)
+    if args.only in ("class", "all"):
+        a_class(args.files, args.models, args.class_repeats, args.skip_ray)
 
 
 if __name__ == "__main__":
