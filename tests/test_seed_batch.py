@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 from nnexam.grader import datasets
-from nnexam.grader.backends.base import TrainConfig
+from nnexam.grader.backends.base import Data, TrainConfig
 from nnexam.questions.errors import NnexamError
 from nnexam.questions.model_analyser import analyse
 
@@ -18,12 +18,21 @@ CNN = ("model = keras.Sequential([keras.Input((8, 8, 1)), layers.Conv2D(4, 3, pa
        "layers.BatchNormalization(), layers.MaxPooling2D(2), layers.Dropout(0.25), layers.Flatten(), "
        "layers.Dense(10, activation='softmax')])")
 TORCH_MLP = "net = nn.Sequential(nn.Linear(64, 16), nn.ReLU(), nn.Dropout(0.2), nn.Linear(16, 10))"
+RANK3 = ("model = keras.Sequential([keras.Input((8, 8, 1)), layers.Conv2D(3, 3, strides=2, padding='same', "
+         "activation='tanh'), layers.Dense(5, activation='relu'), layers.AveragePooling2D(2, padding='same'), "
+         "layers.GlobalAveragePooling2D(), layers.Dense(10, activation='softmax')])")
+TORCH_CNN = "net = nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Dropout(0.5), nn.Linear(64, 10))"
+BINARY = ("model = keras.Sequential([keras.Input((64,)), layers.Dense(16, activation='relu'), layers.BatchNormalization(), "
+          "layers.Dense(1, activation='sigmoid')])")
 TORCH_BN = "net = nn.Sequential(nn.Linear(64, 16), nn.BatchNorm1d(16), nn.ReLU(), nn.Linear(16, 10))"
 CASES = [
     (MLP, TrainConfig(optimizer="sgd", learning_rate=0.05, momentum=0.9, epochs=2, validation_split=0.2)),
     (CNN, TrainConfig(optimizer="adam", batch_size=16, epochs=2, validation_split=0.2)),
     (CNN, TrainConfig(optimizer="sgd", learning_rate=0.05, momentum=0.9, nesterov=True, epochs=1)),
     (TORCH_MLP, TrainConfig(optimizer="rmsprop", epochs=2, validation_split=0.25, from_logits=True)),
+    (RANK3, TrainConfig(optimizer="adam", epochs=2, validation_split=0.2)),
+    (TORCH_CNN, TrainConfig(optimizer="sgd", momentum=0.5, epochs=1, validation_split=0.2, from_logits=True)),
+    (BINARY, TrainConfig(optimizer="adam", epochs=2, validation_split=0.2, loss="binary_crossentropy")),
 ]
 
 
@@ -38,8 +47,11 @@ def torch_backend():
     torch.set_num_threads(threads)
 
 
-def _digits(spec, rows: int = 200):
-    return datasets.for_model(datasets.load(datasets.DataRef("digits", subset=rows)), spec.input_shape)
+def _digits(spec, rows: int = 200, binary: bool = False):
+    data = datasets.for_model(datasets.load(datasets.DataRef("digits", subset=rows)), spec.input_shape)
+    if binary:  # odd vs even digits
+        data = Data(data.x_train, data.y_train % 2, data.x_test, data.y_test % 2, 2)
+    return data
 
 
 def _same(seq, batched) -> None:
@@ -53,13 +65,15 @@ def _same(seq, batched) -> None:
 
 
 @pytest.mark.parametrize("code,cfg", CASES, ids=["mlp-dropout-sgd-momentum", "cnn-bn-dropout-adam",
-                                                 "cnn-bn-dropout-nesterov", "torch-mlp-dropout-rmsprop"])
+                                                 "cnn-bn-dropout-nesterov", "torch-mlp-dropout-rmsprop",
+                                                 "dense-on-feature-maps-avgpool-same", "torch-cnn-dropout",
+                                                 "bn-binary-crossentropy"])
 def test_seed_batched_runs_equal_the_sequential_runs(torch_backend, code, cfg):
     from nnexam.grader.backends import torch_batched
 
-    spec = analyse(code)
+    spec = analyse(code, [1, 8, 8]) if code == TORCH_CNN else analyse(code)
     assert torch_batched.blocker(spec) is None
-    data = _digits(spec)
+    data = _digits(spec, binary=cfg.loss == "binary_crossentropy")
     seeds = [0, 1, 5]
     sequential = [torch_backend.train(spec, data, cfg, s) for s in seeds]
     batched = torch_backend.train_seeds(spec, data, cfg, seeds)
