@@ -50,3 +50,18 @@ def test_ray_gives_the_verdicts_of_local_and_fills_the_same_cache(ray_cluster, t
     assert [[v.as_dict() for v in r.verdicts] for r in on_ray] == [[v.as_dict() for v in r.verdicts] for r in local]
     again, s_again = class_verify.verify_class(paths, backend="torch", seeds=2, executor="ray")
     assert s_again.trained == 0 and s_again.cached == 4
+
+
+def test_an_address_where_no_ray_answers_is_refused_at_once():
+    import socket
+    import time
+
+    from nnexam.grader.executors.ray_executor import RayExecutor
+
+    with socket.socket() as s:  # a free local port: nothing listens there
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    start = time.perf_counter()
+    with pytest.raises(NnexamError, match=rf"no Ray cluster answers at '127.0.0.1:{port}'.*ray start --head"):
+        RayExecutor({"ray_address": f"127.0.0.1:{port}"})._reachable()
+    assert time.perf_counter() - start < 10

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import socket
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
@@ -44,6 +45,7 @@ class RayExecutor:
 
         if ray.is_initialized():
             return
+        self._reachable()
         try:
             if self.address:
                 ray.init(address=self.address, log_to_driver=False)
@@ -53,6 +55,18 @@ class RayExecutor:
             raise NnexamError(f"could not connect to the Ray cluster at {self.address!r}: {err}. Start one with "
                               "'ray start --head' (then --ray-address auto), or leave --ray-address and RAY_ADDRESS "
                               "unset to start a local one") from err
+
+    def _reachable(self, timeout: float = 5.0) -> None:
+        """A ``host:port`` address that does not answer is an error now: ``ray.init`` would retry for minutes."""
+        addr = (self.address or "").removeprefix("ray://")
+        host, _, port = addr.rpartition(":")
+        if not host or not port.isdigit():
+            return  # "auto", "local", or no address
+        try:
+            socket.create_connection((host, int(port)), timeout=timeout).close()
+        except OSError as err:
+            raise NnexamError(f"no Ray cluster answers at {self.address!r} ({err}); start one with 'ray start --head' "
+                              "on that machine, or check --ray-address / RAY_ADDRESS") from err
 
     def run(self, tasks: Sequence[Any], on_epoch: OnEpoch) -> Iterator[tuple[int, Result]]:
         import ray
