@@ -233,22 +233,27 @@ def ensure(jobs: Sequence[Job], *, show_progress: bool = False, workers: int | N
             workers = 1
         summary.tasks = len(tasks)
         opts = {"workers": workers, "device": device, **(options or {})}
-        for t, result in _train(tasks, executor, opts, show_progress).items():
+
+        def arrived(t: int, result: list[dict[str, Any]] | BaseException) -> None:
+            """Into the cache at once: an interrupted batch keeps what finished."""
             if isinstance(result, BaseException):
                 failed.update({paths[i]: result for i in planned[t]})
-                continue
+                return
             for i, raw in zip(planned[t], result):
                 hist = History.from_dict(raw)
                 _write(paths[i], hist)
                 found[paths[i]] = hist
                 summary.trained += 1
+
+        _train(tasks, executor, opts, show_progress, arrived)
     summary.failures = {i: failed[p] for i, p in enumerate(paths) if p in failed}
     return [found[p] for p in paths], summary
 
 
-def _train(tasks: Sequence[Task], executor: str | None, options: Mapping[str, Any],
-           show: bool) -> dict[int, list[dict[str, Any]] | BaseException]:
-    """Run the tasks through the executor under one progress bar (epochs done / total, runs done, ETA)."""
+def _train(tasks: Sequence[Task], executor: str | None, options: Mapping[str, Any], show: bool,
+           arrived: Callable[[int, list[dict[str, Any]] | BaseException], None]) -> None:
+    """Run the tasks through the executor under one progress bar (epochs done / total, runs done, ETA);
+    ``arrived(task index, result)`` as each task finishes."""
     import io
     import sys
 
@@ -265,7 +270,6 @@ def _train(tasks: Sequence[Task], executor: str | None, options: Mapping[str, An
     def show_item(_: Any) -> str:
         return f"runs {state['runs']}/{runs}" + (f", {state['text']}" if state["text"] else "")
 
-    out: dict[int, list[dict[str, Any]] | BaseException] = {}
     with click.progressbar(length=total, label=label, show_eta=True, item_show_func=show_item,
                            file=sys.stderr if show else io.StringIO()) as bar:
         def on_epoch(t: int, pos: int, epoch: int, logs: Mapping[str, float]) -> None:
@@ -277,11 +281,10 @@ def _train(tasks: Sequence[Task], executor: str | None, options: Mapping[str, An
             bar.update(1)
 
         for t, result in ex.run(tasks, on_epoch):
-            out[t] = result
+            arrived(t, result)
             state["runs"] += len(tasks[t].jobs)
             owed = len(tasks[t].jobs) * tasks[t].jobs[0].config.epochs
             bar.update(max(0, owed - reported.get(t, 0)))  # executors that do not stream epochs
-    return out
 
 
 def portable_task(task: Task) -> Task:

@@ -147,3 +147,20 @@ def test_verbose_says_which_seeds_are_not_batched(fake, tmp_path, monkeypatch):
     class_verify.verify_class(paths, seeds=2, log=notes.append)
     assert len(notes) == 1 and notes[0].startswith("seeds of ")
     assert notes[0].endswith(" train one after another: layer h (Embedding) is not seed-batched"), notes
+
+
+def test_an_interrupted_class_keeps_what_finished(fake, tmp_path, monkeypatch):
+    paths = write_class(tmp_path / "class", n=2, configs=2)
+    real = fake.train
+
+    def train(spec, data, config, seed, progress=None):
+        if spec.layers[0].config.get("units") == 5:  # the second configuration
+            raise KeyboardInterrupt
+        return real(spec, data, config, seed, progress)
+
+    monkeypatch.setattr(fake, "train", train)
+    with pytest.raises(KeyboardInterrupt):
+        class_verify.verify_class(paths, seeds=2)
+    monkeypatch.setattr(fake, "train", real)
+    _, summary = class_verify.verify_class(paths, seeds=2)
+    assert summary.cached == 2 and summary.trained == 2
