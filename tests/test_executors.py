@@ -50,6 +50,14 @@ def test_ray_gives_the_verdicts_of_local_and_fills_the_same_cache(ray_cluster, t
     assert [[v.as_dict() for v in r.verdicts] for r in on_ray] == [[v.as_dict() for v in r.verdicts] for r in local]
     again, s_again = class_verify.verify_class(paths, backend="torch", seeds=2, executor="ray")
     assert s_again.trained == 0 and s_again.cached == 4
+    # each epoch's progress comes back from the workers (2 seeds x 3 epochs), before the task's result
+    from nnexam.grader import claims
+
+    jobs = claims.training_jobs(claims.read(paths[0]), "torch", 2)
+    epochs: list[tuple] = []
+    results = list(registry.get("ray").run([train_cache.Task(tuple(jobs))], lambda *msg: epochs.append(msg)))
+    assert len(results) == 1 and isinstance(results[0][1], list) and len(results[0][1]) == 2
+    assert sorted((pos, epoch) for _, pos, epoch, _ in epochs) == [(p, e) for p in (0, 1) for e in (1, 2, 3)]
 
 
 def test_an_address_where_no_ray_answers_is_refused_at_once():

@@ -4,8 +4,9 @@ Ray task with ``num_cpus=1`` (and ``num_gpus=1`` when ``--device cuda`` is asked
 It joins a running cluster when given an address (``--ray-address auto``, ``ray://host:10001``, or
 ``RAY_ADDRESS``), else starts a local one on this machine's cores. Workers load the datasets
 themselves by name, so ``--data-dir`` must exist on every node; they need nnexam (with the same
-backend versions) installed. Results come back to the driver, which writes the cache. Progress is
-per finished task (Ray tasks do not stream epochs back).
+backend versions) installed. Results come back to the driver, which writes the cache. Each epoch's
+progress comes back through a ``ray.util.queue.Queue`` (an actor with no CPU reserved); where that
+queue cannot be made, progress is per finished task.
 """
 
 from __future__ import annotations
@@ -20,13 +21,28 @@ from nnexam.grader.executors.base import OnEpoch, Result
 from nnexam.questions.errors import NnexamError
 
 
-def _remote_task(task: Any) -> list[dict[str, Any]]:
-    """What a Ray worker runs: one thread per CPU Ray gave it, then the task."""
+def _remote_task(task: Any, index: int, queue: Any) -> list[dict[str, Any]]:
+    """What a Ray worker runs: one thread per CPU Ray gave it, then the task; epochs go to ``queue``."""
     from nnexam.grader.executors.local import one_thread
     from nnexam.grader.train_cache import run_task
 
     one_thread()
-    return run_task(task, lambda pos, epoch, logs: None)
+
+    def report(pos: int, epoch: int, logs: Mapping[str, float]) -> None:
+        if queue is not None:
+            queue.put_nowait((index, pos, epoch, dict(logs)))
+
+    return run_task(task, report)
+
+
+def _drain(queue: Any, on_epoch: OnEpoch) -> None:
+    from ray.util.queue import Empty
+
+    while queue is not None:
+        try:
+            on_epoch(*queue.get_nowait())
+        except Empty:
+            return
 
 
 class RayExecutor:
@@ -73,14 +89,31 @@ class RayExecutor:
         from nnexam.grader.train_cache import portable_task
 
         self.connect()
+        try:
+            from ray.util.queue import Queue
+
+            queue = Queue(actor_options={"num_cpus": 0})
+        except Exception:  # noqa: BLE001 - progress per finished task instead
+            queue = None
         remote = ray.remote(max_retries=0)(_remote_task)
         refs = {}
         for i, task in enumerate(tasks):
             gpus = 1 if str(task.device or "").startswith("cuda") else 0
-            refs[remote.options(num_cpus=1, num_gpus=gpus).remote(portable_task(task))] = i
+            refs[remote.options(num_cpus=1, num_gpus=gpus).remote(portable_task(task), i, queue)] = i
         pending = list(refs)
+        try:
+            yield from self._wait(refs, pending, queue, on_epoch)
+        finally:
+            if queue is not None:
+                queue.shutdown()
+
+    @staticmethod
+    def _wait(refs: Mapping[Any, int], pending: list[Any], queue: Any, on_epoch: OnEpoch) -> Iterator[tuple[int, Result]]:
+        import ray
+
         while pending:
-            done, pending = ray.wait(pending, num_returns=1)
+            done, pending = ray.wait(pending, num_returns=1, timeout=0.5)
+            _drain(queue, on_epoch)  # a task's epochs are queued before it returns: counted before its result
             for ref in done:
                 try:
                     result: Result = ray.get(ref)
