@@ -15,7 +15,7 @@ $(BIN)/python:
 # torch first: its CPU wheel (2.13.0) is what satisfies the extras; otherwise pip fetches CUDA builds.
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q torch==2.13.0
-	$(BIN)/python -m pip install -q -e '.[torch,keras,test]'
+	$(BIN)/python -m pip install -q -e '.[torch,keras,ray,test]'
 	@# bytecode for the editable sources too (pip compiles only what it copies; PYTHONDONTWRITEBYTECODE
 	@# environments would otherwise recompile them at every start)
 	$(BIN)/python -m compileall -q questions grader nnexam templates > /dev/null

@@ -420,7 +420,9 @@ def margin(values: Sequence[float], metric: str) -> float:
 
 
 def _setup(cf: ClaimsFile, histories: Sequence[History], backend: str, train_rows: int) -> str:
-    return (f"{len(histories)} seed{'s' * (len(histories) > 1)} with the {backend} backend, {cf.config.epochs} epochs, "
+    where = ", ".join(sorted({h.device for h in histories if h.device}))
+    return (f"{len(histories)} seed{'s' * (len(histories) > 1)} with the {backend} backend{' on ' + where if where else ''}, "
+            f"{cf.config.epochs} epochs, "
             f"{cf.config.describe()}, {cf.data.name} ({_fmt(train_rows)} training rows)")
 
 
@@ -485,7 +487,7 @@ def training_minutes(jobs: Sequence[Any], train_size: int, cached: Sequence[bool
     return seconds / 60
 
 
-def _budget(cf: ClaimsFile, jobs: Sequence[Any], train_size: int, backend: Any, limit: float) -> None:
+def check_budget(cf: ClaimsFile, jobs: Sequence[Any], train_size: int, backend: Any, limit: float) -> None:
     """Refuse, before any training, runs estimated longer than ``limit`` minutes."""
     from nnexam.grader import train_cache
 
@@ -521,8 +523,8 @@ def verify(cf: ClaimsFile, *, backend: str | None = None, seeds: int = 3, show_p
             out[i] = check_static(c, cf.spec, cf.config, ds.train_size if ds else None, counts, be.name if be else "")
     histories: list[History] = []
     if be is not None and ds is not None and any(v is None for v in out):
-        jobs = [train_cache.Job(cf.spec, cf.data, cf.config, s, be.name) for s in range(seeds)]
-        _budget(cf, jobs, ds.train_size, be, DEFAULT_MAX_TRAIN_MINUTES if max_train_minutes is None else max_train_minutes)
+        jobs = training_jobs(cf, be.name, seeds)
+        check_budget(cf, jobs, ds.train_size, be, DEFAULT_MAX_TRAIN_MINUTES if max_train_minutes is None else max_train_minutes)
         histories = train_cache.run(jobs, show_progress=show_progress, workers=workers)
         rows = train_rows(ds.train_size, cf.config.validation_split)
         counts_by_class = [int((ds.y_train == k).sum()) for k in range(ds.num_classes)] or [1]
@@ -531,3 +533,14 @@ def verify(cf: ClaimsFile, *, backend: str | None = None, seeds: int = 3, show_p
             if out[i] is None:
                 out[i] = check_training(c, cf, histories, be.name, rows, chance)
     return [v for v in out if v is not None], histories
+
+
+def needs_training(cf: ClaimsFile) -> bool:
+    return any(c.what not in STATIC for c in cf.claims)
+
+
+def training_jobs(cf: ClaimsFile, backend: str, seeds: int) -> list[Any]:
+    """The training runs (``train_cache.Job``, one per seed) that the file's training claims need."""
+    from nnexam.grader import train_cache
+
+    return [train_cache.Job(cf.spec, cf.data, cf.config, s, backend) for s in range(seeds)]

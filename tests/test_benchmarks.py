@@ -23,6 +23,8 @@ CASES = {
     "bench_param_count.py": (["--n", "3", "--repeat", "1"], [r"VGG-16 from Keras code: +\d"]),
     "bench_grade.py": (["--students", "4", "--runs", "1", "--jobs", "1"], [r"4 submissions x \d+ parts, jobs=1: median"]),
     "bench_backends.py": (["--rows", "128", "--repeats", "1"], [r"torch backend / hand-written torch = +\d"]),
+    "bench_class_verify.py": (["--rows", "64", "--repeats", "1", "--files", "2", "--models", "1", "--class-repeats", "1",
+                               "--skip-ray"], [r"batched / 1 run = +\d", r"^  local \(.*\): \d"]),
     "bench_generate.py": (
         ["--students", "2", "--latency-runs", "1", "--typst-floor", "2"],
         [r"one exam .*: median \d", r"Typst alone .* 2 students", r"class: 2 students x 10 questions"],

@@ -224,7 +224,8 @@ def test_cache_key_depends_on_what_determines_a_run():
 def test_independent_runs_use_a_process_pool(tmp_path):
     spec = analyse("model = keras.Sequential([keras.Input((64,)), layers.Dense(10, activation='softmax')])")
     ref = claims.datasets.DataRef("digits", subset=200)
-    jobs = [train_cache.Job(spec, ref, TrainConfig(epochs=2), s, "torch") for s in range(2)]
+    # two configurations: two tasks (a task is one configuration's seeds, trained seed-batched)
+    jobs = [train_cache.Job(spec, ref, TrainConfig(epochs=2, learning_rate=lr), s, "torch") for lr in (0.01, 0.02) for s in (0, 1)]
     pooled = train_cache.run(jobs, workers=2)
     for f in train_cache.cache_dir().glob("*.json"):
         f.unlink()

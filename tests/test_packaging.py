@@ -36,7 +36,7 @@ def test_entry_point_groups_and_builtin_families_use_the_nnexam_names() -> None:
 
     assert all(module.startswith("nnexam.questions.") for module in registry.BUILTIN.values())
     groups = _pyproject()["project"]["entry-points"]
-    assert set(groups) == {"nnexam.question_types.v1", "nnexam.backends.v1"}
+    assert set(groups) == {"nnexam.question_types.v1", "nnexam.backends.v1", "nnexam.executors.v1"}
 
 
 @pytest.fixture(scope="module")

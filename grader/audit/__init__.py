@@ -27,15 +27,15 @@ from nnexam.grader.claims import Verdict
 
 def audit(path: str | Path, *, bindings: Mapping[str, Any] | None = None, train: bool = False,
           backend: str | None = None, seeds: int = 3, data_dir: str | None = None,
-          show_progress: bool = False) -> list[Verdict]:
+          show_progress: bool = False, max_train_minutes: float | None = None) -> list[Verdict]:
     """Every finding of the report at ``path`` (see :func:`audit_report`)."""
     return audit_report(reader.read(path), bindings=bindings, train=train, backend=backend, seeds=seeds,
-                        data_dir=data_dir, show_progress=show_progress)
+                        data_dir=data_dir, show_progress=show_progress, max_train_minutes=max_train_minutes)
 
 
 def audit_report(report: reader.Report, *, bindings: Mapping[str, Any] | None = None, train: bool = False,
                  backend: str | None = None, seeds: int = 3, data_dir: str | None = None,
-                 show_progress: bool = False) -> list[Verdict]:
+                 show_progress: bool = False, max_train_minutes: float | None = None) -> list[Verdict]:
     """Every finding of ``report``: the report is read into its structure (:mod:`.document`), each
     claim is bound to its experiment (the model, ``fit`` and log before it) and checked only there."""
     doc = document.read(report)
@@ -108,7 +108,8 @@ def audit_report(report: reader.Report, *, bindings: Mapping[str, Any] | None = 
         from nnexam.grader.audit import training
 
         out += training.check(_experiments(doc, fits, setups, accs, model_before, training.Experiment), dataset,
-                              backend=backend, seeds=seeds, data_dir=data_dir, show_progress=show_progress)
+                              backend=backend, seeds=seeds, data_dir=data_dir, show_progress=show_progress,
+                              max_train_minutes=max_train_minutes)
     out.sort(key=_order)
     return out
 

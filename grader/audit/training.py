@@ -49,16 +49,17 @@ class Experiment:
 
 
 def check(experiments: Sequence[Experiment], dataset: str | None, *, backend: str | None, seeds: int,
-          data_dir: str | None, show_progress: bool) -> list[claims.Verdict]:
+          data_dir: str | None, show_progress: bool, max_train_minutes: float | None = None) -> list[claims.Verdict]:
     """Each experiment trained with its own settings (identical trainings run once: the cache)."""
     out: list[claims.Verdict] = []
     for exp in experiments:
-        out += _one(exp, dataset, backend=backend, seeds=seeds, data_dir=data_dir, show_progress=show_progress)
+        out += _one(exp, dataset, backend=backend, seeds=seeds, data_dir=data_dir, show_progress=show_progress,
+                    max_train_minutes=max_train_minutes)
     return out
 
 
 def _one(exp: Experiment, dataset: str | None, *, backend: str | None, seeds: int, data_dir: str | None,
-         show_progress: bool) -> list[claims.Verdict]:
+         show_progress: bool, max_train_minutes: float | None = None) -> list[claims.Verdict]:
     model, setup, log = exp.model, exp.setup, exp.log
     missing = [what for what, ok in (
         ("model code", model is not None and model.spec is not None),
@@ -83,7 +84,8 @@ def _one(exp: Experiment, dataset: str | None, *, backend: str | None, seeds: in
         ref = datasets.DataRef(dataset, data_dir=data_dir)
         datasets.for_model(datasets.load(ref), model.spec.input_shape)
         cf = claims.ClaimsFile("report", model.spec, ref, config, tuple(items))
-        verdicts, _ = claims.verify(cf, backend=backend, seeds=seeds, show_progress=show_progress)
+        verdicts, _ = claims.verify(cf, backend=backend, seeds=seeds, show_progress=show_progress,
+                                    max_train_minutes=max_train_minutes)
     except NnexamError as err:
         return [claims.Verdict("training", model.where(), None, None, "unverifiable", f"cannot train the report's setup: {err}")]
     return [replace(v, what=f"trained {v.what}") for v in verdicts]

@@ -99,6 +99,7 @@ class History:
     epochs: tuple[Mapping[str, float], ...]
     test: Mapping[str, float] = field(default_factory=dict)
     seconds: float = 0.0
+    device: str = ""  # where it ran ("cpu", "cuda:0"); "" when the backend does not say
 
     def series(self, metric: str) -> list[float]:
         return [float(e[metric]) for e in self.epochs if metric in e]
@@ -109,11 +110,13 @@ class History:
         return {k: self.series(k) for k in dict.fromkeys(k for e in self.epochs for k in e)}
 
     def as_dict(self) -> dict[str, Any]:
-        return {"epochs": [dict(e) for e in self.epochs], "test": dict(self.test), "seconds": self.seconds}
+        return {"epochs": [dict(e) for e in self.epochs], "test": dict(self.test), "seconds": self.seconds,
+                "device": self.device}
 
     @staticmethod
     def from_dict(raw: Mapping[str, Any]) -> History:
-        return History(tuple(dict(e) for e in raw["epochs"]), dict(raw.get("test", {})), float(raw.get("seconds", 0)))
+        return History(tuple(dict(e) for e in raw["epochs"]), dict(raw.get("test", {})), float(raw.get("seconds", 0)),
+                       str(raw.get("device", "")))
 
 
 @dataclass(frozen=True)

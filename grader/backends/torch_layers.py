@@ -225,7 +225,7 @@ class Pool(KerasLayer):
         if self.kind == "max":
             return self.fn(F.pad(x, self.pad, value=-math.inf), self.pool, self.strides)
         total = self.fn(F.pad(x, self.pad), self.pool, self.strides)
-        ones = torch.ones((1, 1, *x.shape[2:]), dtype=x.dtype)
+        ones = torch.ones((1, 1, *x.shape[2:]), dtype=x.dtype, device=x.device)
         count = self.fn(F.pad(ones, self.pad), self.pool, self.strides)
         return total / count
 

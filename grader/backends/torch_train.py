@@ -178,11 +178,27 @@ def optimizer(params, cfg: TrainConfig) -> torch.optim.Optimizer:
     return KerasRMSprop(params, cfg.lr, cfg.rho, cfg.epsilon, cfg.momentum)
 
 
-def _tensors(x: np.ndarray, y: np.ndarray, cfg: TrainConfig, outputs: int, to_internal: Callable) -> tuple:
+def _tensors(x: np.ndarray, y: np.ndarray, cfg: TrainConfig, outputs: int, to_internal: Callable,
+             device: torch.device | None = None) -> tuple:
     xt = to_internal(torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32)))
     yt = torch.from_numpy(np.ascontiguousarray(targets(y, cfg.loss, outputs)))
     yt = yt.long() if cfg.loss == "sparse_categorical_crossentropy" else yt.float()
-    return xt, yt
+    return (xt, yt) if device is None or device.type == "cpu" else (xt.to(device), yt.to(device))
+
+
+def where(device: torch.device) -> str:
+    """A device as results name it: ``cpu``, ``cuda:0 (NVIDIA H100 80GB HBM3)``."""
+    if device.type != "cuda":
+        return device.type
+    index = device.index if device.index is not None else torch.cuda.current_device()
+    return f"cuda:{index} ({torch.cuda.get_device_name(index)})"
+
+
+def split(data: Data, cfg: TrainConfig, outputs: int, to_internal: Callable, device: torch.device) -> tuple:
+    """Training and validation tensors as ``fit`` uses them: ``validation_split`` takes the last rows."""
+    x, y = _tensors(data.x_train, data.y_train, cfg, outputs, to_internal, device)
+    cut = train_rows(len(x), cfg.validation_split)
+    return x[:cut], y[:cut], x[cut:], y[cut:]
 
 
 def evaluate(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, cfg: TrainConfig, outputs: int) -> dict[str, float]:
@@ -205,12 +221,13 @@ def evaluate(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, cfg: Trai
 
 
 def fit(model: torch.nn.Module, data: Data, cfg: TrainConfig, seed: int, outputs: int,
-        to_internal: Callable[[torch.Tensor], torch.Tensor], progress: Progress | None = None) -> History:
+        to_internal: Callable[[torch.Tensor], torch.Tensor], progress: Progress | None = None,
+        device: torch.device | None = None) -> History:
     """Keras' ``fit`` loop (see the module docstring), then ``evaluate`` on the test split if any."""
     start = time.perf_counter()
-    x, y = _tensors(data.x_train, data.y_train, cfg, outputs, to_internal)
-    cut = train_rows(len(x), cfg.validation_split)
-    xv, yv, x, y = x[cut:], y[cut:], x[:cut], y[:cut]
+    device = device or torch.device("cpu")
+    model.to(device)
+    x, y, xv, yv = split(data, cfg, outputs, to_internal, device)
     forward, lf = _head(model, cfg)
     correct = correct_fn(accuracy_kind(cfg.loss, outputs))
     track_acc = "accuracy" in cfg.metrics
@@ -220,7 +237,7 @@ def fit(model: torch.nn.Module, data: Data, cfg: TrainConfig, seed: int, outputs
     epochs = []
     for epoch in range(cfg.epochs):
         model.train()
-        order = torch.randperm(n, generator=gen) if cfg.shuffle else None
+        order = torch.randperm(n, generator=gen).to(device) if cfg.shuffle else None
         loss_sum, ok_sum = 0.0, 0.0
         for i in range(0, n, bs):
             if order is None:
@@ -247,6 +264,6 @@ def fit(model: torch.nn.Module, data: Data, cfg: TrainConfig, seed: int, outputs
             progress(epoch + 1, cfg.epochs, logs)
     test = {}
     if data.x_test is not None and data.y_test is not None and len(data.x_test):
-        xt, yt = _tensors(data.x_test, data.y_test, cfg, outputs, to_internal)
+        xt, yt = _tensors(data.x_test, data.y_test, cfg, outputs, to_internal, device)
         test = evaluate(model, xt, yt, cfg, outputs)
-    return History(tuple(epochs), test, time.perf_counter() - start)
+    return History(tuple(epochs), test, time.perf_counter() - start, where(device))

@@ -1,0 +1,126 @@
+"""Seed-batched training (torch backend): each seed's result equals its own sequential run, for an
+MLP and a small convnet, SGD with momentum, Adam and RMSprop, BatchNormalization and Dropout; models
+with layers that cannot be batched fall back to sequential runs and say why. ``--device``."""
+
+from __future__ import annotations
+
+import pytest
+from nnexam.grader import datasets
+from nnexam.grader.backends.base import Data, TrainConfig
+from nnexam.questions.errors import NnexamError
+from nnexam.questions.model_analyser import analyse
+
+pytestmark = [pytest.mark.torch, pytest.mark.sklearn]
+
+MLP = ("model = keras.Sequential([keras.Input((64,)), layers.Dense(24, activation='relu'), layers.Dropout(0.3), "
+       "layers.Dense(10, activation='softmax')])")
+CNN = ("model = keras.Sequential([keras.Input((8, 8, 1)), layers.Conv2D(4, 3, padding='same', activation='relu'), "
+       "layers.BatchNormalization(), layers.MaxPooling2D(2), layers.Dropout(0.25), layers.Flatten(), "
+       "layers.Dense(10, activation='softmax')])")
+TORCH_MLP = "net = nn.Sequential(nn.Linear(64, 16), nn.ReLU(), nn.Dropout(0.2), nn.Linear(16, 10))"
+RANK3 = ("model = keras.Sequential([keras.Input((8, 8, 1)), layers.Conv2D(3, 3, strides=2, padding='same', "
+         "activation='tanh'), layers.Dense(5, activation='relu'), layers.AveragePooling2D(2, padding='same'), "
+         "layers.GlobalAveragePooling2D(), layers.Dense(10, activation='softmax')])")
+TORCH_CNN = "net = nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Dropout(0.5), nn.Linear(64, 10))"
+BINARY = ("model = keras.Sequential([keras.Input((64,)), layers.Dense(16, activation='relu'), layers.BatchNormalization(), "
+          "layers.Dense(1, activation='sigmoid')])")
+TORCH_BN = "net = nn.Sequential(nn.Linear(64, 16), nn.BatchNorm1d(16), nn.ReLU(), nn.Linear(16, 10))"
+CASES = [
+    (MLP, TrainConfig(optimizer="sgd", learning_rate=0.05, momentum=0.9, epochs=2, validation_split=0.2)),
+    (CNN, TrainConfig(optimizer="adam", batch_size=16, epochs=2, validation_split=0.2)),
+    (CNN, TrainConfig(optimizer="sgd", learning_rate=0.05, momentum=0.9, nesterov=True, epochs=1)),
+    (TORCH_MLP, TrainConfig(optimizer="rmsprop", epochs=2, validation_split=0.25, from_logits=True)),
+    (RANK3, TrainConfig(optimizer="adam", epochs=2, validation_split=0.2)),
+    (TORCH_CNN, TrainConfig(optimizer="sgd", momentum=0.5, epochs=1, validation_split=0.2, from_logits=True)),
+    (BINARY, TrainConfig(optimizer="adam", epochs=2, validation_split=0.2, loss="binary_crossentropy")),
+]
+
+
+@pytest.fixture(scope="module")
+def torch_backend():
+    import torch
+    from nnexam.grader.backends import registry
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield registry.get("torch")
+    torch.set_num_threads(threads)
+
+
+def _digits(spec, rows: int = 200, binary: bool = False):
+    data = datasets.for_model(datasets.load(datasets.DataRef("digits", subset=rows)), spec.input_shape)
+    if binary:  # odd vs even digits
+        data = Data(data.x_train, data.y_train % 2, data.x_test, data.y_test % 2, 2)
+    return data
+
+
+def _same(seq, batched) -> None:
+    assert len(seq) == len(batched)
+    for hs, hb in zip(seq, batched):
+        assert len(hs.epochs) == len(hb.epochs) and hs.device == hb.device == "cpu"
+        for es, eb in zip(hs.epochs, hb.epochs):
+            assert es.keys() == eb.keys()
+            assert all(abs(es[k] - eb[k]) <= 1e-5 for k in es), (es, eb)
+        assert hs.test.keys() == hb.test.keys() and all(abs(hs.test[k] - hb.test[k]) <= 1e-5 for k in hs.test)
+
+
+@pytest.mark.parametrize("code,cfg", CASES, ids=["mlp-dropout-sgd-momentum", "cnn-bn-dropout-adam",
+                                                 "cnn-bn-dropout-nesterov", "torch-mlp-dropout-rmsprop",
+                                                 "dense-on-feature-maps-avgpool-same", "torch-cnn-dropout",
+                                                 "bn-binary-crossentropy"])
+def test_seed_batched_runs_equal_the_sequential_runs(torch_backend, code, cfg):
+    from nnexam.grader.backends import torch_batched
+
+    spec = analyse(code, [1, 8, 8]) if code == TORCH_CNN else analyse(code)
+    assert torch_batched.blocker(spec) is None
+    data = _digits(spec, binary=cfg.loss == "binary_crossentropy")
+    seeds = [0, 1, 5]
+    sequential = [torch_backend.train(spec, data, cfg, s) for s in seeds]
+    batched = torch_backend.train_seeds(spec, data, cfg, seeds)
+    _same(sequential, batched)
+    # the seeds really differ (own initialisation, data order and dropout masks)
+    assert sequential[0].epochs[-1]["loss"] != sequential[1].epochs[-1]["loss"]
+
+
+def test_layers_that_cannot_be_batched_fall_back_and_say_why(torch_backend):
+    spec = analyse(TORCH_BN)
+    why = torch_backend.batch_blocker(spec)
+    assert why is not None and "BatchNorm1d" in why
+    cfg = TrainConfig(optimizer="sgd", epochs=1, validation_split=0.2, from_logits=True)
+    data = _digits(spec, 120)
+    _same([torch_backend.train(spec, data, cfg, s) for s in (0, 1)], torch_backend.train_seeds(spec, data, cfg, [0, 1]))
+
+
+def test_device_choice_and_a_clear_message_without_a_gpu(torch_backend, monkeypatch):
+    import torch
+    from nnexam.grader.backends.torch_backend import resolve_device
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert resolve_device("auto").type == "cpu" and resolve_device(None).type == "cpu"
+    with pytest.raises(NnexamError, match="--device cuda: no CUDA GPU is usable on this machine.*use --device cpu"):
+        resolve_device("cuda")
+    with pytest.raises(NnexamError, match="expected one of cpu, cuda, auto"):
+        resolve_device("tpu")
+
+
+def test_verify_says_where_it_ran_and_refuses_cuda_without_a_gpu(tmp_path, monkeypatch):
+    import json
+
+    import torch
+    from click.testing import CliRunner
+
+    from nnexam.cli import cli
+
+    monkeypatch.setenv("NNEXAM_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    path = tmp_path / "c.yaml"
+    path.write_text(f'model: "{MLP}"\ndataset: {{name: digits, subset: 150}}\n'
+                    "training: {optimizer: sgd, epochs: 1, validation_split: 0.2}\n"
+                    "claims:\n  - {what: val_accuracy, value: 0.5}\n")
+    res = CliRunner().invoke(cli, ["verify", str(path), "--device", "cuda", "--seeds", "2", "--quiet"])
+    assert res.exit_code == 1 and "--device cuda: no CUDA GPU is usable" in res.output and "Traceback" not in res.output
+    res = CliRunner().invoke(cli, ["verify", str(path), "--device", "auto", "--seeds", "2", "--quiet", "--verbose",
+                                   "--json", str(tmp_path / "v.json")], catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    assert "over 2 seeds with the torch backend on cpu" in json.loads((tmp_path / "v.json").read_text())["claims"][0]["evidence"]
+    assert "2 training runs requested, 2 distinct, 0 cached, 2 trained in 1 task" in res.output
