@@ -21,7 +21,7 @@ def test_unknown_executor_lists_the_known_ones():
 
 def test_a_worker_without_the_dataset_says_so(tmp_path):
     job = train_cache.Job(analyse(MODEL), datasets.DataRef(str(tmp_path / "absent.csv")), TrainConfig(), 0, "torch")
-    with pytest.raises(NnexamError, match=r"on host .*absent.csv: dataset file not found.*--data-dir and dataset files "
+    with pytest.raises(NnexamError, match=r"on host .*absent.csv: .*(not found|no such file).*--data-dir and dataset files "
                                           r"must exist on every machine"):
         train_cache.run_task(train_cache.Task((job,)), lambda *a: None)
 

@@ -36,17 +36,15 @@ def from_text(text: str, path: str = "<report>") -> Report:
 
 
 def read(path: str | Path) -> Report:
-    """The report at ``path`` (``.pdf`` via pdftotext; anything else as UTF-8 text)."""
+    """The report at ``path`` (``.pdf`` via pdftotext; ``.ipynb`` as Markdown; anything else as
+    UTF-8 text, Latin-1 failing that), read through the one input layer: a regular file only (a
+    FIFO or a device is refused before it is opened), at most ``MAX_BYTES``."""
+    from nnexam.questions import files
+
     p = Path(path)
-    try:
-        size = p.stat().st_size
-    except OSError as err:
-        raise InputError(str(p), f"cannot read the report: {err.strerror or err}") from err
-    if size > MAX_BYTES:
-        raise InputError(str(p), f"report larger than {MAX_BYTES // 2**20} MiB")
+    raw = files.read_bytes(p, "report", MAX_BYTES)
     if p.suffix.lower() == ".pdf":
-        return Report(str(p), normalise(_pdf_text(p)))
-    raw = p.read_bytes()
+        return Report(str(p), normalise(files.pdf_text(raw, str(p))))
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -93,10 +91,3 @@ def _joined(value: object) -> str:
     if isinstance(value, list):
         return "".join(v for v in value if isinstance(v, str))
     return ""
-
-
-def _pdf_text(p: Path) -> str:
-    """The PDF's text layer through the one input layer (regular file, bounded, one pdftotext wrapper)."""
-    from nnexam.questions import files
-
-    return files.pdf_text(files.read_bytes(p, "report", MAX_BYTES), str(p))
