@@ -224,7 +224,7 @@ def _part(fmt: Format, p: PartKey, key: bool) -> dict[str, Any]:
         "id": p.id,
         "part": p.part,
         "kind": p.kind,
-        "help": p.help,
+        "help": Raw(fmt.pieces(doc.hint(p.help).pieces)),  # formulas in hints typeset as math
         "points": points(p.points),
         "points_text": plural(p.points),
         "choices": list(p.choices or ()),
