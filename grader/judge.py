@@ -16,7 +16,7 @@ from typing import Any
 
 from nnexam.grader.compare import element_for, is_transposed, matches
 from nnexam.grader.key import Key, KeyPart, KeyQuestion, KeyStudent
-from nnexam.grader.values import MISSING, Formula, Unreadable, as_value, parse_answer
+from nnexam.grader.values import MISSING, Formula, Reading, Unreadable, as_value, read_answer
 from nnexam.questions.errors import NnexamError
 from nnexam.questions.safe_expr import ExprSyntaxError, parse_expression
 
@@ -103,9 +103,8 @@ def _for_follow_on(kind: str, value: Any) -> Any:
 
 def judge_question(q: KeyQuestion, answers: Mapping[str, Any]) -> QuestionResult:
     """Every part of ``q`` against the student's raw ``answers`` (part id -> raw value)."""
-    parsed: dict[str, Any] = {}
-    for p in q.parts:
-        parsed[p.id] = parse_answer(answers.get(p.id), p.kind, expected=p.value)
+    readings = {p.id: read_answer(answers.get(p.id), p.kind, expected=p.value) for p in q.parts}
+    parsed: dict[str, Any] = {k: r.value for k, r in readings.items()}
     follow: dict[str, Any] = {}
     family = _family(q.type)
     if family is not None and hasattr(family.module, "follow_on") and len(q.parts) > 1:
@@ -116,7 +115,7 @@ def judge_question(q: KeyQuestion, answers: Mapping[str, Any]) -> QuestionResult
         }
         follow = _follow_on(q, {k: v for k, v in given.items() if v is not None})
     shapes = q.matrix_shapes
-    results = tuple(judge_part(p, answers.get(p.id), parsed[p.id], q, follow, shapes) for p in q.parts)
+    results = tuple(judge_part(p, answers.get(p.id), parsed[p.id], q, follow, shapes, readings[p.id]) for p in q.parts)
     # the key rounds part points (4/3 -> 1.333333): the question's score is its share of the question's points
     part_points = sum(p.points for p in q.parts)
     score = q.points * sum(r.score for r in results) / part_points if part_points else 0.0
@@ -130,19 +129,25 @@ def judge_part(
     q: KeyQuestion,
     follow: Mapping[str, Any] | None = None,
     shapes: Mapping[str, tuple[int, int]] | None = None,
+    reading: Reading | None = None,
 ) -> PartResult:
-    """One part's verdict; ``value`` is ``raw`` parsed by nnexam.grader.values."""
+    """One part's verdict; ``value`` is ``raw`` parsed by nnexam.grader.values (``reading``: with
+    the student's working, checked against the value, and whether it was marked approximate)."""
+    notes = _working_notes(p, value, reading, shapes, q.definitions)
 
     def result(verdict: str, credit: float, feedback: str, mistake: str | None = None, cf: bool = False) -> PartResult:
+        if verdict not in ("correct", "missing", "unreadable") and reading is not None and reading.approximate \
+                and p.kind == "integer":
+            feedback += f" This part asks for an exact count: write every digit, not a rounded value such as {_shown(raw)!r}."
         return PartResult(
             part=p.id, verdict=verdict, score=round(p.points * credit, 6), max=p.points, mistake=mistake,
-            feedback=feedback, expected=p.exact, given=_shown(raw), carried_forward=cf, shown=p.shown,
+            feedback=" ".join((feedback, *notes)), expected=p.exact, given=_shown(raw), carried_forward=cf, shown=p.shown,
         )
 
     if value is MISSING:
         return result("missing", 0.0, "No answer.")
     if isinstance(value, Unreadable):
-        return result("unreadable", 0.0, f"Could not read your answer: {value.reason}")
+        return result("unreadable", 0.0, f"Could not read your answer: {value.reason}. {WHAT_TO_WRITE.get(p.kind, '')}")
     if matches(p.kind, value, p.value, p.tolerance, shapes=shapes, definitions=q.definitions):
         return result("correct", 1.0, "Correct.")
     wanted = (follow or {}).get(p.part)
@@ -166,6 +171,34 @@ def judge_part(
             mistake="transposed",
         )
     return result("incorrect", 0.0, f"Incorrect; the expected answer is {p.shown}.")
+
+
+# What to write, per kind, when an answer could not be read (examples of the form, not of any key).
+WHAT_TO_WRITE = {
+    "integer": "Write one whole number, e.g. 4640, or an expression such as 3*3*16*32 + 32.",
+    "number": "Write one number, e.g. 1.20, or an expression such as -ln(0.3) or 1/(1 + e^-2).",
+    "vector": "Write the numbers in brackets, e.g. [0.5, -2, 3] (MATLAB's [0.5; -2; 3] is read too).",
+    "matrix": "Write the rows in brackets, e.g. [[1, 2], [3, 4]] or [1 2; 3 4].",
+    "shape": "Write the sizes, e.g. (13, 13, 16), 13x13 or (None, 13, 13, 16).",
+    "expression": "Write one expression with the question's names, e.g. 2*P*Q^T + c (products with *, transposes with ^T).",
+    "choice": "Write one choice: a letter such as B, or true/false.",
+    "table": "Write a list of rows, e.g. [{name: conv1, params: 896}].",
+    "text": "",
+}
+
+
+def _working_notes(
+    p: KeyPart, value: Any, reading: Reading | None, shapes: Any, definitions: Any
+) -> tuple[str, ...]:
+    """A chain whose members disagree (``50000/64 = 782``): said in the feedback; the final value is graded."""
+    if reading is None or not reading.working or value is MISSING or isinstance(value, Unreadable):
+        return ()
+    for text, member in reading.working:
+        if not matches(p.kind, member, value, p.tolerance, shapes=shapes, definitions=definitions):
+            shown = text if len(text) <= 60 else text[:57] + "..."
+            return (f"Note: your working '{shown}' does not equal your final value (beyond the tolerance); "
+                    "the final value was graded.",)
+    return ()
 
 
 def _points(x: float) -> str:

@@ -98,7 +98,7 @@ BAD = [
     ("[1, 2", "vector", "missing ']'"),
     ("1, 2]", "vector", "unbalanced"),
     ("x", "number", "expression in x"),
-    ("9**9**9", "number", "power larger"),
+    ("9**9**9", "number", "larger than"),
     ("__import__('os').system('ls')", "number", "unexpected character"),
     (r"\input{/etc/passwd}", "number", "unsupported LaTeX command"),
     ("maybe", "choice", "one choice"),
