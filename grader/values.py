@@ -29,6 +29,7 @@ import yaml
 from nnexam.questions.functions import NAMES as FUNCTION_NAMES
 from nnexam.questions.safe_expr import (
     CONSTANTS,
+    GREEK,
     MAX_LITERAL,
     MAX_SCI_EXPONENT,
     ExprSyntaxError,
@@ -209,6 +210,7 @@ _KWARGS = re.compile(r"\s*,\s*[A-Za-z_]+\s*=")  # dtype=..., grad_fn=..., device
 _CHOICE = re.compile(r"^\(?\s*([A-Za-z])\s*[).:]?$")
 _TRUE = {"true", "t", "yes", "y", "1", "vrai", "wahr", "correct"}
 _FALSE = {"false", "f", "no", "n", "0", "faux", "falsch", "incorrect"}
+_BECAUSE = {"because", "since", "as", "-", "—", "–", "(see", "since:"}
 
 # Characters students paste: minus signs, fullwidth digits, spaces of every width, zero-width marks.
 _UNICODE = str.maketrans({
@@ -326,7 +328,13 @@ def _member(text: str, kind: str, fraction_hint: bool) -> tuple[Any, bool]:
 def _member_value(text: str, kind: str, fraction_hint: bool) -> tuple[Any, bool]:
     if kind == "expression":
         text = _expression_text(text)
-        return Formula(text, parse_tree(text)), False  # ExprSyntaxError (with a caret) when unreadable
+        tree = parse_tree(text)  # ExprSyntaxError (with a caret) when unreadable
+        words = [n for n in tree_names(tree) if len(n) >= 3 and n.isalpha() and n not in _KNOWN_WORDS]
+        if len(words) >= 2:
+            raise ReadError(f"words, not an expression ({', '.join(sorted(words)[:3])})")
+        return Formula(text, tree), False
+    if kind == "shape" and text.lower() in ("?", "none", "null", "batch"):
+        raise ReadError(f"no size in {text!r}")
     if kind in SCALAR_KINDS:
         m = _MAGNITUDE.match(text)
         if m:
@@ -343,6 +351,8 @@ def _from_text(raw: str, kind: str, fraction_hint: bool) -> Any:
         return " ".join(text.split())
     return _from_native(load_yaml(text, "the answer"), kind, fraction_hint)
 
+
+_KNOWN_WORDS = frozenset(GREEK) | {"yhat", "Yhat", "pred", "true"}
 
 # Words around a value: "782 steps", "Output is (13,13)", "Total params: 34,826 (136.04 KB)".
 _TOKEN = re.compile(r"\S+")
@@ -397,9 +407,12 @@ def _choice_text(text: str) -> str:
     try:
         return _choice(text)
     except ReadError as first:
-        for tok in text.split()[:12]:
+        toks = text.split()[:12]
+        for i, tok in enumerate(toks):
             core = tok.strip(" .,;:!")
-            if core.lower() in _TRUE | _FALSE or _CHOICE.match(core) or _CHOICE.match(tok):
+            # the choice ends the answer or its clause: "True, because ...", "B) ReLU" (not "no idea")
+            ends = i == len(toks) - 1 or tok[-1] in ".,;:!)" or toks[i + 1].lower() in _BECAUSE
+            if ends and (core.lower() in _TRUE | _FALSE or _CHOICE.match(core) or _CHOICE.match(tok)):
                 return _choice(core if core.lower() in _TRUE | _FALSE else tok.rstrip(",;"))
             if not _is_word(tok):
                 break
