@@ -315,7 +315,7 @@ def _member(text: str, kind: str, fraction_hint: bool) -> tuple[Any, bool]:
     try:
         value, suffixed = _member_value(text, kind, fraction_hint)
     except (ReadError, ExprSyntaxError) as first:
-        bare = _strip_words(text)
+        bare = _strip_words(text) if kind != "expression" else text
         if bare == text or not bare:
             raise first from None
         try:
@@ -352,6 +352,9 @@ def _from_text(raw: str, kind: str, fraction_hint: bool) -> Any:
     return _from_native(load_yaml(text, "the answer"), kind, fraction_hint)
 
 
+_NOT_AN_ANSWER = frozenset(
+    "see page pages notes paper working work know idea unsure guess sheet attached below above not maybe".split()
+)
 _KNOWN_WORDS = frozenset(GREEK) | {"yhat", "Yhat", "pred", "true"}
 
 # Words around a value: "782 steps", "Output is (13,13)", "Total params: 34,826 (136.04 KB)".
@@ -379,7 +382,8 @@ def _strip_words(text: str) -> str:
         lo += 1
     while hi > lo and _is_word(toks[hi - 1].group(0)):
         hi -= 1
-    if lo >= hi:
+    stripped = {t.group(0).lower().strip(":,.") for t in toks[:lo] + toks[hi:]}
+    if lo >= hi or stripped & _NOT_AN_ANSWER:  # "see page 2 of my notes" is no answer of 2
         return text
     return text[toks[lo].start():toks[hi - 1].end()]
 

@@ -170,3 +170,38 @@ def test_gradient_accepts_a_written_out_and_sum_over_samples() -> None:
     assert verdicts["q1.dL/dW"] == "correct" and verdicts["q1.dL/db"] == "correct", verdicts
     r = _judge(key, {"q1.dL/dW": r"(\sigma(W X) - Y) X^T"})  # the bias dropped inside sigma
     assert {p.part: p.verdict for p in r.parts}["q1.dL/dW"] == "incorrect"
+
+
+def _one(type_id: str, part: str, answer: str, seed: int = 1) -> object:
+    data, key = _key(type_id, seed)
+    answers = dict(right_answers(data), **{f"q1.{part}": answer})
+    return next(p for p in _judge(key, answers).parts if p.part == f"q1.{part}")
+
+
+def test_disagreeing_working_is_noted_and_the_final_value_graded() -> None:
+    data, _ = _key("training-steps", 1)
+    n = next(p["value"] for p in data["students"][0]["questions"][0]["parts"] if p["part"] == "steps_per_epoch")
+    got = _one("training-steps", "steps_per_epoch", f"{n + 7} = {n}")
+    assert got.verdict == "correct" and "does not equal your final value" in got.feedback
+    assert "Note" not in _one("training-steps", "steps_per_epoch", f"{n - 1} + 1 = {n}").feedback
+
+
+def test_an_approximate_count_is_not_exact_and_says_so() -> None:
+    data, _ = _key("param-count", 1)
+    n = next(p["value"] for p in data["students"][0]["questions"][0]["parts"] if p["part"] == "total")
+    got = _one("param-count", "total", f"{n / 1000 + 0.3:.1f}k")
+    assert got.verdict == "incorrect" and "exact count" in got.feedback
+
+
+def test_unreadable_feedback_says_what_to_write() -> None:
+    got = _one("cross-entropy", "loss", "see page 2 of my notes")
+    assert got.verdict == "unreadable" and "write one number, e.g. 1.20" in got.feedback.lower()
+
+
+@pytest.mark.parametrize("answer", ["1e309", "exp(exp(exp(exp(3))))", "[10^400, 1]", "1" * 4400])
+def test_judging_is_total_through_error_carried_forward(answer: str) -> None:
+    """Every part of a multi-part question answered with a monster: verdicts, no exception or hang."""
+    data, key = _key("dense-forward", 1)
+    answers = {pid: answer for pid in right_answers(data)}
+    result = _judge(key, answers)
+    assert {p.verdict for p in result.parts} <= {"unreadable", "incorrect"}
