@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from nnexam.grader.pdf_form import read_form
 from nnexam.grader.values import ReadError, load_yaml
 
 MAX_TEXT_BYTES = 2 * 1024 * 1024
@@ -134,6 +135,9 @@ def read_bytes(source: str, suffix: str, data: bytes, batch: Batch) -> None:
         batch.problems.append(Problem(source, "empty file"))
         return
     try:
+        if suffix == ".pdf" and (form := read_form(data)) is not None:  # a filled nnexam exam: its form fields
+            _record(source, form, batch)
+            return
         if suffix == ".pdf":
             text = _pdf_text(data)
         else:
