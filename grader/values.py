@@ -253,11 +253,14 @@ def _clean(text: str) -> str:
 # The members of a chain ``label = working = value``: split at top-level =, ≈ (and their LaTeX).
 _CHAIN_SEP = re.compile(r":=|==|=|≈|≃|≅|\\approx\b|\\simeq\b|\\equiv\b|\\cong\b")
 MAX_MEMBERS = 12
+_MAY_CHAIN = re.compile(r"[=≈≃≅]|\\(?:approx|simeq|equiv|cong)")
 
 
 def chain_members(text: str) -> list[str]:
     """``W_out = H_out = 13`` -> ['W_out', 'H_out', '13']: splits outside brackets only, so
     ``max(a=1)`` or a YAML mapping stay whole. Linear: one pass over the text."""
+    if not _MAY_CHAIN.search(text):  # the common case: no separator at all
+        return [text.strip()] if text.strip() else []
     out: list[str] = []
     depth, start, i, n = 0, 0, 0, len(text)
     while i < n:
@@ -285,6 +288,7 @@ def _approx_before_last(text: str) -> bool:
     return last is not None and last.group(0) in ("≈", "≃", "≅", "\\approx", "\\simeq", "\\cong")
 
 
+@lru_cache(maxsize=65536)  # a class writes the same right answers again and again; Readings are immutable
 def _read_text(raw: str, kind: str, fraction_hint: bool) -> Reading:
     text = _normalise(raw)
     if kind == "choice":
