@@ -119,7 +119,7 @@ def read_answer(raw: Any, kind: str, *, expected: Any = None) -> Reading:
         if isinstance(raw, str):
             if len(raw) > MAX_ANSWER:
                 raise ReadError(f"the answer is longer than {MAX_ANSWER} characters")
-            return _read_text(raw, kind, fraction_hint)
+            return (_read_text if len(raw) <= MAX_CACHED else _read_text_once)(raw, kind, fraction_hint)
         return Reading(_from_native(raw, kind, fraction_hint))
     except ReadError as bad:
         return Reading(Unreadable(str(bad)))
@@ -288,8 +288,15 @@ def _approx_before_last(text: str) -> bool:
     return last is not None and last.group(0) in ("≈", "≃", "≅", "\\approx", "\\simeq", "\\cong")
 
 
+MAX_CACHED = 2000  # characters: longer answers are read each time (the cache stays small)
+
+
 @lru_cache(maxsize=65536)  # a class writes the same right answers again and again; Readings are immutable
 def _read_text(raw: str, kind: str, fraction_hint: bool) -> Reading:
+    return _read_text_once(raw, kind, fraction_hint)
+
+
+def _read_text_once(raw: str, kind: str, fraction_hint: bool) -> Reading:
     text = _normalise(raw)
     if kind == "choice":
         return Reading(_choice_text(_clean(text)))

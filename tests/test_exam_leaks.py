@@ -63,7 +63,7 @@ def exam_texts(v: ev.Variant) -> dict[str, str]:
     questions = " ".join(t.text or "" for t in root.iter("text") if t.text and "<p>" in t.text)
     return {
         "markdown": document("md", v, False),
-        "html": document("html", v, False),
+        "html": re.sub(r"<(style|script)[^>]*>.*?</\1>", "", document("html", v, False), flags=re.S),  # page code, not text
         "moodle": questions,
         "answer sheet": ev.answer_sheet(v),
     }
@@ -79,8 +79,10 @@ def leaks(v: ev.Variant, texts: dict[str, str]) -> list[str]:
                     continue
                 pattern = (r"(?<![\d.])" + re.escape(form) + r"(?![\d])") if bounded else re.escape(form)
                 for where, text in texts.items():
-                    if re.search(pattern, normalise(text)):
-                        found.append(f"{v.student.id} {p.id}: answer {p.text!r} printed in the {where}")
+                    m = re.search(pattern, norm := normalise(text))
+                    if m:
+                        near = norm[max(0, m.start() - 60):m.end() + 20]
+                        found.append(f"{v.student.id} {p.id}: answer {p.text!r} printed in the {where}: ...{near}...")
     return found
 
 
