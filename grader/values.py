@@ -227,10 +227,16 @@ _LATEX_WORDS = re.compile(r"\\(?:text|textrm|mathrm|textit|mbox)\s*\{([^{}\\]{0,
 _LATEX_SIZED = re.compile(r"\\(?:left|right|bigl|bigr|Bigl|Bigr|big|Big)\s*(?=[()\[\]|.])|\\(?:displaystyle|textstyle)\b")
 
 
+_SUPERSCRIPTS = re.compile("[⁻⁺]?[⁰¹²³⁴⁵⁶⁷⁸⁹]+")
+_SUPER = str.maketrans("⁻⁺⁰¹²³⁴⁵⁶⁷⁸⁹", "-+0123456789")
+
+
 def _normalise(text: str) -> str:
     """One spelling of what students paste: ASCII minus and digits, plain spaces, LaTeX spacing,
     sizing (``\\left(``) and ``\\text{..}`` words removed, ``{,}`` thousands separators dropped."""
     text = text.translate(_UNICODE)
+    if _SUPERSCRIPTS.search(text):  # 10⁻³ -> 10^(-3)
+        text = _SUPERSCRIPTS.sub(lambda m: "^(" + m.group(0).translate(_SUPER) + ")", text)
     if "\\" in text or "{" in text or "~" in text:
         text = _LATEX_THOUSANDS.sub("", text)
         text = _LATEX_WORDS.sub(lambda m: f" {m.group(1)} ", text)
@@ -253,6 +259,9 @@ def _clean(text: str) -> str:
 # The members of a chain ``label = working = value``: split at top-level =, ≈ (and their LaTeX).
 _CHAIN_SEP = re.compile(r":=|==|=|≈|≃|≅|\\approx\b|\\simeq\b|\\equiv\b|\\cong\b")
 MAX_MEMBERS = 12
+_DECIMAL_NOTE = re.compile(r"^(.*[\d)}])\s+\(\s*([+-]?(?:\d+\.\d*|\.\d+)(?:[eE][+-]?\d{1,3})?)\s*\)$")
+_DECIMAL_COMMA = re.compile(r"^[+-]?\d{1,15},(?:\d{1,2}|\d{4,15})$")
+_BY = re.compile(r"(?<=\d)\s+by\s+(?=\d)")
 _MAY_CHAIN = re.compile(r"[=≈≃≅]|\\(?:approx|simeq|equiv|cong)")
 
 
@@ -323,6 +332,14 @@ def _member(text: str, kind: str, fraction_hint: bool) -> tuple[Any, bool]:
     text = _clean(text)
     if not text:
         raise ReadError("the answer is empty")
+    if kind in SCALAR_KINDS:
+        m = _DECIMAL_NOTE.match(text)  # "1/2 (0.5)": a value and its decimal, not a product
+        if m:
+            return _member(m.group(2), kind, fraction_hint)[0], True
+        if _DECIMAL_COMMA.match(text):  # 0,5 (a decimal comma: never 3 digits after it)
+            text = text.replace(",", ".")
+    elif kind == "shape":
+        text = _BY.sub(" x ", text)
     try:
         value, suffixed = _member_value(text, kind, fraction_hint)
     except (ReadError, ExprSyntaxError) as first:
@@ -401,8 +418,10 @@ def _strip_words(text: str) -> str:
 
 # Expressions: NumPy's @, hats, a sum over the samples written out.
 _HAT = re.compile(r"\\(?:hat|widehat)\s*\{?\s*([A-Za-z])\s*\}?|([A-Za-z])\u0302|ŷ")
-_SUM = re.compile(r"(?:\\sum|∑|\bsum)\s*(?:_\s*\{\s*i\s*(?:=\s*[01]\s*)?\}|_\s*i)(?:\s*\^\s*(?:\{\s*[A-Za-z0-9]{1,3}\s*\}|[A-Za-z0-9]))?")
-_INDEX = re.compile(r"(?<=[A-Za-z])(?:_\{\s*i\s*\}|_i(?![A-Za-z0-9])|\^\{\s*\(\s*i\s*\)\s*\}|\^\(\s*i\s*\))")
+_SUM = re.compile(r"(?:\\sum|∑|\bsum)\s*(?:_\s*\{\s*([ijkn])\s*(?:=\s*[01]\s*)?\}|_\s*([ijkn]))"
+                  r"(?:\s*\^\s*(?:\{\s*[A-Za-z0-9]{1,3}\s*\}|[A-Za-z0-9]))?")
+_INDEX = {c: re.compile(rf"(?<=[A-Za-z])(?:_\{{\s*{c}\s*\}}|_{c}(?![A-Za-z0-9])|\^\{{\s*\(\s*{c}\s*\)\s*\}}|\^\(\s*{c}\s*\))")
+          for c in "ijkn"}
 
 
 def _expression_text(text: str) -> str:
@@ -411,7 +430,7 @@ def _expression_text(text: str) -> str:
         text = _HAT.sub(lambda m: (m.group(1) or m.group(2) or "y") + "hat", text)
     m = _SUM.search(text)
     if m:
-        body = _INDEX.sub("", text[m.end():])
+        body = _INDEX[m.group(1) or m.group(2)].sub("", text[m.end():])
         summed = body if re.search(r"\^\s*\{?\s*(?:T|\\top)|ᵀ|'|\.T\b", body) else f"sum({body})"
         text = text[:m.start()] + " " + summed  # (a_i - y_i) x_i^T summed over i is (A - Y) X^T
     return text
@@ -512,7 +531,19 @@ _LATEX_ENV = re.compile(
 )
 
 
+_TRANSPOSED = re.compile(r"^(.*[\])])\s*(?:\^\s*\{?\s*(?:T|\\top|\\intercal)\s*\}?|ᵀ|'|\.T)$", re.S)
+
+
 def _array(text: str, kind: str) -> Any:
+    m = _TRANSPOSED.match(text)
+    if m:  # [1 2 3]^T: a column written as a transposed row; a matrix^T is transposed
+        inner = _array(m.group(1), kind)
+        rows = {len(r) if isinstance(r, tuple) else -1 for r in inner} if isinstance(inner, tuple) else {-1}
+        return tuple(zip(*inner)) if -1 not in rows and len(rows) == 1 else inner
+    return _array_plain(text, kind)
+
+
+def _array_plain(text: str, kind: str) -> Any:
     m = _WRAPPER.match(text)
     if m:
         text = m.group(1).strip()

@@ -168,7 +168,7 @@ def test_html_exam_filled_and_saved_in_headless_chromium(tmp_path: Path) -> None
     out = subprocess.run(
         [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--virtual-time-budget=3000",
          f"--user-data-dir={tmp_path / 'profile'}", "--dump-dom", path.as_uri()],
-        capture_output=True, text=True, timeout=60,
+        capture_output=True, text=True, timeout=180,  # 2 busy cores: Chromium starts slowly
     )
     m = re.search(r'data-nn-saved="([^"]*)"', out.stdout)
     assert m, out.stderr[-2000:]

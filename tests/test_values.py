@@ -161,6 +161,12 @@ LENIENT = [
     ("Answer: B", "choice", "B"),
     ("B) ReLU", "choice", "B"),
     ("True, because the sum is 1", "choice", "true"),
+    ("3.4·10⁶", "number", I(3400000)),
+    ("[1 2 3]^T", "vector", (I(1), I(2), I(3))),
+    ("[[1, 2], [3, 4]]^T", "matrix", ((I(1), I(3)), (I(2), I(4)))),
+    ("13 by 13", "shape", (I(13), I(13))),
+    ("0,5", "number", R(1, 2)),
+    ("1/2 (0.5)", "number", R(1, 2)),  # a value and its decimal, not 1/2 * 0.5
 ]
 
 
