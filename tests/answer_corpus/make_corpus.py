@@ -102,6 +102,10 @@ def number_forms(x: float, exact: str) -> list[tuple[str, str]]:
            ("note", f"{d4} (natural log)"), ("unit", f"{d4} nats"), ("exact", exact), ("chain", f"{exact} ≈ {d4}"),
            ("ln", exact.replace("log(", "ln(")), ("latex-ln", exact.replace("log(", "\\ln(")),
            ("sentence", f"the loss is {d4}")]
+    if "." in d4:
+        out.append(("value-decimal", f"{exact} ({d4})"))
+    if "." in d4 and len(d4.split(".")[1]) != 3:
+        out.append(("decimal-comma", d4.replace(".", ",")))
     t = math.floor(abs(x) * 10_000) / 10_000
     if t and abs(t - abs(x)) <= max(ABS, REL * abs(x)):
         out.append(("truncated", f"{'-' if x < 0 else ''}{t:.4f}..."))
@@ -121,7 +125,8 @@ def vector_forms(v: list[Any]) -> list[tuple[str, str]]:
            ("pmatrix-row", "\\begin{pmatrix} " + " & ".join(e) + " \\end{pmatrix}"),
            ("left-right", "\\left[\\begin{array}{c} " + " \\\\ ".join(e) + " \\end{array}\\right]"),
            ("np-array", "np.array([" + ", ".join(e) + "])"), ("unicode-minus", unicode_minus("[" + ", ".join(e) + "]")),
-           ("approx", "≈ [" + ", ".join(e) + "]"), ("spaces", "[ " + " , ".join(e) + " ]")]
+           ("approx", "≈ [" + ", ".join(e) + "]"), ("spaces", "[ " + " , ".join(e) + " ]"),
+           ("transposed-row", "[" + " ".join(e) + "]^T")]
     if len(v) > 1:
         out.append(("column-lines", "\n".join(e)))
     if any(isinstance(x, float) and not x.is_integer() for x in v):
@@ -157,6 +162,7 @@ def shape_forms(s: list[Any]) -> list[tuple[str, str]]:
            ("sentence", "Output is (" + ",".join(dims) + ")"), ("label", "shape: (" + ", ".join(dims) + ")")]
     if len(dims) > 1:
         out += [("x", " x ".join(dims)), ("times", "×".join(dims)), ("pixels", " x ".join(dims) + " pixels"),
+                ("by", " by ".join(dims)),
                 ("W-H-chain", f"W_out = H_out = {dims[0]}" if len(set(dims)) == 1 else "(" + ", ".join(dims) + ")")]
     return out
 
