@@ -69,7 +69,7 @@ def _write_pdf(path: Path, source: str, templates: Path | None, what: str, stude
     if student is not None:
         from nnexam.render import pdf_form
 
-        data = pdf_form.fillable(data, source, student, templates)
+        data = pdf_form.fillable(data, student)
     path.write_bytes(data)
 
 

@@ -1,41 +1,28 @@
 """Fillable exam PDFs: an AcroForm text field over each answer box, where Typst placed it.
 
-The exam template marks every answer box with ``metadata((id, page, x, y, w, h)) <nn-field>``
-(``templates/nnexam.typ``); :func:`field_boxes` asks Typst for them (``typst.query``) and
-:func:`add_fields` puts one text field per part there with pypdf, plus the hidden read-only
-student field the grader reads back (:mod:`nnexam.grader.pdf_form`). The result fills in any PDF
-reader (fields have no appearance streams of their own: ``/NeedAppearances`` asks the reader to
-draw them) and stays byte-identical for the same input. The fields are an incremental update
-appended to Typst's PDF, whose own bytes are left as they are.
+The exam template draws every answer box inside a link to ``nnexam-field:PART-ID``
+(``templates/nnexam.typ``), so Typst's PDF holds a link annotation with the box's exact rectangle.
+:func:`add_fields` replaces each such link by a text field named by the part id and adds the hidden
+read-only student field the grader reads back (:mod:`nnexam.grader.pdf_form`). The fields are an
+incremental update appended to Typst's PDF (its own bytes are left as they are); they fill in any
+PDF reader (``/NeedAppearances`` asks the reader to draw them) and the result is byte-identical for
+the same input.
 """
 
 from __future__ import annotations
 
 import io
-import json
-from collections.abc import Mapping, Sequence
-from pathlib import Path
+from collections.abc import Mapping
 from typing import Any
 
 from nnexam.grader.pdf_form import STUDENT_FIELD, STUDENT_METADATA
 
-SELECTOR = "<nn-field>"
+SCHEME = "nnexam-field:"
 INSET = 2.0  # points inside the drawn box
 
 
-def field_boxes(source: str, root: Path | None = None) -> list[dict[str, Any]]:
-    """The answer boxes Typst laid out: id, page (1-based), x, y (from the top), w, h in points."""
-    import typst
-
-    from nnexam.render.base import package_templates
-
-    out = typst.query(source.encode("utf-8"), SELECTOR, field="value", root=str(root or package_templates()),
-                      ignore_system_fonts=True)
-    return [dict(b) for b in json.loads(out)]
-
-
-def add_fields(pdf: bytes, boxes: Sequence[Mapping[str, Any]], student: str) -> bytes:
-    """``pdf`` with a text field per box (named by its part id) and the student's hidden id field.
+def add_fields(pdf: bytes, student: str) -> bytes:
+    """``pdf`` with a text field per answer box (named by its part id) and the student's hidden id field.
 
     Written as an incremental update (the exam's bytes, then the new and changed objects, a new
     cross-reference section and trailer): pypdf's writer would clone every object first, which
@@ -90,12 +77,10 @@ def add_fields(pdf: bytes, boxes: Sequence[Mapping[str, Any]], student: str) -> 
 
     fields = ArrayObject()
     parents: dict[str, IndirectObject] = {}
-    for box in boxes:
-        qid, _, part = str(box["id"]).partition(".")
-        page_index = int(box["page"]) - 1
-        height = float(reader.pages[page_index].mediabox.height)
-        x, y, w, h = (float(box[k]) for k in ("x", "y", "w", "h"))
-        rect = [x + INSET, height - y - h + INSET, x + w - INSET, height - y - INSET]
+    for page_index, part_id, (x0, y0, x1, y1) in _boxes(reader, pages):
+        qid, _, part = part_id.partition(".")
+        rect = [x0 + INSET, y0 + INSET, x1 - INSET, y1 - INSET]
+        h = y1 - y0
         if qid not in parents:
             parents[qid] = new(DictionaryObject({NameObject("/T"): TextStringObject(qid), NameObject("/Kids"): ArrayObject()}))
             fields.append(parents[qid])
@@ -123,6 +108,31 @@ def add_fields(pdf: bytes, boxes: Sequence[Mapping[str, Any]], student: str) -> 
     else:
         info_ref = new(info)
     return _append_update(pdf, objects, size, root_ref, info_ref, trailer.get("/ID"))
+
+
+def _boxes(reader: Any, pages: dict[int, Any]) -> list[tuple[int, str, tuple[float, ...]]]:
+    """The answer boxes (page index, part id, rectangle) from the ``nnexam-field:`` links, which are
+    taken off their pages (``pages`` gets the pages' dictionaries with the remaining annotations)."""
+    from pypdf.generic import ArrayObject, DictionaryObject, NameObject
+
+    out = []
+    for index, page in enumerate(reader.pages):
+        annots = page.get("/Annots")
+        if annots is None:
+            continue
+        keep = ArrayObject()
+        for ref in annots.get_object():
+            a = ref.get_object()
+            uri = str((a.get("/A") or {}).get("/URI", "")) if a.get("/Subtype") == "/Link" else ""
+            if uri.startswith(SCHEME):
+                out.append((index, uri[len(SCHEME):], tuple(float(v) for v in a["/Rect"])))
+            else:
+                keep.append(ref)
+        if len(keep) != len(annots.get_object()):
+            copy = DictionaryObject(page)
+            copy[NameObject("/Annots")] = keep
+            pages[index] = copy
+    return out
 
 
 def _append_update(pdf: bytes, objects: Mapping[int, tuple[int, Any]], size: int, root: Any, info: Any, ids: Any) -> bytes:
@@ -154,7 +164,6 @@ def _append_update(pdf: bytes, objects: Mapping[int, tuple[int, Any]], size: int
     return out.getvalue()
 
 
-def fillable(pdf: bytes, source: str, student: str, root: Path | None = None) -> bytes:
-    """An exam PDF with its form fields (a document without answer boxes is returned as it is)."""
-    boxes = field_boxes(source, root)
-    return add_fields(pdf, boxes, student) if boxes else pdf
+def fillable(pdf: bytes, student: str) -> bytes:
+    """An exam PDF with its form fields and the student's hidden id."""
+    return add_fields(pdf, student)
