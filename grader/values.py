@@ -383,6 +383,7 @@ def _from_text(raw: str, kind: str, fraction_hint: bool) -> Any:
 _NOT_AN_ANSWER = frozenset(
     "see page pages notes paper working work know idea unsure guess sheet attached below above not maybe".split()
 )
+_HEDGES = _NOT_AN_ANSWER | {"or", "either", "unless"}
 _KNOWN_WORDS = frozenset(GREEK) | {"yhat", "Yhat", "pred", "true"}
 
 # Words around a value: "782 steps", "Output is (13,13)", "Total params: 34,826 (136.04 KB)".
@@ -402,7 +403,10 @@ def _is_word(tok: str) -> bool:
 def _strip_words(text: str) -> str:
     """The value without words before it and words/units (or a note in parentheses) after it."""
     note = _NOTE.search(text)
-    if note and note.start() > 0 and any(w not in FUNCTION_NAMES for w in _WORD.findall(note.group(1))):
+    words = _WORD.findall(note.group(1)) if note and note.start() > 0 else []
+    if any(w not in FUNCTION_NAMES for w in words):
+        if {w.lower() for w in words} & _HEDGES:  # "3 (or 4)": two answers, not a note
+            return text
         text = text[:note.start()].rstrip()
     toks = list(_TOKEN.finditer(text))
     lo, hi = 0, len(toks)
@@ -411,7 +415,7 @@ def _strip_words(text: str) -> str:
     while hi > lo and _is_word(toks[hi - 1].group(0)):
         hi -= 1
     stripped = {t.group(0).lower().strip(":,.") for t in toks[:lo] + toks[hi:]}
-    if lo >= hi or stripped & _NOT_AN_ANSWER:  # "see page 2 of my notes" is no answer of 2
+    if lo >= hi or stripped & _HEDGES:  # "see page 2 of my notes" is no answer of 2
         return text
     return text[toks[lo].start():toks[hi - 1].end()]
 

@@ -193,6 +193,7 @@ def test_answers_beyond_a_float_are_unreadable_with_a_reason(raw: str) -> None:
     assert isinstance(got, Unreadable) and ("larger" in got.reason or "longer" in got.reason), got
 
 
-@pytest.mark.parametrize(("raw", "kind"), [("I don't know", "expression"), ("no idea, sorry", "choice"), ("?", "shape")])
+@pytest.mark.parametrize(("raw", "kind"), [("I don't know", "expression"), ("no idea, sorry", "choice"), ("?", "shape"),
+                                           ("3 (or 4)", "integer"), ("5 or 6 steps", "integer"), ("see page 2", "number")])
 def test_no_value_stays_unreadable(raw: str, kind: str) -> None:
     assert isinstance(parse_answer(raw, kind), Unreadable)
