@@ -320,7 +320,7 @@ def hint_formula(text: str) -> F:
     out = F("", "", "")
     for m in _HINT_TOKEN.finditer(text):
         out = out + _hint_token(m.group(0))
-    return F(out.latex.strip(), out.typst.strip(), " ".join(text.split()))
+    return F(" ".join(out.latex.split()), " ".join(out.typst.split()), " ".join(text.split()))
 
 
 def hint(text: str) -> Para:

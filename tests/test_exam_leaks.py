@@ -127,3 +127,12 @@ def test_hint_formulas_print_as_math() -> None:
     assert "\\(W_{L} a_{L-1}" in document("html", v, False)
     assert "$W_(L) a_(L-1)" in document("pdf", v, False)
     assert "$" not in ev.answer_sheet(v)
+
+
+def test_instruction_formulas_print_as_math() -> None:
+    """The instructor's ``$e^a/(1 + e^a)$`` in the instructions is typeset, not printed as plain text."""
+    spec = exam.parse({"exam": {"title": "T", "seed": 1, "instructions": "Write exact values such as $e^a/(1 + e^a)$."},
+                       "questions": [{"id": "q1", "type": "softmax", "points": 1}]}, "exam.toml")
+    v = ev.build(spec, exam.Student(id="s", name="N", file="s"))
+    assert "$e^a/(1 + e^a)$" in document("pdf", v, False)
+    assert "\\(e^a/(1 + e^a)" in document("html", v, False)
