@@ -231,6 +231,8 @@ def _json(source: str, text: str, batch: Batch) -> None:
         return
     except RecursionError:
         raise ReadError("nested too deeply") from None
+    except ValueError as exc:  # an integer of more than 4,300 digits
+        raise ReadError(f"not readable JSON: {str(exc)[:100]}") from None
     for i, item in enumerate(raw if isinstance(raw, list) else [raw]):
         try:
             _record(source if not isinstance(raw, list) else f"{source}[{i}]", item, batch)

@@ -92,6 +92,8 @@ def load_yaml(text: str, what: str) -> Any:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1})" if mark is not None else ""
         raise ReadError(f"{what} is not valid YAML{where}: {getattr(exc, 'problem', None) or exc}") from None
+    except (ValueError, OverflowError, RecursionError) as exc:  # an integer of 5,000 digits, nesting 10,000 deep
+        raise ReadError(f"{what} cannot be read: {str(exc)[:120]}") from None
 
 
 @dataclass(frozen=True)

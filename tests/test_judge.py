@@ -11,6 +11,7 @@ from nnexam.grader.compare import matches
 from nnexam.grader.judge import grade_batch, judge_student
 from nnexam.grader.key import parse_key
 from nnexam.grader.submissions import Batch, Submission
+from nnexam.grader.values import Unreadable
 from nnexam.questions import registry
 from nnexam.questions.errors import NnexamError
 
@@ -205,3 +206,16 @@ def test_judging_is_total_through_error_carried_forward(answer: str) -> None:
     answers = {pid: answer for pid in right_answers(data)}
     result = _judge(key, answers)
     assert {p.verdict for p in result.parts} <= {"unreadable", "incorrect"}
+
+
+def test_a_5000_digit_integer_in_a_yaml_or_json_file_is_a_problem_not_a_crash(tmp_path: Path) -> None:
+    from nnexam.grader.submissions import read_submissions
+
+    (tmp_path / "a.yaml").write_text("student: s1\nanswers:\n  q1.z1: " + "1" * 5000 + "\n")
+    (tmp_path / "b.json").write_text('{"student": "s2", "answers": {"q1.z1": ' + "1" * 5000 + "}}")
+    batch = read_submissions([tmp_path])
+    # the YAML file is read again line by line (a warning): its answer is text the value parser refuses
+    assert [s.student for s in batch.submissions] == ["s1"] and len(batch.problems) == 2
+    from nnexam.grader.values import parse_answer
+
+    assert isinstance(parse_answer(batch.submissions[0].answers["q1.z1"], "integer"), Unreadable)
