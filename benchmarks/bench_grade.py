@@ -1,5 +1,5 @@
-"""Benchmark: 5,000 submissions x 20 parts (numbers, vectors, matrices, shapes, expressions mixed)
-graded against one key, serially and on 2 worker processes. Prints the median of several runs.
+"""Benchmark: 5,000 submissions x 20 parts (numbers, vectors, matrices, shapes, expressions mixed;
+some written with labels, working and units as students write them) graded against one key, serially and on 2 worker processes. Prints the median of several runs.
 
     .venv/bin/python benchmarks/bench_grade.py [--students 5000] [--runs 3] [--jobs 2]
 """
@@ -72,8 +72,11 @@ def answers(data: dict, rng: random.Random) -> dict[str, str]:
                 out[p["id"]] = rng.choice(good if roll < 0.7 else bad)
             elif roll < 0.5:
                 out[p["id"]] = p["exact"]
-            elif roll < 0.7:
+            elif roll < 0.6:
                 out[p["id"]] = _decimal(p["value"])
+            elif roll < 0.7:  # as students write (issue 12): a label or working before the value, a unit after
+                out[p["id"]] = rng.choice([f"{p['part']} = {p['exact']}", f"{p['exact']} ≈ {_decimal(p['value'])}",
+                                           f"{_decimal(p['value'])} (rounded)"])
             elif roll < 0.85 and p["mistakes"]:
                 out[p["id"]] = rng.choice(p["mistakes"])["exact"]
             elif roll < 0.95:
@@ -93,7 +96,7 @@ def _clear_caches() -> None:
     """Every run starts cold, as one `nnexam grade` process does."""
     from nnexam.grader import compare, equivalence, values
 
-    for fn in (values._scalar, values._element, values._magnitude, compare.to_float, equivalence._tree, equivalence._key_points):
+    for fn in (values._read_text, values._scalar, values._element, values._magnitude, compare.to_float, equivalence._tree, equivalence._key_points):
         fn.cache_clear()
 
 

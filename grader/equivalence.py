@@ -291,6 +291,37 @@ def _text_tree(x: str | Formula) -> tuple[str, Node]:
     return x, _tree(x)
 
 
+# The prediction's other names (as course notes write it): \hat{y}, y_hat; the key calls it A.
+_PREDICTION = ("yhat", "Yhat", "y_hat", "Y_hat", "hat_y", "y_pred")
+
+
+def _in_key_notation(tree: Node, known: set[str]) -> Node:
+    """The student's names in the key's notation: the question's letters in the other case
+    ((a - y) x^T for (A - Y) X^T), ŷ for A, a sample's vectors (x_i) for their matrix (X)."""
+    names = tree_names(tree) - CONSTANTS - known
+    if not names:
+        return tree
+    rename = {}
+    for n in names:
+        for cand in (n.upper(), n.capitalize(), n[:1].upper() + n[1:], n.split("_")[0].upper()):
+            if cand in known:
+                rename[n] = cand
+                break
+        else:
+            if n in _PREDICTION and "A" in known:
+                rename[n] = "A"
+    return _renamed(tree, rename) if rename else tree
+
+
+def _renamed(node: Node, rename: Mapping[str, str]) -> Node:
+    if node[0] == "name":
+        return ("name", rename.get(node[1], node[1]), node[-1])
+    return tuple(
+        _renamed(c, rename) if isinstance(c, tuple) else [_renamed(x, rename) for x in c] if isinstance(c, list) else c
+        for c in node
+    )
+
+
 def expressions_equivalent(
     given: str | Formula,
     expected: str | Formula,
@@ -312,6 +343,8 @@ def expressions_equivalent(
         given_text, given_tree = _text_tree(given)
     except ExprSyntaxError:
         return False
+    if points:
+        given_tree = _in_key_notation(given_tree, set(points[0][0]))
     extra = tree_names(given_tree) - CONSTANTS
     for point, want in points:
         names = extra - point.keys()

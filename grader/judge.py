@@ -19,7 +19,7 @@ from typing import Any
 import sympy as sp
 from nnexam.grader.compare import element_for, is_transposed, matches
 from nnexam.grader.key import Key, KeyPart, KeyQuestion, KeyStudent
-from nnexam.grader.values import MISSING, Formula, Unreadable, as_value, parse_answer
+from nnexam.grader.values import MISSING, Formula, Reading, Unreadable, as_value, read_answer
 from nnexam.questions.errors import NnexamError
 from nnexam.questions.safe_expr import ExprSyntaxError, parse_expression
 
@@ -170,21 +170,22 @@ def _too_costly(value: Any) -> str | None:
     return None
 
 
-def _parse(raw: Any, p: KeyPart) -> Any:
-    """``raw`` parsed for part ``p``; whatever cannot be read or bounded is Unreadable, never raised."""
+def _read(raw: Any, p: KeyPart) -> Reading:
+    """``raw`` read for part ``p``; whatever cannot be read or bounded is Unreadable, never raised
+    (the reader's own limits, then a float estimate of what evaluating the value would cost)."""
     try:
-        value = parse_answer(raw, p.kind, expected=p.value)
-        why = _too_costly(value)
+        reading = read_answer(raw, p.kind, expected=p.value)
+        why = _too_costly(reading.value)
     except (ArithmeticError, ValueError, TypeError, RecursionError, MemoryError) as err:
-        return Unreadable(f"the answer could not be evaluated ({type(err).__name__}: {str(err)[:80]})")
-    return Unreadable(why) if why else value
+        return Reading(Unreadable(f"the answer could not be evaluated ({type(err).__name__}: {str(err)[:80]})"))
+    return Reading(Unreadable(why)) if why else reading
 
 
 def _guarded(p: KeyPart, raw: Any, value: Any, q: KeyQuestion, follow: Mapping[str, Any],
-             shapes: Mapping[str, tuple[int, int]] | None) -> PartResult:
+             shapes: Mapping[str, tuple[int, int]] | None, reading: Reading | None = None) -> PartResult:
     """:func:`judge_part`, total: an answer that breaks a comparator is unreadable with the reason."""
     try:
-        return judge_part(p, raw, value, q, follow, shapes)
+        return judge_part(p, raw, value, q, follow, shapes, reading)
     except (ArithmeticError, ValueError, TypeError, RecursionError, MemoryError, NnexamError) as err:
         why = Unreadable(f"the answer could not be compared ({type(err).__name__}: {str(err)[:80]})")
         return judge_part(p, raw, why, q)
@@ -192,9 +193,8 @@ def _guarded(p: KeyPart, raw: Any, value: Any, q: KeyQuestion, follow: Mapping[s
 
 def judge_question(q: KeyQuestion, answers: Mapping[str, Any]) -> QuestionResult:
     """Every part of ``q`` against the student's raw ``answers`` (part id -> raw value)."""
-    parsed: dict[str, Any] = {}
-    for p in q.parts:
-        parsed[p.id] = _parse(answers.get(p.id), p)
+    readings = {p.id: _read(answers.get(p.id), p) for p in q.parts}
+    parsed: dict[str, Any] = {k: r.value for k, r in readings.items()}
     follow: dict[str, Any] = {}
     family = _family(q.type)
     if family is not None and hasattr(family.module, "follow_on") and len(q.parts) > 1:
@@ -205,7 +205,7 @@ def judge_question(q: KeyQuestion, answers: Mapping[str, Any]) -> QuestionResult
         }
         follow = _follow_on(q, {k: v for k, v in given.items() if v is not None})
     shapes = q.matrix_shapes
-    results = tuple(_guarded(p, answers.get(p.id), parsed[p.id], q, follow, shapes) for p in q.parts)
+    results = tuple(_guarded(p, answers.get(p.id), parsed[p.id], q, follow, shapes, readings[p.id]) for p in q.parts)
     # the key rounds part points (4/3 -> 1.333333): the question's score is its share of the question's points
     part_points = sum(p.points for p in q.parts)
     score = q.points * sum(r.score for r in results) / part_points if part_points else 0.0
@@ -219,19 +219,25 @@ def judge_part(
     q: KeyQuestion,
     follow: Mapping[str, Any] | None = None,
     shapes: Mapping[str, tuple[int, int]] | None = None,
+    reading: Reading | None = None,
 ) -> PartResult:
-    """One part's verdict; ``value`` is ``raw`` parsed by nnexam.grader.values."""
+    """One part's verdict; ``value`` is ``raw`` parsed by nnexam.grader.values (``reading``: with
+    the student's working, checked against the value, and whether it was marked approximate)."""
+    notes = _working_notes(p, value, reading, shapes, q.definitions)
 
     def result(verdict: str, credit: float, feedback: str, mistake: str | None = None, cf: bool = False) -> PartResult:
+        if verdict not in ("correct", "missing", "unreadable") and reading is not None and reading.approximate \
+                and p.kind == "integer":
+            feedback += f" This part asks for an exact count: write every digit, not a rounded value such as {_shown(raw)!r}."
         return PartResult(
             part=p.id, verdict=verdict, score=round(p.points * credit, 6), max=p.points, mistake=mistake,
-            feedback=feedback, expected=p.exact, given=_shown(raw), carried_forward=cf, shown=p.shown,
+            feedback=" ".join((feedback, *notes)), expected=p.exact, given=_shown(raw), carried_forward=cf, shown=p.shown,
         )
 
     if value is MISSING:
         return result("missing", 0.0, "No answer.")
     if isinstance(value, Unreadable):
-        return result("unreadable", 0.0, f"Could not read your answer: {value.reason}")
+        return result("unreadable", 0.0, f"Could not read your answer: {value.reason}. {WHAT_TO_WRITE.get(p.kind, '')}")
     if matches(p.kind, value, p.value, p.tolerance, shapes=shapes, definitions=q.definitions):
         return result("correct", 1.0, "Correct.")
     wanted = (follow or {}).get(p.part)
@@ -255,6 +261,34 @@ def judge_part(
             mistake="transposed",
         )
     return result("incorrect", 0.0, f"Incorrect; the expected answer is {p.shown}.")
+
+
+# What to write, per kind, when an answer could not be read (examples of the form, not of any key).
+WHAT_TO_WRITE = {
+    "integer": "Write one whole number, e.g. 4640, or an expression such as 3*3*16*32 + 32.",
+    "number": "Write one number, e.g. 1.20, or an expression such as -ln(0.3) or 1/(1 + e^-2).",
+    "vector": "Write the numbers in brackets, e.g. [0.5, -2, 3] (MATLAB's [0.5; -2; 3] is read too).",
+    "matrix": "Write the rows in brackets, e.g. [[1, 2], [3, 4]] or [1 2; 3 4].",
+    "shape": "Write the sizes, e.g. (13, 13, 16), 13x13 or (None, 13, 13, 16).",
+    "expression": "Write one expression with the question's names, e.g. 2*P*Q^T + c (products with *, transposes with ^T).",
+    "choice": "Write one choice: a letter such as B, or true/false.",
+    "table": "Write a list of rows, e.g. [{name: conv1, params: 896}].",
+    "text": "",
+}
+
+
+def _working_notes(
+    p: KeyPart, value: Any, reading: Reading | None, shapes: Any, definitions: Any
+) -> tuple[str, ...]:
+    """A chain whose members disagree (``50000/64 = 782``): said in the feedback; the final value is graded."""
+    if reading is None or not reading.working or value is MISSING or isinstance(value, Unreadable):
+        return ()
+    for text, member in reading.working:
+        if not matches(p.kind, member, value, p.tolerance, shapes=shapes, definitions=definitions):
+            shown = text if len(text) <= 60 else text[:57] + "..."
+            return (f"Note: your working '{shown}' does not equal your final value (beyond the tolerance); "
+                    "the final value was graded.",)
+    return ()
 
 
 def _points(x: float) -> str:

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from nnexam.grader.pdf_form import read_form
 from nnexam.grader.values import ReadError, load_yaml
 from nnexam.questions import files
 from nnexam.questions.errors import InputError
@@ -128,6 +129,9 @@ def read_bytes(source: str, suffix: str, data: bytes, batch: Batch) -> None:
         return
     before = len(batch.submissions)
     try:
+        if suffix == ".pdf" and (form := read_form(data)) is not None:  # a filled nnexam exam: its form fields
+            _record(source, form, batch)
+            return
         if suffix == ".pdf":
             text = _pdf_text(data)
         else:
@@ -232,6 +236,10 @@ def _json(source: str, text: str, batch: Batch) -> None:
         message = str(bad).split(": ", 1)[-1]
         batch.problems.append(Problem(source, message, line=bad.line))
         return
+    except RecursionError:
+        raise ReadError("nested too deeply") from None
+    except ValueError as exc:  # an integer of more than 4,300 digits
+        raise ReadError(f"not readable JSON: {str(exc)[:100]}") from None
     for i, item in enumerate(raw if isinstance(raw, list) else [raw]):
         try:
             _record(source if not isinstance(raw, list) else f"{source}[{i}]", item, batch)

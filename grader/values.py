@@ -26,12 +26,16 @@ from typing import Any
 
 import sympy as sp
 from nnexam.questions.errors import InputError
+from nnexam.questions.functions import NAMES as FUNCTION_NAMES
 from nnexam.questions.safe_expr import (
     CONSTANTS,
+    GREEK,
+    MAX_LITERAL,
     MAX_SCI_EXPONENT,
     ExprSyntaxError,
     Node,
     build,
+    magnitude,
     parse_tree,
     tree_names,
 )
@@ -82,23 +86,41 @@ def load_yaml(text: str, what: str) -> Any:
         raise ReadError(message + (f" (line {err.line})" if err.line is not None else "")) from None
 
 
+@dataclass(frozen=True)
+class Reading:
+    """An answer read: its value (the last member of a chain such as ``50000/64 = 782``), the
+    earlier members that could be read (the student's working, checked against the value by the
+    judge), and whether the student marked the value as approximate (``23.6M``, ``≈ 0.30``)."""
+
+    value: Any
+    working: tuple[tuple[str, Any], ...] = ()
+    approximate: bool = False
+
+
 def parse_answer(raw: Any, kind: str, *, expected: Any = None) -> Any:
     """``raw`` (text, number, list, bool, None) read for a part of ``kind``; never raises."""
+    return read_answer(raw, kind, expected=expected).value
+
+
+def read_answer(raw: Any, kind: str, *, expected: Any = None) -> Reading:
+    """``raw`` read for a part of ``kind`` with the working around it; never raises."""
     if raw is None or (isinstance(raw, str) and not raw.strip()):
-        return MISSING
+        return Reading(MISSING)
     fraction_hint = _is_fraction(expected)
     try:
         if isinstance(raw, str):
             if len(raw) > MAX_ANSWER:
                 raise ReadError(f"the answer is longer than {MAX_ANSWER} characters")
-            return _from_text(raw, kind, fraction_hint)
-        return _from_native(raw, kind, fraction_hint)
+            return (_read_text if len(raw) <= MAX_CACHED else _read_text_once)(raw, kind, fraction_hint)
+        return Reading(_from_native(raw, kind, fraction_hint))
     except ReadError as bad:
-        return Unreadable(str(bad))
+        return Reading(Unreadable(str(bad)))
     except ExprSyntaxError as err:
-        return Unreadable(str(err))
+        return Reading(Unreadable(str(err)))
     except RecursionError:
-        return Unreadable("the answer is nested too deeply")
+        return Reading(Unreadable("the answer is nested too deeply"))
+    except (ValueError, OverflowError, ArithmeticError) as err:  # a last guard: judging is total
+        return Reading(Unreadable(f"the answer cannot be evaluated: {str(err)[:80]}"))
 
 
 def _is_fraction(expected: Any) -> bool:
@@ -133,7 +155,7 @@ def _from_native(raw: Any, kind: str, fraction_hint: bool) -> Any:
             return str(raw)
         raise ReadError(f"expected one {'choice' if kind == 'choice' else 'text'}, got a {type(raw).__name__}")
     if kind == "expression" and not isinstance(raw, Sequence):
-        return _from_text(str(raw), kind, fraction_hint)
+        return _read_text(str(raw), kind, fraction_hint).value
     count = [0]
     return _native(raw, kind, fraction_hint, 0, count)
 
@@ -142,12 +164,12 @@ def _native(raw: Any, kind: str, fraction_hint: bool, depth: int, count: list[in
     if isinstance(raw, bool):
         raise ReadError(f"expected a number, got {str(raw).lower()}")
     if isinstance(raw, int):
-        return sp.Integer(raw)
+        return _bounded(sp.Integer(raw))
     if isinstance(raw, float):
         if not math.isfinite(raw):
             raise ReadError(f"expected a finite number, got {raw}")
         f = Fraction(repr(raw))
-        return sp.Rational(f.numerator, f.denominator)
+        return _bounded(sp.Rational(f.numerator, f.denominator))
     if isinstance(raw, str):
         return _scalar(raw, kind, fraction_hint) if depth == 0 else _element(raw, kind)
     if raw is None and depth > 0 and kind == "shape":
@@ -166,16 +188,55 @@ def _native(raw: Any, kind: str, fraction_hint: bool, depth: int, count: list[in
 # text
 
 _DELIMS = re.compile(r"^\s*(?:\$\$?|\\\(|\\\[)(.*?)(?:\$\$?|\\\)|\\\])\s*$", re.S)
-_APPROX = re.compile(r"^\s*(?:≈|~|=|\\approx|approx\.?|about)\s*")
+_APPROX = re.compile(r"^\s*(?:≈|~|∼|≃|=|\\approx|\\sim|\\simeq|approx\.?|about|approximately|roughly|ca\.)\s*")
+_TRUNCATED = re.compile(r"(?<=\d)\s*(?:\.\.\.|…|\\ldots|\\dots|\\cdots)\s*$")
 _PERCENT = re.compile(r"^([+-]?(?:\d+(?:\.\d*)?|\.\d+))\s*(?:%|\\%|percent)$")
 _THOUSANDS = re.compile(r"^([+-]?)([1-9]\d{0,2}(?:([,\u00a0\u2009\u202f' _])\d{3})(?:\3\d{3})*)(\.\d+)?$")
 _PLAIN = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d{1,4})?$")
 _FRACTION = re.compile(r"^([+-]?\d{1,300})\s*/\s*(\d{1,300})$")
+_MAGNITUDE = re.compile(r"^([+-]?(?:\d{1,15}(?:\.\d{0,15})?|\.\d{1,15}))\s*(k|K|M|B|G|thousand|million|billion)$")
+_SUFFIX = {"k": 10**3, "K": 10**3, "thousand": 10**3, "M": 10**6, "million": 10**6, "B": 10**9, "G": 10**9, "billion": 10**9}
 _SHAPE_X = re.compile(r"^\d+(?:\s*[x×X*]\s*\d+)+$")
 _WRAPPER = re.compile(r"^(?:np\.|numpy\.|torch\.)?(?:array|tensor|Matrix|matrix)\s*\((.*)\)$", re.S)
+_KWARGS = re.compile(r"\s*,\s*[A-Za-z_]+\s*=")  # dtype=..., grad_fn=..., device=... after the data
 _CHOICE = re.compile(r"^\(?\s*([A-Za-z])\s*[).:]?$")
 _TRUE = {"true", "t", "yes", "y", "1", "vrai", "wahr", "correct"}
 _FALSE = {"false", "f", "no", "n", "0", "faux", "falsch", "incorrect"}
+_BECAUSE = {"because", "since", "as", "-", "—", "–", "(see", "since:"}
+
+# Characters students paste: minus signs, fullwidth digits, spaces of every width, zero-width marks.
+_UNICODE = str.maketrans({
+    "\u2212": "-", "\u2013": "-", "\u2012": "-", "\ufe63": "-", "\uff0d": "-", "\u00a0": " ", "\u2007": " ",
+    "\u2002": " ", "\u2003": " ", "\u2004": " ", "\u2005": " ", "\u2006": " ", "\u2008": " ", "\u200a": " ",
+    "\u3000": " ", "\u200b": None, "\u200c": None, "\u200d": None, "\ufeff": None, "\u2060": None,
+    "\u00b7": "·", "\u22c5": "·", "\u2026": "...",
+    **{0xFF10 + i: str(i) for i in range(10)}, "\uff0e": ".", "\uff0c": ",", "\uff08": "(", "\uff09": ")",
+    "\uff3b": "[", "\uff3d": "]", "\uff1d": "=", "\uff0b": "+", "\uff0f": "/",
+})
+_LATEX_SPACE = re.compile(r"(?<!\\)\\[,;:! ]|\\q?quad\b|\\thinspace\b|\\medspace\b")
+_LATEX_THOUSANDS = re.compile(r"(?<=\d)(?:\{,\}|\\[,;!]|~)(?=\d{3}(?!\d))")
+_LATEX_WORDS = re.compile(r"\\(?:text|textrm|mathrm|textit|mbox)\s*\{([^{}\\]{0,60})\}")
+_LATEX_SIZED = re.compile(r"\\(?:left|right|bigl|bigr|Bigl|Bigr|big|Big)\s*(?=[()\[\]|.])|\\(?:displaystyle|textstyle)\b")
+
+
+_SUPERSCRIPTS = re.compile("[⁻⁺]?[⁰¹²³⁴⁵⁶⁷⁸⁹]+")
+_SUPER = str.maketrans("⁻⁺⁰¹²³⁴⁵⁶⁷⁸⁹", "-+0123456789")
+
+
+def _normalise(text: str) -> str:
+    """One spelling of what students paste: ASCII minus and digits, plain spaces, LaTeX spacing,
+    sizing (``\\left(``) and ``\\text{..}`` words removed, ``{,}`` thousands separators dropped."""
+    text = text.translate(_UNICODE)
+    if _SUPERSCRIPTS.search(text):  # 10⁻³ -> 10^(-3)
+        text = _SUPERSCRIPTS.sub(lambda m: "^(" + m.group(0).translate(_SUPER) + ")", text)
+    if "\\" in text or "{" in text or "~" in text:
+        text = _LATEX_THOUSANDS.sub("", text)
+        text = _LATEX_WORDS.sub(lambda m: f" {m.group(1)} ", text)
+        text = _LATEX_SPACE.sub(" ", text)
+        text = _LATEX_SIZED.sub("", text)
+        text = text.replace("\\right.", "").replace("\\left.", "")
+        text = text.replace("\\dfrac", "\\frac").replace("\\tfrac", "\\frac")
+    return text
 
 
 def _clean(text: str) -> str:
@@ -184,24 +245,208 @@ def _clean(text: str) -> str:
     if m:
         text = m.group(1).strip()
     text = _APPROX.sub("", text)
-    return text.strip().rstrip(";").strip()
+    return text.strip().rstrip(";.,").strip() if not _TRUNCATED.search(text) else text.strip()
+
+
+# The members of a chain ``label = working = value``: split at top-level =, ≈ (and their LaTeX).
+_CHAIN_SEP = re.compile(r":=|==|=|≈|≃|≅|\\approx\b|\\simeq\b|\\equiv\b|\\cong\b")
+MAX_MEMBERS = 12
+_DECIMAL_NOTE = re.compile(r"^(.*[\d)}])\s+\(\s*([+-]?(?:\d+\.\d*|\.\d+)(?:[eE][+-]?\d{1,3})?)\s*\)$")
+_DECIMAL_COMMA = re.compile(r"^[+-]?\d{1,15},(?:\d{1,2}|\d{4,15})$")
+_BY = re.compile(r"(?<=\d)\s+by\s+(?=\d)")
+_MAY_CHAIN = re.compile(r"[=≈≃≅]|\\(?:approx|simeq|equiv|cong)")
+
+
+def chain_members(text: str) -> list[str]:
+    """``W_out = H_out = 13`` -> ['W_out', 'H_out', '13']: splits outside brackets only, so
+    ``max(a=1)`` or a YAML mapping stay whole. Linear: one pass over the text."""
+    if not _MAY_CHAIN.search(text):  # the common case: no separator at all
+        return [text.strip()] if text.strip() else []
+    out: list[str] = []
+    depth, start, i, n = 0, 0, 0, len(text)
+    while i < n:
+        c = text[i]
+        if c in "([{":
+            depth += 1
+        elif c in ")]}":
+            depth -= 1
+        elif depth == 0 and c in "=:≈≃≅\\":
+            m = _CHAIN_SEP.match(text, i)
+            if m:
+                out.append(text[start:i])
+                start = i = m.end()
+                if len(out) > MAX_MEMBERS:
+                    raise ReadError(f"a chain of more than {MAX_MEMBERS} members joined by '='")
+                continue
+        i += 1
+    out.append(text[start:])
+    return [m.strip() for m in out if m.strip()]
+
+
+def _approx_before_last(text: str) -> bool:
+    """The last '=' of a chain is an approximation sign (≈, \\approx): the value is rounded."""
+    last = max((m for m in _CHAIN_SEP.finditer(text)), key=lambda m: m.start(), default=None)
+    return last is not None and last.group(0) in ("≈", "≃", "≅", "\\approx", "\\simeq", "\\cong")
+
+
+MAX_CACHED = 2000  # characters: longer answers are read each time (the cache stays small)
+
+
+@lru_cache(maxsize=65536)  # a class writes the same right answers again and again; Readings are immutable
+def _read_text(raw: str, kind: str, fraction_hint: bool) -> Reading:
+    return _read_text_once(raw, kind, fraction_hint)
+
+
+def _read_text_once(raw: str, kind: str, fraction_hint: bool) -> Reading:
+    text = _normalise(raw)
+    if kind == "choice":
+        return Reading(_choice_text(_clean(text)))
+    if kind in ("text", "table"):
+        return Reading(_from_text(text, kind, fraction_hint))
+    members = chain_members(text)
+    if not members:
+        raise ReadError("the answer is empty")
+    value, approximate = _member(members[-1], kind, fraction_hint)
+    approximate = approximate or _approx_before_last(text)
+    working: list[tuple[str, Any]] = []
+    if kind != "expression":  # a label (dL/dW, grad_W) reads as an expression: not working to check
+        for m in members[:-1]:
+            try:
+                working.append((m, _member(m, kind, fraction_hint)[0]))
+            except (ReadError, ExprSyntaxError, ValueError, ArithmeticError):
+                continue  # a label (b, W_out, Total params): nothing to check
+    return Reading(value, tuple(working), approximate)
+
+
+def _member(text: str, kind: str, fraction_hint: bool) -> tuple[Any, bool]:
+    """One member of a chain as a value, and whether it was marked approximate."""
+    approximate = bool(_APPROX.match(text) and not text.lstrip().startswith("=")) or bool(_TRUNCATED.search(text))
+    text = _clean(text)
+    if not text:
+        raise ReadError("the answer is empty")
+    if kind in SCALAR_KINDS:
+        m = _DECIMAL_NOTE.match(text)  # "1/2 (0.5)": a value and its decimal, not a product
+        if m:
+            return _member(m.group(2), kind, fraction_hint)[0], True
+        if _DECIMAL_COMMA.match(text):  # 0,5 (a decimal comma: never 3 digits after it)
+            text = text.replace(",", ".")
+    elif kind == "shape":
+        text = _BY.sub(" x ", text)
+    try:
+        value, suffixed = _member_value(text, kind, fraction_hint)
+    except (ReadError, ExprSyntaxError) as first:
+        bare = _strip_words(text) if kind != "expression" else text
+        if bare == text or not bare:
+            raise first from None
+        try:
+            value, suffixed = _member_value(_clean(bare), kind, fraction_hint)
+        except (ReadError, ExprSyntaxError):
+            raise first from None
+    return value, approximate or suffixed
+
+
+def _member_value(text: str, kind: str, fraction_hint: bool) -> tuple[Any, bool]:
+    if kind == "expression":
+        text = _expression_text(text)
+        tree = parse_tree(text)  # ExprSyntaxError (with a caret) when unreadable
+        words = [n for n in tree_names(tree) if len(n) >= 3 and n.isalpha() and n not in _KNOWN_WORDS]
+        if len(words) >= 2:
+            raise ReadError(f"words, not an expression ({', '.join(sorted(words)[:3])})")
+        return Formula(text, tree), False
+    if kind == "shape" and text.lower() in ("?", "none", "null", "batch"):
+        raise ReadError(f"no size in {text!r}")
+    if kind in SCALAR_KINDS:
+        m = _MAGNITUDE.match(text)
+        if m:
+            return _number(m.group(1)) * _SUFFIX[m.group(2)], True
+        return _scalar(text, kind, fraction_hint), False
+    return _array(text, kind), False
 
 
 def _from_text(raw: str, kind: str, fraction_hint: bool) -> Any:
     text = _clean(raw)
     if not text:
         raise ReadError("the answer is empty")
-    if kind == "choice":
-        return _choice(text)
     if kind == "text":
         return " ".join(text.split())
-    if kind == "table":
-        return _from_native(load_yaml(text, "the answer"), kind, fraction_hint)
-    if kind == "expression":
-        return Formula(text, parse_tree(text))  # ExprSyntaxError (with a caret) when unreadable
-    if kind in SCALAR_KINDS:
-        return _scalar(text, kind, fraction_hint)
-    return _array(text, kind)
+    return _from_native(load_yaml(text, "the answer"), kind, fraction_hint)
+
+
+_NOT_AN_ANSWER = frozenset(
+    "see page pages notes paper working work know idea unsure guess sheet attached below above not maybe".split()
+)
+_HEDGES = _NOT_AN_ANSWER | {"or", "either", "unless"}
+_KNOWN_WORDS = frozenset(GREEK) | {"yhat", "Yhat", "pred", "true"}
+
+# Words around a value: "782 steps", "Output is (13,13)", "Total params: 34,826 (136.04 KB)".
+_TOKEN = re.compile(r"\S+")
+_WORDY = re.compile(r"[A-Za-z][A-Za-z'’\-]*[:,.]?|[:,]")
+_NOTE = re.compile(r"\(([^()]{0,80})\)\s*$")
+_WORD = re.compile(r"[A-Za-z]{2,}")
+
+
+def _is_word(tok: str) -> bool:
+    if not _WORDY.fullmatch(tok):
+        return False
+    core = tok.rstrip(":,.")
+    return core == "" or (len(core) >= 2 and core not in FUNCTION_NAMES and core not in CONSTANTS) or tok.endswith(":")
+
+
+def _strip_words(text: str) -> str:
+    """The value without words before it and words/units (or a note in parentheses) after it."""
+    note = _NOTE.search(text)
+    words = _WORD.findall(note.group(1)) if note and note.start() > 0 else []
+    if any(w not in FUNCTION_NAMES for w in words):
+        if {w.lower() for w in words} & _HEDGES:  # "3 (or 4)": two answers, not a note
+            return text
+        text = text[:note.start()].rstrip()
+    toks = list(_TOKEN.finditer(text))
+    lo, hi = 0, len(toks)
+    while lo < hi and _is_word(toks[lo].group(0)):
+        lo += 1
+    while hi > lo and _is_word(toks[hi - 1].group(0)):
+        hi -= 1
+    stripped = {t.group(0).lower().strip(":,.") for t in toks[:lo] + toks[hi:]}
+    if lo >= hi or stripped & _HEDGES:  # "see page 2 of my notes" is no answer of 2
+        return text
+    return text[toks[lo].start():toks[hi - 1].end()]
+
+
+# Expressions: NumPy's @, hats, a sum over the samples written out.
+_HAT = re.compile(r"\\(?:hat|widehat)\s*\{?\s*([A-Za-z])\s*\}?|([A-Za-z])\u0302|ŷ")
+_SUM = re.compile(r"(?:\\sum|∑|\bsum)\s*(?:_\s*\{\s*([ijkn])\s*(?:=\s*[01]\s*)?\}|_\s*([ijkn]))"
+                  r"(?:\s*\^\s*(?:\{\s*[A-Za-z0-9]{1,3}\s*\}|[A-Za-z0-9]))?")
+_INDEX = {c: re.compile(rf"(?<=[A-Za-z])(?:_\{{\s*{c}\s*\}}|_{c}(?![A-Za-z0-9])|\^\{{\s*\(\s*{c}\s*\)\s*\}}|\^\(\s*{c}\s*\))")
+          for c in "ijkn"}
+
+
+def _expression_text(text: str) -> str:
+    text = text.replace("@", "*")
+    if "hat" in text or "\u0302" in text or "ŷ" in text:
+        text = _HAT.sub(lambda m: (m.group(1) or m.group(2) or "y") + "hat", text)
+    m = _SUM.search(text)
+    if m:
+        body = _INDEX[m.group(1) or m.group(2)].sub("", text[m.end():])
+        summed = body if re.search(r"\^\s*\{?\s*(?:T|\\top)|ᵀ|'|\.T\b", body) else f"sum({body})"
+        text = text[:m.start()] + " " + summed  # (a_i - y_i) x_i^T summed over i is (A - Y) X^T
+    return text
+
+
+def _choice_text(text: str) -> str:
+    """``B``, ``(b)``, ``Answer: B``, ``B) ReLU``, ``The answer is true``, ``True, because ...``."""
+    try:
+        return _choice(text)
+    except ReadError as first:
+        toks = text.split()[:12]
+        for i, tok in enumerate(toks):
+            core = tok.strip(" .,;:!")
+            # the choice ends the answer or its clause: "True, because ...", "B) ReLU" (not "no idea")
+            ends = i == len(toks) - 1 or tok[-1] in ".,;:!)" or toks[i + 1].lower() in _BECAUSE
+            if ends and (core.lower() in _TRUE | _FALSE or _CHOICE.match(core) or _CHOICE.match(tok)):
+                return _choice(core if core.lower() in _TRUE | _FALSE else tok.rstrip(",;"))
+            if not _is_word(tok):
+                break
+        raise first from None
 
 
 def _choice(text: str) -> str:
@@ -231,17 +476,29 @@ def _scalar(text: str, kind: str, fraction_hint: bool) -> Any:
 
 
 def _number(text: str) -> sp.Rational:
+    if len(text) > MAX_LITERAL:
+        raise ReadError(f"a number longer than {MAX_LITERAL} characters ({len(text)}): too many digits to compare")
     _, _, exp = text.lower().partition("e")
     if exp and abs(int(exp)) > MAX_SCI_EXPONENT:
         raise ReadError(f"the exponent of 10 is larger than {MAX_SCI_EXPONENT}")
     f = Fraction(text)
-    return sp.Rational(f.numerator, f.denominator)
+    return _bounded(sp.Rational(f.numerator, f.denominator))
+
+
+MAX_MAGNITUDE_BITS = 996  # |x| < 2^996 ~ 10^300: a float can still hold it (and the tolerance)
+
+
+def _bounded(x: sp.Rational) -> sp.Rational:
+    """An exact number a float comparison can hold; 1e309 or 10^400 is refused with the reason."""
+    if abs(int(x.p)).bit_length() - int(x.q).bit_length() > MAX_MAGNITUDE_BITS:
+        raise ReadError("a number larger than 10^300: too large to compare (write it as a decimal with an exponent)")
+    return x
 
 
 @lru_cache(maxsize=65536)
 def _element(text: str, kind: str) -> Any:
     """One entry: a plain number fast, else an expression through the safe parser."""
-    text = text.strip()
+    text = _TRUNCATED.sub("", text.strip())  # 0.6931...: the digits written
     if _PLAIN.match(text):
         return _number(text)
     m = _FRACTION.match(text)
@@ -255,21 +512,42 @@ def _element(text: str, kind: str) -> Any:
     names = tree_names(tree) - CONSTANTS
     if names:
         raise ReadError(f"expected a number, got an expression in {', '.join(sorted(names)[:3])}: {text[:60]!r}")
-    return build(tree, text)
+    if not magnitude(tree) < 1e300:  # bounded before sympy evaluates anything
+        raise ReadError(f"{text[:40]!r} is larger than 10^300 (or cannot be bounded): too large to compare")
+    value = build(tree, text)
+    return _bounded(value) if isinstance(value, sp.Rational) else value
 
 
 # ---------------------------------------------------------------------------------------------
 # vectors, matrices, shapes
 
 _LATEX_ENV = re.compile(
-    r"^(?:\\left\s*[\[(.]\s*)?\\begin\{([pbBvV]?matrix|array)\}(?:\{[^{}]*\})?(.*?)\\end\{\1\}(?:\s*\\right\s*[\])\.])?$", re.S
+    r"^(?:\\left\s*[\[(.]\s*|[\[(]\s*)?\\begin\{([pbBvV]?matrix|array)\}(?:\{[^{}]*\})?(.*?)\\end\{\1\}"
+    r"(?:\s*\\right\s*[\])\.]|\s*[\])])?$", re.S
 )
 
 
+_TRANSPOSED = re.compile(r"^(.*[\])])\s*(?:\^\s*\{?\s*(?:T|\\top|\\intercal)\s*\}?|ᵀ|'|\.T)$", re.S)
+
+
 def _array(text: str, kind: str) -> Any:
+    m = _TRANSPOSED.match(text)
+    if m:  # [1 2 3]^T: a column written as a transposed row; a matrix^T is transposed
+        inner = _array(m.group(1), kind)
+        rows = {len(r) if isinstance(r, tuple) else -1 for r in inner} if isinstance(inner, tuple) else {-1}
+        return tuple(zip(*inner)) if -1 not in rows and len(rows) == 1 else inner
+    return _array_plain(text, kind)
+
+
+def _array_plain(text: str, kind: str) -> Any:
     m = _WRAPPER.match(text)
     if m:
-        text = re.sub(r",\s*dtype\s*=\s*[\w.]+\s*$", "", m.group(1).strip())
+        text = m.group(1).strip()
+        end = text.rfind("]")
+        if end >= 0 and _KWARGS.match(text, end + 1):  # tensor([...], grad_fn=<...>), array([...], dtype=float32)
+            text = text[:end + 1]
+    elif "\n" in text.strip() and not any(c in text for c in "[]\\&"):
+        text = ";".join(line for line in text.strip().splitlines() if line.strip())  # a matrix printed row by row
     m = _LATEX_ENV.match(text)
     if m:
         rows = [r for r in re.split(r"\\\\", m.group(2)) if r.strip() and not r.strip().startswith("\\hline")]

@@ -44,9 +44,9 @@ PARAMS = (
     Param("alpha", Number(), default=act.DEFAULT_ALPHA, help="leaky_relu negative slope (PyTorch's default 1/100)"),
 )
 PARTS = (
-    PartSpec("zL", "vector", "pre-activations of layer L: W_L a_(L-1) + b_L"),
-    PartSpec("aL", "vector", "activations of layer L: f_L(z_L)"),
-    PartSpec("output", "vector", "the network's output, a_L of the last layer"),
+    PartSpec("zL", "vector", "pre-activations of layer L: $W_L a_(L-1) + b_L$"),
+    PartSpec("aL", "vector", "activations of layer L: $f_L(z_L)$"),
+    PartSpec("output", "vector", "the network's output, $a_L$ of the last layer"),
 )
 OPTIONS = (
     Param("layers_min", Integer(min=1, max=6), default=2, help="fewest layers (hidden + output)"),

@@ -282,3 +282,56 @@ def plain_str(e: Any) -> str:
     from nnexam.questions.doc_sympy import plain_str as sympy_plain
 
     return sympy_plain(e)
+
+
+# ---------------------------------------------------------------------------------------------
+# Part hints: plain text with formulas between $...$, written in a small plain notation
+
+_HINT_TOKEN = re.compile(
+    r"\s+|\^T\b|[A-Za-z]+(?:_(?:\([^()$]{1,12}\)|[A-Za-z0-9]))?|\d+(?:\.\d+)?(?:_[A-Za-z0-9])?|[-+*/=(),^]|."
+)
+
+
+def _hint_token(tok: str) -> F:
+    if tok.isspace():
+        return F(" ", " ", " ")
+    if tok == "^T":
+        return F(r"^{\top}", "^T", "^T")
+    if tok == "*":
+        return F(r" \cdot ", " dot ", "*")
+    if tok in "+-=":
+        return F(f" {tok} ", f" {tok} ", f" {tok} ")
+    name, _, sub = tok.partition("_")
+    if name[:1].isdigit():  # 1_m: a column of ones
+        base = F(r"\mathbf{1}", "bold(1)", name) if name == "1" and sub else F(name, name, name)
+    elif name.isalpha():
+        base = var(name) if len(name) == 1 or name in _GREEK else F(r"\operatorname{" + name + "}", f'op("{name}")', name)
+    else:
+        return F(tok, "\\" + tok if tok in "\\\"#$" else tok, tok)
+    if not sub:
+        return base
+    inner = sub[1:-1] if sub.startswith("(") else sub
+    typst_sub = f"({inner})"  # f_(L)(z_(L)): a bare f_L(z) would take (z) into the subscript
+    return F(base.latex + "_{" + inner + "}", f"{base.typst}_{typst_sub}", f"{base.plain}_{sub}")
+
+
+def hint_formula(text: str) -> F:
+    """A hint's formula (``W_L a_(L-1) + b_L``, ``f_L(z_L)``, ``2 P Q^T``, ``U 1_m``) as an F."""
+    out = F("", "", "")
+    for m in _HINT_TOKEN.finditer(text):
+        out = out + _hint_token(m.group(0))
+    return F(" ".join(out.latex.split()), " ".join(out.typst.split()), " ".join(text.split()))
+
+
+def hint(text: str) -> Para:
+    """A part's help line: words, and formulas between ``$...$`` typeset as mathematics."""
+    pieces: list[Piece] = []
+    for i, chunk in enumerate(text.split("$")):
+        if chunk:
+            pieces.append(hint_formula(chunk) if i % 2 else chunk)
+    return Para(tuple(pieces))
+
+
+def hint_plain(text: str) -> str:
+    """A help line as terminal text (the answer sheet's comments)."""
+    return "".join(p if isinstance(p, str) else p.plain for p in hint(text).pieces)

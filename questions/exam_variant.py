@@ -336,7 +336,7 @@ def expected_form(p: PartKey) -> str:
     if p.kind == "integer":
         return "an integer"
     if p.kind == "number":
-        return "a number, e.g. 0.25, -3 or 3/4"
+        return "a number, e.g. 12.5, -0.375 or 11/32"
     if isinstance(v, Sequence) and not isinstance(v, str) and v and all(isinstance(r, Mapping) for r in v):
         return f"a list of {len(v)} rows, one per layer"
     if isinstance(v, sp.MatrixBase) or (isinstance(v, Sequence) and v and all(isinstance(r, Sequence) and not isinstance(r, str) for r in v)):
@@ -344,11 +344,11 @@ def expected_form(p: PartKey) -> str:
         cols = v.cols if isinstance(v, sp.MatrixBase) else len(v[0])
         return f"a matrix of {rows} rows and {cols} columns, rows in brackets: [[a, b], [c, d]]"
     if p.kind == "shape":
-        return "a shape, e.g. [28, 28] (or one integer)"
+        return "a shape, e.g. [H, W] (or one integer)"
     if isinstance(v, Sequence) and not isinstance(v, str):
-        return f"a list of {len(v)} numbers, e.g. [1, -0.5]"
+        return f"a list of {len(v)} numbers, e.g. [a, b]"
     if p.kind == "expression":
-        return "an expression, e.g. (A - Y)*X^T or 1/(1 + exp(-2))"
+        return "an expression, e.g. 2*P*Q^T or 1/(1 + exp(-7))"
     return f"a {p.kind} value"
 
 
@@ -361,14 +361,14 @@ def answer_sheet(v: Variant) -> str:
     exam = v.exam
     lines = [
         f"# Answer sheet: {_one_line(exam.title)}" + (f" ({_one_line(exam.course)})" if exam.course else ""),
-        "# Write each answer after the colon. Numbers: 3, -0.25 or 3/4. Lists: [1, -2]. Matrices: [[a, b], [c, d]].",
+        "# Write each answer after the colon. Numbers: 12.5, -0.375 or 11/32. Lists: [a, b]. Matrices: [[a, b], [c, d]].",
         f"student: {json.dumps(v.student.id, ensure_ascii=False)}",
         "answers:",
     ]
     for qv in v.questions:
         lines.append(f"  # Question {qv.number}: {_one_line(qv.spec.title)} ({_points_text(qv.spec.points)})")
         for p in qv.parts:
-            help_ = f"{_one_line(p.help)}; " if p.help else ""
+            help_ = f"{_one_line(doc.hint_plain(p.help))}; " if p.help else ""
             lines.append(f"  # {p.part}: {help_}{expected_form(p)} ({_points_text(p.points)})")
             lines.append(f"  {json.dumps(p.id, ensure_ascii=False)}: null")
     return "\n".join(lines) + "\n"

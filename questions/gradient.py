@@ -53,8 +53,10 @@ PARAMS = (
     Param("b", OneOf(Number(), Vector(max_len=MAX_SIZE)), default=None, help="bias, one per output (default zeros)"),
 )
 PARTS = (
-    PartSpec("dL/dW", "expression", "dL/dW in matrix form, e.g. (A - Y)*X^T"),
-    PartSpec("dL/db", "expression", "dL/db in matrix form, e.g. (A - Y)*1_m (the sum over samples)"),
+    # the hints show the form with other names: the question's own (A - Y) X^T would be the answer
+    PartSpec("dL/dW", "expression", "dL/dW as a matrix expression in the question's names, written like $2 P Q^T$"),
+    PartSpec("dL/db", "expression",
+             "dL/db as a matrix expression; a sum over the samples is a product with $1_m$ (m ones), as in $P 1_m$"),
     PartSpec("dL/dW_value", "matrix", "dL/dW for the numeric instance (outputs x features)"),
     PartSpec("dL/db_value", "vector", "dL/db for the numeric instance (one entry per output)"),
 )

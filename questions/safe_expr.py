@@ -26,6 +26,7 @@ a transpose of a scalar is the scalar.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -645,6 +646,9 @@ class _Builder:
             raise self.fail(f"the argument of {name} is larger than {MAX_FUNC_ARG}", node)
         if name in ("exp",) and _huge(x):
             raise self.fail("the argument of exp is too large", node)
+        if name in _GROWING and x.is_number and not magnitude(node[2][0]) <= MAX_FUNC_ARG:
+            # exp(exp(exp(exp(3)))), sin(exp(exp(13))): cheap to write, endless to evaluate exactly
+            raise self.fail(f"the argument of {name} is larger than {MAX_FUNC_ARG} (or cannot be bounded)", node)
         return fn.exact(x)
 
     def log(self, args: list[Any], node: Node, base: Any) -> Any:
@@ -655,6 +659,60 @@ class _Builder:
         if args[0] == 0 or base == 0 or base == 1:
             raise self.fail("log of zero or to base 0/1", node)
         return functions.TABLE["log"].exact(args[0], base)
+
+
+_GROWING = frozenset({"exp", "sinh", "cosh", "sin", "cos", "tan", "tanh", "sigmoid"})  # need a bounded argument
+_FLOAT_FUNCS: dict[str, Any] = {
+    "exp": math.exp, "ln": math.log, "log10": math.log10, "log2": math.log2, "sqrt": math.sqrt, "tanh": math.tanh,
+    "sinh": math.sinh, "cosh": math.cosh, "sin": math.sin, "cos": math.cos, "tan": math.tan, "abs": abs,
+    "sigmoid": lambda x: 1 / (1 + math.exp(-x)) if x > -700 else 0.0, "relu": lambda x: max(0.0, x),
+}
+
+
+def magnitude(node: Node) -> float:
+    """|value| of a tree of numbers in floats: inf when it overflows (or cannot be estimated),
+    nan when it holds symbols. Linear in the tree; used to bound arguments before sympy sees them."""
+    try:
+        return abs(_approx(node))
+    except (OverflowError, ValueError, ZeroDivisionError, TypeError, RecursionError):
+        return math.inf
+
+
+def _approx(node: Node) -> float:
+    kind = node[0]
+    if kind == "num":
+        return float(node[1])
+    if kind == "name":
+        return {"e": math.e, "E": math.e, "pi": math.pi}.get(node[1], math.nan)
+    if kind == "neg":
+        return -_approx(node[1])
+    if kind == "T":
+        return _approx(node[1])
+    if kind == "call":
+        args = [_approx(a) for a in node[2]]
+        name = node[1]
+        if isinstance(name, tuple):
+            return math.log(args[0]) if args[0] > 0 else math.nan
+        name = functions.canonical(name)
+        if name in ("max", "min"):
+            return max(args) if name == "max" else min(args)
+        if name == "log":
+            return math.log(args[0]) / (math.log(args[1]) if len(args) > 1 else 1.0)
+        if name == "root":
+            return abs(args[0]) ** (1.0 / args[1])
+        fn = _FLOAT_FUNCS.get(name)
+        return fn(args[0]) if fn is not None and len(args) == 1 else math.nan
+    a, b = _approx(node[1]), _approx(node[2])
+    if kind == "add":
+        return a + b
+    if kind == "sub":
+        return a - b
+    if kind in ("mul", "had"):
+        return a * b
+    if kind == "div":
+        return a / b
+    r = abs(a) ** b  # pow: the size is what matters
+    return r if not isinstance(r, complex) else abs(r)
 
 
 def _huge(x: sp.Expr) -> bool:

@@ -11,6 +11,7 @@ from nnexam.grader.compare import matches
 from nnexam.grader.judge import grade_batch, judge_student
 from nnexam.grader.key import parse_key
 from nnexam.grader.submissions import Batch, Submission
+from nnexam.grader.values import Unreadable
 from nnexam.questions import registry
 from nnexam.questions.errors import NnexamError
 
@@ -170,3 +171,51 @@ def test_gradient_accepts_a_written_out_and_sum_over_samples() -> None:
     assert verdicts["q1.dL/dW"] == "correct" and verdicts["q1.dL/db"] == "correct", verdicts
     r = _judge(key, {"q1.dL/dW": r"(\sigma(W X) - Y) X^T"})  # the bias dropped inside sigma
     assert {p.part: p.verdict for p in r.parts}["q1.dL/dW"] == "incorrect"
+
+
+def _one(type_id: str, part: str, answer: str, seed: int = 1) -> object:
+    data, key = _key(type_id, seed)
+    answers = dict(right_answers(data), **{f"q1.{part}": answer})
+    return next(p for p in _judge(key, answers).parts if p.part == f"q1.{part}")
+
+
+def test_disagreeing_working_is_noted_and_the_final_value_graded() -> None:
+    data, _ = _key("training-steps", 1)
+    n = next(p["value"] for p in data["students"][0]["questions"][0]["parts"] if p["part"] == "steps_per_epoch")
+    got = _one("training-steps", "steps_per_epoch", f"{n + 7} = {n}")
+    assert got.verdict == "correct" and "does not equal your final value" in got.feedback
+    assert "Note" not in _one("training-steps", "steps_per_epoch", f"{n - 1} + 1 = {n}").feedback
+
+
+def test_an_approximate_count_is_not_exact_and_says_so() -> None:
+    data, _ = _key("param-count", 1)
+    n = next(p["value"] for p in data["students"][0]["questions"][0]["parts"] if p["part"] == "total")
+    got = _one("param-count", "total", f"{n / 1000 + 0.3:.1f}k")
+    assert got.verdict == "incorrect" and "exact count" in got.feedback
+
+
+def test_unreadable_feedback_says_what_to_write() -> None:
+    got = _one("cross-entropy", "loss", "see page 2 of my notes")
+    assert got.verdict == "unreadable" and "write one number, e.g. 1.20" in got.feedback.lower()
+
+
+@pytest.mark.parametrize("answer", ["1e309", "exp(exp(exp(exp(3))))", "[10^400, 1]", "1" * 4400])
+def test_judging_is_total_through_error_carried_forward(answer: str) -> None:
+    """Every part of a multi-part question answered with a monster: verdicts, no exception or hang."""
+    data, key = _key("dense-forward", 1)
+    answers = {pid: answer for pid in right_answers(data)}
+    result = _judge(key, answers)
+    assert {p.verdict for p in result.parts} <= {"unreadable", "incorrect"}
+
+
+def test_a_5000_digit_integer_in_a_yaml_or_json_file_is_a_problem_not_a_crash(tmp_path: Path) -> None:
+    from nnexam.grader.submissions import read_submissions
+
+    (tmp_path / "a.yaml").write_text("student: s1\nanswers:\n  q1.z1: " + "1" * 5000 + "\n")
+    (tmp_path / "b.json").write_text('{"student": "s2", "answers": {"q1.z1": ' + "1" * 5000 + "}}")
+    batch = read_submissions([tmp_path])
+    # the YAML file is read again line by line (a warning): its answer is text the value parser refuses
+    assert [s.student for s in batch.submissions] == ["s1"] and len(batch.problems) == 2
+    from nnexam.grader.values import parse_answer
+
+    assert isinstance(parse_answer(batch.submissions[0].answers["q1.z1"], "integer"), Unreadable)

@@ -98,7 +98,7 @@ BAD = [
     ("[1, 2", "vector", "missing ']'"),
     ("1, 2]", "vector", "unbalanced"),
     ("x", "number", "expression in x"),
-    ("9**9**9", "number", "power larger"),
+    ("9**9**9", "number", "larger than"),
     ("__import__('os').system('ls')", "number", "unexpected character"),
     (r"\input{/etc/passwd}", "number", "unsupported LaTeX command"),
     ("maybe", "choice", "one choice"),
@@ -126,3 +126,74 @@ def test_as_value_matches_the_parser() -> None:
     assert as_value([1, 2]) == parse_answer("[1, 2]", "vector")
     assert as_value(sp.Matrix([[1, 2], [3, 4]])) == parse_answer("[[1, 2], [3, 4]]", "matrix")
     assert as_value((28, 28)) == parse_answer("(28, 28)", "shape")
+
+
+# ---------------------------------------------------------------------------------------------
+# issue 12: what a careful human grader reads
+
+LENIENT = [
+    ("b = 3", "number", I(3)),
+    ("W_out = H_out = 13", "integer", I(13)),
+    ("50000/64 = 782", "integer", I(782)),
+    ("-ln(0.3) ≈ 1.20", "number", R(6, 5)),
+    (r"\frac{1}{1+e^{-2}} \approx 0.8808", "number", R(8808, 10000)),
+    ("3*3*16*32 + 32 = 4640", "integer", I(4640)),
+    ("782 steps", "integer", I(782)),
+    ("4,640 params", "integer", I(4640)),
+    ("1.20 (natural log)", "number", R(6, 5)),
+    ("Output is (13,13)", "shape", (I(13), I(13))),
+    ("Total params: 34,826 (136.04 KB)", "integer", I(34826)),
+    ("512 total trainable params", "integer", I(512)),
+    ("26 x 26 pixels", "shape", (I(26), I(26))),
+    ("0.6931...", "number", R(6931, 10000)),
+    ("~1.2", "number", R(6, 5)),
+    ("12.5k", "integer", I(12500)),
+    ("23.6M", "integer", I(23600000)),
+    ("array([[1., 2.],\n       [3., 4.]])", "matrix", ((I(1), I(2)), (I(3), I(4)))),
+    ("tensor([[12., -3.], [0., 5.]], grad_fn=<AddBackward0>)", "matrix", ((I(12), I(-3)), (I(0), I(5)))),
+    ("12 -3\n0 5", "matrix", ((I(12), I(-3)), (I(0), I(5)))),
+    ("h1 = [12; 0; -5]", "vector", ((I(12),), (I(0),), (I(-5),))),
+    (r"\begin{vmatrix} 1 & 2 \\ 3 & 4 \end{vmatrix}", "matrix", ((I(1), I(2)), (I(3), I(4)))),
+    (r"\left( \dfrac{3}{4} \right)", "number", R(3, 4)),
+    (r"1\,204", "integer", I(1204)),
+    ("34{,}826", "integer", I(34826)),
+    ("\u2212０.５", "number", R(-1, 2)),
+    ("Answer: B", "choice", "B"),
+    ("B) ReLU", "choice", "B"),
+    ("True, because the sum is 1", "choice", "true"),
+    ("3.4·10⁶", "number", I(3400000)),
+    ("[1 2 3]^T", "vector", (I(1), I(2), I(3))),
+    ("[[1, 2], [3, 4]]^T", "matrix", ((I(1), I(3)), (I(2), I(4)))),
+    ("13 by 13", "shape", (I(13), I(13))),
+    ("0,5", "number", R(1, 2)),
+    ("1/2 (0.5)", "number", R(1, 2)),  # a value and its decimal, not 1/2 * 0.5
+]
+
+
+@pytest.mark.parametrize(("raw", "kind", "want"), LENIENT, ids=[f"{r[1]}:{r[0][:30]}" for r in LENIENT])
+def test_reads_what_a_grader_reads(raw: str, kind: str, want: object) -> None:
+    assert parse_answer(raw, kind) == want
+
+
+def test_working_and_approximation_are_kept() -> None:
+    from nnexam.grader.values import read_answer
+
+    r = read_answer("50000/64 = 782", "integer")
+    assert r.working == (("50000/64", R(3125, 4)),) and not r.approximate
+    assert read_answer("23.6M", "integer").approximate
+    assert read_answer("-ln(0.3) ≈ 1.20", "number").approximate
+    assert read_answer("b = 3", "number").working == ()  # a label is not working
+
+
+@pytest.mark.parametrize("raw", [
+    "1e309", "[10^400, 1]", "exp(exp(exp(exp(3))))", "sin(exp(exp(13)))", "e^999", "1" * 5000, "3 = 10^400",
+])
+def test_answers_beyond_a_float_are_unreadable_with_a_reason(raw: str) -> None:
+    got = parse_answer(raw, "vector" if raw.startswith("[") else "number")
+    assert isinstance(got, Unreadable) and ("larger" in got.reason or "longer" in got.reason), got
+
+
+@pytest.mark.parametrize(("raw", "kind"), [("I don't know", "expression"), ("no idea, sorry", "choice"), ("?", "shape"),
+                                           ("3 (or 4)", "integer"), ("5 or 6 steps", "integer"), ("see page 2", "number")])
+def test_no_value_stays_unreadable(raw: str, kind: str) -> None:
+    assert isinstance(parse_answer(raw, kind), Unreadable)

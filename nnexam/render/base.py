@@ -176,10 +176,15 @@ def view(fmt: Format, v: Variant, key: bool) -> dict[str, Any]:
     """The variant as the templates see it: text fields plain (escaped by finalize), content Raw."""
     return {
         "key": key,
-        "exam": exam_view(v.exam),
+        "exam": {**exam_view(v.exam), "instructions": _instructions(fmt, v.exam.instructions)},
         "student": {"id": v.student.id, "name": v.student.name, "email": v.student.email, "file": v.student.file},
         "questions": [_question(fmt, q, key) for q in v.questions],
     }
+
+
+def _instructions(fmt: Format, text: str) -> Any:
+    """The exam's instructions; formulas between ``$...$`` are typeset as the part hints' are."""
+    return Raw(fmt.pieces(doc.hint(text).pieces)) if text.count("$") >= 2 else text
 
 
 def exam_view(e: ExamSpec) -> dict[str, Any]:
@@ -224,7 +229,7 @@ def _part(fmt: Format, p: PartKey, key: bool) -> dict[str, Any]:
         "id": p.id,
         "part": p.part,
         "kind": p.kind,
-        "help": p.help,
+        "help": Raw(fmt.pieces(doc.hint(p.help).pieces)),  # formulas in hints typeset as math
         "points": points(p.points),
         "points_text": plural(p.points),
         "choices": list(p.choices or ()),

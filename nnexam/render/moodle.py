@@ -17,6 +17,7 @@ from typing import Any
 
 import sympy as sp
 
+from nnexam.questions import doc
 from nnexam.questions.exact import exact_str, json_value
 from nnexam.questions.exam_variant import PartKey, Variant
 from nnexam.render import html
@@ -77,7 +78,7 @@ def questions(v: Variant) -> list[dict[str, Any]]:
         statement = fmt.blocks(q.statement)
         for p in q.parts:
             base = {"qid": q.spec.id, "student": who}
-            prompt = f'<p><b>{html.escape(p.id)}</b>: {html.escape(p.help or p.part)}</p>'
+            prompt = f'<p><b>{html.escape(p.id)}</b>: {fmt.pieces(doc.hint(p.help or p.part).pieces)}</p>'
             if p.choices:
                 out.append(_choice(base, p, statement + prompt))
                 continue

@@ -66,8 +66,14 @@ def pdf(source: str, templates: Path | None, what: str) -> bytes:
         raise NnexamError(f"{what}: typst could not compile the document: {first}") from None
 
 
-def _write_pdf(path: Path, source: str, templates: Path | None, what: str) -> None:
-    write_atomic(path, pdf(source, templates, what))
+def _write_pdf(path: Path, source: str, templates: Path | None, what: str, student: str | None = None) -> None:
+    """The PDF of ``source``; an exam (``student`` given) gets a fillable field over each answer box."""
+    data = pdf(source, templates, what)
+    if student is not None:
+        from nnexam.render import pdf_form
+
+        data = pdf_form.fillable(data, student)
+    write_atomic(path, data)
 
 
 class PdfWriter:
@@ -81,11 +87,11 @@ class PdfWriter:
         self._pool = ThreadPoolExecutor(threads, thread_name_prefix="typst") if threads > 1 else None
         self._pending: list[Future[None]] = []
 
-    def write(self, path: Path, source: str, templates: Path | None, what: str) -> None:
+    def write(self, path: Path, source: str, templates: Path | None, what: str, student: str | None = None) -> None:
         if self._pool is None:
-            _write_pdf(path, source, templates, what)
+            _write_pdf(path, source, templates, what, student)
         else:
-            self._pending.append(self._pool.submit(_write_pdf, path, source, templates, what))
+            self._pending.append(self._pool.submit(_write_pdf, path, source, templates, what, student))
 
     def finish(self, check: bool = True) -> None:
         """Wait for the pending PDFs; ``check=False`` when an error is already on its way (the
@@ -114,7 +120,7 @@ def student(job: Job, s: Student, writer: PdfWriter | None = None) -> dict[str, 
             text = document(fmt, tsuffix, job.templates, v, key)
             path = job.out / folder / f"{s.file}{fsuffix}"
             if name == "pdf":
-                writer.write(path, text, job.templates, f"{folder}/{s.file}{fsuffix}")
+                writer.write(path, text, job.templates, f"{folder}/{s.file}{fsuffix}", None if key else s.id)
             else:
                 write_atomic(path, text)
     write_atomic(job.out / "sheets" / f"{s.file}.yaml", answer_sheet(v))
