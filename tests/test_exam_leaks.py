@@ -65,21 +65,40 @@ def exam_texts(v: ev.Variant) -> dict[str, str]:
         "markdown": document("md", v, False),
         "html": re.sub(r"<(style|script)[^>]*>.*?</\1>", "", document("html", v, False), flags=re.S),  # page code, not text
         "moodle": questions,
-        "answer sheet": ev.answer_sheet(v),
+        # the sheet's two header lines are the same fixed instructions for every exam (not the question's)
+        "answer sheet": "\n".join(ev.answer_sheet(v).splitlines()[2:]),
     }
+
+
+def _input_forms(value: object) -> set[str]:
+    """Every list among a question's parameters, as printed and flattened ([[0], [1]] is also [0, 1])."""
+    out: set[str] = set()
+    if isinstance(value, dict):
+        for v in value.values():
+            out |= _input_forms(v)
+    elif isinstance(value, list | tuple):
+        out |= {normalise(str(list(value))), normalise(str(_flat(value)))}
+        for v in value:
+            out |= _input_forms(v)
+    return out
 
 
 def leaks(v: ev.Variant, texts: dict[str, str]) -> list[str]:
     found = []
     for q in v.questions:
-        inputs = normalise(str(params_json(q.params)))
+        raw_inputs = params_json(q.params)
+        inputs = normalise(str(raw_inputs))
+        input_lists = _input_forms(raw_inputs)
         for p in q.parts:
             if normalise(p.text) in inputs:  # z2 = b2 when a1 = 0: the answer is one of the question's inputs
+                continue
+            if normalise(str(_flat(p.value))) in input_lists:  # h2 = [0, 1] when W_xh is that column
                 continue
             for form, bounded in candidates(p):
                 if not form or form in inputs:
                     continue
-                pattern = (r"(?<![\d.])" + re.escape(form) + r"(?![\d])") if bounded else re.escape(form)
+                before = r"(?<![\d.])" if form.startswith("-") else r"(?<![\d.\-])"  # -0.375 does not print 0.375
+                pattern = (before + re.escape(form) + r"(?![\d])") if bounded else re.escape(form)
                 for where, text in texts.items():
                     m = re.search(pattern, norm := normalise(text))
                     if m:
