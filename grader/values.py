@@ -461,6 +461,9 @@ def _choice(text: str) -> str:
     raise ReadError(f"expected one choice (a letter such as B, or true/false), got {text[:40]!r}")
 
 
+_INFINITE = {f"{sign}{word}" for sign in ("", "+", "-", "\u2212") for word in ("inf", "infinity", "∞", "\\infty")}
+
+
 @lru_cache(maxsize=65536)
 def _scalar(text: str, kind: str, fraction_hint: bool) -> Any:
     """One number (thousands separators and percentages allowed) or a numeric expression."""
@@ -508,6 +511,8 @@ def _element(text: str, kind: str) -> Any:
         return sp.Rational(int(m.group(1)), int(m.group(2)))
     if kind == "shape" and text.lower() in ("none", "null", "?", "batch"):
         return None
+    if kind != "shape" and text.replace(" ", "").lower() in _INFINITE:  # a masked attention score
+        return -sp.oo if text.strip().startswith(("-", "\u2212")) else sp.oo
     tree = parse_tree(text)
     names = tree_names(tree) - CONSTANTS
     if names:

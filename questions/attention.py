@@ -51,8 +51,8 @@ OPTIONS = (
     Param("dv_max", Integer(min=1, max=6), default=2, help="largest value dimension d_v"),
     Param("value_min", Integer(min=-9, max=9), default=-2, help="smallest entry of Q, K, V"),
     Param("value_max", Integer(min=-9, max=9), default=2, help="largest entry of Q, K, V"),
-    Param("masks", ListOf(Choice("none", "causal")), default=("none",),
-          help="masks drawn: none, causal (a causal key has -inf scores, which the grader does not read yet)"),
+    Param("masks", ListOf(Choice("none", "causal")), default=("none", "causal"),
+          help="masks drawn: none, causal (masked scores are -inf)"),
 )
 
 Grid = tuple[tuple[Fraction, ...], ...]
@@ -410,7 +410,7 @@ def sample(
     dv_max: int = 2,
     value_min: int = -2,
     value_max: int = 2,
-    masks: Sequence[str] = ("none",),
+    masks: Sequence[str] = ("none", "causal"),
 ) -> Params:
     """Small integers; self-attention shapes (as many queries as keys); no two scores of a row equal, so the
     weights are not all the same."""

@@ -178,7 +178,7 @@ def test_generator_is_seeded_and_every_mistake_shows():
     a = [FAM.draw(random.Random(s), options=opts) for s in range(60)]
     assert a[:20] == [FAM.draw(random.Random(s), options=opts) for s in range(20)]
     assert len(set(a)) > 55 and {p.mask for p in a} == {"none", "causal"} and {p.dk for p in a} == {2, 4}
-    assert {FAM.draw(random.Random(s)).mask for s in range(10)} == {"none"}  # the default, until the grader reads -inf
+    assert {FAM.draw(random.Random(s)).mask for s in range(20)} == {"none", "causal"}  # the default masks
     for p in a:
         right = FAM.solve(p).as_dict()
         for m, wrong in FAM.mistake_answers(p):
@@ -197,11 +197,34 @@ def test_drawn_params_round_trip_through_json():
     assert FAM.parse(json.loads(json.dumps(params_json(p)))) == p
 
 
-@pytest.mark.xfail(strict=True, reason="the grader does not read -inf yet (grader/values.py); masked keys cannot be graded")
 def test_a_key_with_masked_scores_is_readable_by_the_grader():
+    """A causal question's key (scores with -inf) loads, its own answers grade correct, -inf written
+    as a student would is read, and a wrong masked entry is not correct."""
+    import json
+
+    from nnexam.grader.judge import judge_question
+    from nnexam.grader.key import parse_key
     from nnexam.grader.values import Unreadable, parse_answer
+    from nnexam.questions import exam as exam_mod
+    from nnexam.questions import exam_variant
 
     assert not isinstance(parse_answer("[[1, -inf], [2, 2]]", "matrix"), Unreadable)
+    assert parse_answer("[[1, −∞], [2, 2]]", "matrix") == parse_answer("[[1, -inf], [2, 2]]", "matrix")
+    spec = exam_mod.parse({"exam": {"title": "t", "seed": 3}, "questions": [
+        {"id": "q1", "type": "attention", "points": 3,
+         "params": {"q": [[1, 0], [0, 1]], "k": [[1, 1], [2, 0]], "v": [[1], [3]], "mask": "causal"}}]}, "exam.toml")
+    variant = exam_variant.build(spec, exam_mod.Student(id="s1", name="S", file="s1"))
+    data = json.loads(exam_variant.key_json(spec, [exam_variant.student_json(variant)]))
+    key = parse_key(data, "key.json")
+    kq = key.variant("s1").questions[0]
+    parts = data["students"][0]["questions"][0]["parts"]
+    right = {p["id"]: p["exact"] for p in parts}
+    assert "-inf" in right["q1.scores"]
+    assert all(r.verdict == "correct" for r in judge_question(kq, right).parts)
+    typed = dict(right, **{"q1.scores": right["q1.scores"].replace("-inf", "-∞")})
+    assert all(r.verdict == "correct" for r in judge_question(kq, typed).parts)
+    unmasked = dict(right, **{"q1.scores": right["q1.scores"].replace("-inf", "1")})
+    assert next(r for r in judge_question(kq, unmasked).parts if r.part == "q1.scores").verdict != "correct"
 
 
 # --- differential test against PyTorch float64 ------------------------------------------------
