@@ -37,8 +37,8 @@ from typing import TYPE_CHECKING, Any
 
 from nnexam.questions.doc import Block
 from nnexam.questions.errors import NnexamError, ParamError
-from nnexam.questions.grading import DEFAULT, Tolerance
 from nnexam.questions.exact import is_number, is_sympy_matrix, loaded_sympy
+from nnexam.questions.grading import DEFAULT, Tolerance
 from nnexam.questions.params import Param, PartSpec, parse_fields
 
 if TYPE_CHECKING:

@@ -262,7 +262,7 @@ def test_code_is_never_executed(tmp_path):
         ("model = Sequential([Input((4,)), Dense(3, *args)])", None, None, r"\*args"),
         ("model = Sequential([Input((4,)), Dense(3)])", [0, 2], None, r"input_shape"),
         ("print('hello')", None, None, r"no Sequential model found"),
-        ("a = keras.Input((3,))\nb = layers.Dense(2)(a)\nc = layers.Concatenate()([a, b])\nm = keras.Model(a, c)", None, None, r"merging layers"),
+        ("a = keras.Input((3,))\nb = layers.Dense(2)(a)\nc = layers.Add()([a, b])\nm = keras.Model(a, c)", None, None, r"layer 2 \(add, line 3\): a merge layer needs inputs of one shape"),
         ("a = keras.Input((3,))\nm = keras.Model(a, base.output)", None, None, r"functional keras.Model"),
         ("model = Sequential([Input((4,)), Dense(3)", None, None, r"Python code that parses \(line 1"),
         ("model = Sequential([Input((4,)), 3])", None, None, r"expected a layer call"),
@@ -375,7 +375,7 @@ def test_loops_and_literal_conditions_are_unrolled():
 
 def test_loop_over_unknown_values_is_named():
     code = "model = Sequential([Input((4,))])\nfor units in config['hidden']:\n    model.add(Dense(units))"
-    with pytest.raises(ParamError, match=r"line 2 loops over \"config\['hidden'\]\""):
+    with pytest.raises(ParamError, match=r"line 2: the loop over \"config\['hidden'\]\" decides how the model is built"):
         analyse(code)
 
 

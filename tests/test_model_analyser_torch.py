@@ -142,19 +142,25 @@ def test_torch_input_from_first_linear():
     [
         (TORCH_CNN.replace("32 * 13 * 13", "32 * 12 * 12"), [1, 28, 28], r"layer 6 \(5, line 8\): in_features=4608 but the input has 5408 features"),
         (TORCH_CNN, [3, 28, 28], r"layer 1 \(0, line 4\): in_channels=1 but the input has 3 channels"),
-        (TORCH_CNN, None, r"input_shape"),
+        ("from torch import nn\nm = nn.Sequential(nn.LazyLinear(10))", None, r"lazy modules"),
         ("import torch\nx = torch.zeros(3)", None, r"no nn.Sequential model found"),
         ("from torch import nn\nm = nn.Sequential(nn.Linear(4, 2), nn.Bogus())", None, r"unknown layer 'Bogus'"),
         ("from torch import nn\nm = nn.Sequential(nn.Conv2d(1, 2, 5))", [1, 3, 3], r"larger than its padded input"),
     ],
-    ids=["in-features", "in-channels", "no-input", "not-a-model", "unknown-module", "kernel-too-big"],
+    ids=["in-features", "in-channels", "lazy", "not-a-model", "unknown-module", "kernel-too-big"],
 )
 def test_torch_bad_input(code, shape, match):
     with pytest.raises(ParamError, match=match):
         analyse(code, input_shape=shape)
 
 
-def test_ordered_dict_names_and_several_sequentials():
+def test_counts_need_no_input_shape():
+    spec = analyse(TORCH_CNN)
+    assert spec.total == 320 + 64 + 54090 and spec.input_shape is None
+    assert [x.name for x in spec.layers] == ["0", "1", "2", "3", "4", "5"] and spec.layers[0].output_shape is None
+
+
+def test_module_subclass_with_two_sequentials_counts_both():
     code = """
 from collections import OrderedDict
 import torch.nn as nn
@@ -165,7 +171,7 @@ class Net(nn.Module):
         self.head = nn.Sequential(nn.Flatten(), nn.Linear(8 * 32 * 32, 10))
 """
     spec = analyse(code, input_shape=[3, 32, 32])
-    assert [x.name for x in spec.layers] == ["conv1", "relu1"]
-    assert spec.total == 224 and any("2 nn.Sequential found" in n for n in spec.notes)
-    with pytest.raises(ParamError, match=r"nn.Sequential\(\*modules\) is built at run time"):
-        analyse("import torch.nn as nn\nlayers = [nn.Linear(3, 2)]\nm = nn.Sequential(*layers)")
+    assert [x.name for x in spec.layers] == ["features.conv1", "features.relu1", "head.0", "head.1"]
+    assert spec.total == 224 + 8 * 32 * 32 * 10 + 10 and not spec.chain
+    spec = analyse("import torch.nn as nn\nlayers = [nn.Linear(3, 2)]\nm = nn.Sequential(*layers)")
+    assert spec.total == 8

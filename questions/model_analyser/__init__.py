@@ -21,9 +21,10 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from nnexam.questions.errors import ParamError
-from nnexam.questions.model_analyser import keras_code, tables, torch_code, vgg
+from nnexam.questions.model_analyser import keras_spec, reader, tables, torch_code, torch_spec, vgg
 from nnexam.questions.model_analyser.build import LayerError, build
 from nnexam.questions.model_analyser.layers import ALIASES, KERAS, Kind
+from nnexam.questions.model_analyser.objects import KModel
 from nnexam.questions.model_analyser.values import Bad, Missing, int_tuple
 from nnexam.questions.model_spec import ModelSpec
 
@@ -69,14 +70,10 @@ def analyse(
         raw, notes = vgg.read(text)
         return build(raw, registry={**kinds, **vgg.KINDS}, aliases=ALIASES, source="vgg",
                      input_shape=shape or vgg.input_shape(text) or vgg.INPUT_SHAPE, notes=notes)  # fmt: skip
-    if source == "torch":
-        found = torch_code.read(text, bindings)
-        return build(found.layers, registry=torch_code.KINDS, aliases={}, source="torch", input_shape=shape,
-                     code_input=found.input, fallback_input=fallback, index_names=True, data_format="channels_first",
-                     notes=found.notes)  # fmt: skip
-    km = keras_code.read(text, bindings)
-    return build(km.layers, registry=kinds, aliases=ALIASES, source="keras", input_shape=shape, code_input=km.input,
-                 fallback_input=fallback, model_name=km.name, notes=km.notes)  # fmt: skip
+    found = reader.read(text, bindings, source)
+    if isinstance(found.root, KModel):
+        return keras_spec.spec(found.root, found.hooks, registry=kinds, input_shape=shape, fallback=fallback, notes=found.notes)
+    return torch_spec.spec(found.root, found.hooks, input_shape=shape, fallback=fallback, notes=found.notes)
 
 
 def _shape(value: Any) -> tuple[int | None, ...] | None:

@@ -57,6 +57,9 @@ class Kind:
     rank_hint: str = ""
     passthrough: frozenset[str] = field(default_factory=frozenset)  # accepted, shape-neutral extras
     complete: Callable[[dict[str, Any]], dict[str, Any]] | None = None  # defaults that depend on others
+    # PyTorch: the module's own parameters (name, count) from its arguments alone, no input shape needed
+    weights: Callable[[dict[str, Any]], list[tuple[str, int]]] | None = None
+    shapes: bool = True  # False: the analyser does not compute this kind's output shape
 
 
 REQUIRED = object()

@@ -1,0 +1,70 @@
+"""Model code -> the model object it builds: interpret the code, then pick the model.
+
+The model is the first Keras model or PyTorch module the code makes that no other model uses
+(a base model inside a transfer-learning Sequential, a block inside a network, are parts);
+a module of the code's own classes or a container comes before a bare built-in module, and a
+loss module is never the model. When the code only defines a function or class that makes a
+model, it is called with its parameters as written (bindings fill free names).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from nnexam.questions.errors import ParamError
+from nnexam.questions.model_analyser.hooks import Hooks
+from nnexam.questions.model_analyser.interp import Interpreter
+from nnexam.questions.model_analyser.objects import KModel, TModule
+from nnexam.questions.model_analyser.pycode import parse, to_tuples
+
+
+@dataclass
+class Found:
+    root: Any
+    hooks: Hooks
+    notes: list[str]
+
+
+def _rank(obj: Any) -> int | None:
+    """Lower is a likelier model; None: not a model."""
+    if obj.attrs.get("__used__"):
+        return None
+    if isinstance(obj, KModel):
+        return None if obj.attrs.get("__layer__") else 0
+    if isinstance(obj, TModule):
+        if obj.kind.endswith("Loss"):
+            return None
+        if obj.cls is not None or obj.kind in ("Sequential", "ModuleDict", "ModuleList"):
+            return 0 if obj.kind != "ModuleList" and obj.kind != "ModuleDict" else 1
+        return 2
+    return None
+
+
+def candidates(hooks: Hooks) -> list[Any]:
+    ranked = [(r, i, m) for i, m in enumerate(hooks.models) if (r := _rank(m)) is not None]
+    return [m for _, _, m in sorted(ranked, key=lambda t: (t[0], t[1]))]
+
+
+def read(code: str, bindings: Mapping[str, Any], framework: str) -> Found:
+    hooks = Hooks(framework)
+    interp = Interpreter(hooks, {k: to_tuples(v) for k, v in bindings.items()})
+    hooks.interp = interp
+    interp.module(parse(code))
+    if not [m for m in candidates(hooks) if _rank(m) == 0]:
+        hooks.found_models = lambda: bool([m for m in candidates(hooks) if _rank(m) == 0])  # type: ignore[method-assign]
+        interp.run_uncalled()
+    found = candidates(hooks)
+    if not found:
+        what = "Keras code defining a Sequential model: keras.Sequential([...]) or model = Sequential() with model.add(...), " \
+            "a functional keras.Model(inputs, outputs) or a subclassed keras.Model" if framework == "keras" else \
+            "PyTorch code with nn.Sequential(module, module, ...) or an nn.Module subclass"  # fmt: skip
+        raise ParamError("model", what, "no Sequential model found" if framework == "keras" else "no nn.Sequential model found")
+    root = found[0]
+    notes = list(interp.notes) + list(hooks.notes)
+    best = [m for m in found if _rank(m) == _rank(root)]
+    if len(best) > 1:
+        what = "models" if framework == "keras" else "modules"
+        notes.append(f"{len(best)} {what} found; the first (line {getattr(root, 'line', '?')}) was analysed")
+    return Found(root, hooks, notes)
