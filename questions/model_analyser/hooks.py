@@ -83,6 +83,9 @@ class Hooks:
         self.interp: Any = None
         self.in_call: list[KModel] = []  # subclassed models whose call() is being read
         self.missing: list[str] = []  # names the code leaves free, in module arguments
+        self.built: set[int] = set()  # layers called at least once
+        self.probe: Any = None  # shapes of symbolic tensors while the code runs (x.shape)
+        self.probe_memo: dict[int, list[Any]] = {}
 
     def add_node(self, node: KNode) -> None:
         node.order = len(self.nodes)
@@ -160,6 +163,8 @@ class Hooks:
             return dict(seq)
         if last in ARRAY_MAKERS and (path.startswith(("np.", "numpy.", "torch.", "tf.")) or ".random." in path):
             return self.array(last, args, kwargs)
+        if last == "arange" and args and all(isinstance(a, int) and not isinstance(a, bool) for a in args) and len(args) <= 3:
+            return ArrayVal((len(range(*args)),)) if len(args) < 3 or args[2] else Opaque(src(node))
         if applications.known(path):
             return applications.build(self, path, args, kwargs, node)
         if side == "keras":
@@ -507,7 +512,8 @@ class Hooks:
             return self.model_attr(obj, attr, node)
         if isinstance(obj, KTensor):
             if attr == "shape":
-                return Opaque(f"{src(node)} (a symbolic shape)")
+                shape = self.tensor_shape(obj)
+                return Opaque(f"{src(node)} (a symbolic shape)") if shape is None else (None, *shape)
             return Opaque(src(node))
         if isinstance(obj, TModule):
             return self.module_attr(obj, attr, node)
@@ -743,15 +749,16 @@ class Hooks:
     def binop(self, op: ast.operator, a: Any, b: Any, node: ast.AST, inplace: bool) -> Any:
         if isinstance(a, KTensor) or isinstance(b, KTensor):
             name = {ast.Add: "add", ast.Sub: "subtract", ast.Mult: "multiply", ast.Div: "true_divide", ast.Pow: "power",
-                    ast.MatMul: "matmul", ast.FloorDiv: "floor_divide"}.get(type(op))  # fmt: skip
+                    ast.MatMult: "matmul", ast.FloorDiv: "floor_divide"}.get(type(op))  # fmt: skip
             if name is None:
                 return Opaque(src(node))
             tensors = [x for x in (a, b) if isinstance(x, KTensor)]
+            consts = [x.shape for x in (a, b) if isinstance(x, ArrayVal)]
             for x in (a, b):
-                if not isinstance(x, KTensor) and not (isinstance(x, int | float) and not isinstance(x, bool)):
+                if not isinstance(x, KTensor | ArrayVal) and not (isinstance(x, int | float) and not isinstance(x, bool)):
                     raise Refusal(getattr(node, "lineno", None), f"{src(node)}: a tensor combined with {type(x).__name__}",
                                   "tensors and numbers")  # fmt: skip
-            return self.tensor_op(name, tensors, node)
+            return self.tensor_op(name, tensors, node, consts=consts)
         if isinstance(a, TModule) and isinstance(b, TModule) and isinstance(op, ast.Add) and a.kind == b.kind and a.kind in ("Sequential", "ModuleList"):
             out = self.module(a.kind, node)
             for i, v in enumerate([*a.children.values(), *b.children.values()]):
@@ -768,6 +775,36 @@ class Hooks:
         knode = KNode(op, tensors, 1, getattr(node, "lineno", None), kwargs=extra)
         self.add_node(knode)
         return KTensor(knode, 0)
+
+    def tensor_shape(self, t: KTensor) -> Any:
+        """A symbolic tensor's shape (batch excluded) as Keras knows it while the code runs, or None."""
+        from nnexam.questions.model_analyser.keras_spec import Builder
+
+        if self.probe is None:
+            self.probe = Builder(KERAS, [])
+        memo = self.probe_memo
+        todo: dict[int, KNode] = {}
+        stack = [t.node]
+        while stack:
+            n = stack.pop()
+            if id(n) in memo or id(n) in todo:
+                continue
+            todo[id(n)] = n
+            stack.extend(x.node for x in n.inputs)
+        try:
+            for n in sorted(todo.values(), key=lambda n: n.order):
+                if isinstance(n.op, KInput):
+                    from nnexam.questions.model_analyser.keras_spec import _shape_of
+
+                    memo[id(n)] = [_shape_of(n.op.shape, self.probe)]
+                else:
+                    memo[id(n)] = self.probe.apply(n.op, [memo[id(x.node)][x.index] for x in n.inputs], n)
+        except Exception:  # noqa: BLE001 - a probe only; the model's own analysis reports the error
+            return None
+        if self.probe.missing:
+            self.probe.missing.clear()
+            return None
+        return memo[id(t.node)][t.index]
 
     def sum_of(self, value: Any, node: ast.AST) -> Any:
         return Opaque(src(node))
@@ -801,10 +838,16 @@ class Hooks:
             elif isinstance(kwargs.get(key), list) and self.tensors(kwargs[key]):
                 extra.extend(self.tensors(kwargs[key]) or [])
         if tensors is None:
-            if isinstance(inputs, ArrayVal | Opaque | Free):
+            if isinstance(inputs, ArrayVal):
+                return self.eager(layer, inputs, node)
+            if isinstance(inputs, Opaque | Free):
                 return Opaque(f"{src(node)} (a layer's output on data)")
             raise Refusal(line, f"{src(node, 50)}: a layer called on {type(inputs).__name__}", "a layer called on tensors from keras.Input")
         kind = ALIASES.get(layer.raw.kind, layer.raw.kind)
+        if kind == "MultiHeadAttention" and id(layer) not in self.built:
+            self.uid("softmax")  # Keras builds these inner layers at the first call; they take names
+            self.uid("dropout")
+        self.built.add(id(layer))
         n_out = outputs_of(kind, layer.raw, kwargs)
         keys = {k: v for k, v in kwargs.items() if k in ("value", "key", "query", "mask", "initial_state", "return_attention_scores")}
         knode = KNode(layer, tensors + extra, n_out, line, kwargs={"structure": "list" if isinstance(inputs, list | tuple) else "one",
@@ -813,6 +856,17 @@ class Hooks:
         if n_out == 1:
             return KTensor(knode, 0)
         return [KTensor(knode, i) for i in range(n_out)]
+
+    def eager(self, layer: KLayer, data: ArrayVal, node: ast.AST) -> Any:
+        """A layer called on a constant array (``Embedding(n, d)(ops.arange(n))``): a constant, no
+        part of any model's graph (Keras does not track it)."""
+        from nnexam.questions.model_analyser.keras_spec import Builder
+
+        try:
+            shape = Builder(KERAS, []).apply_layer(layer, [tuple(data.shape)], None)[0]
+        except Exception:  # noqa: BLE001
+            return Opaque(f"{src(node)} (a layer's output on data)")
+        return ArrayVal(tuple(shape))
 
     def owned(self, layer: KLayer) -> bool:
         return any(layer in m.tracked() for m in self.in_call)

@@ -125,6 +125,7 @@ class Builder:
         self.missing: list[str] = []
         self.resolved: dict[int, _Built] = {}
         self.first_inputs: dict[int, dict[str, Any]] = {}
+        self.model_shapes: dict[int, tuple[Any, Any]] = {}
         self.count = 0
 
     # -- resolution ------------------------------------------------------------------------------
@@ -199,6 +200,8 @@ class Builder:
         label = b.name
         line = layer.raw.line
         multi = kind.name in MULTI
+        if not multi and len(shapes) > 1 and node is not None and node.kwargs.get("extra"):
+            shapes = shapes[: len(shapes) - node.kwargs["extra"]]  # initial_state=, mask=: no effect on the shape
         if not multi and len(shapes) != 1:
             raise LayerError(self.index(layer), label, f"{kind.name} takes one input tensor, received {len(shapes)}", line)
         s_in: Any = shapes if multi else shapes[0]
@@ -236,12 +239,21 @@ class Builder:
         if op.kind == "getitem":
             key = node.kwargs.get("index") if node else None
             return _index_shape(shapes[0], key, node)
+        consts = node.kwargs.get("consts", []) if node else []
         try:
+            if consts:
+                full = _broadcast([(None, *x) for x in shapes] + [tuple(c) for c in consts], f"the operation {op.kind}")
+                return full[1:]
             return _broadcast(shapes, f"the operation {op.kind}")
         except Bad as err:
             raise ParamError("model", "tensors of matching shapes", f"line {node.line if node else '?'}: {err}") from None
 
     def apply_model(self, m: KModel, shapes: list[Shape]) -> list[Shape]:
+        out = self._apply_model(m, shapes)
+        self.model_shapes.setdefault(id(m), (shapes[0] if len(shapes) == 1 else list(shapes), out[0] if len(out) == 1 else list(out)))
+        return out
+
+    def _apply_model(self, m: KModel, shapes: list[Shape]) -> list[Shape]:
         if m.kind == "sequential":
             if len(shapes) != 1:
                 raise ParamError("model", "a Sequential called on one tensor", f"{len(shapes)} tensors")
@@ -465,6 +477,8 @@ def _row(obj: Any, s_in: Any, s_out: Any, b: Builder, root: KModel) -> LayerSpec
         return LayerSpec(built.kind.name, obj.name, config, _plain_shape(ins), _plain_shape(outs), t + n, t, n, obj.raw.line,
                          built.out.formula if built.out else "not built: no weights")  # fmt: skip
     t, n = _weights(obj, b, on, set())
+    if s_in is None and id(obj) in b.model_shapes:
+        s_in, s_out = b.model_shapes[id(obj)]
     kind = {"sequential": "Sequential", "functional": "Functional"}.get(obj.kind, obj.cls.name if obj.cls else "Model")
     return LayerSpec(kind, obj.name, {}, _plain_shape(s_in), _plain_shape(s_out), t + n, t, n, obj.line,
                      f"the {obj.name} model's layers = {t + n}")  # fmt: skip
