@@ -161,10 +161,13 @@ class Hooks:
             if seq is None or not all(isinstance(p, tuple) and len(p) == 2 for p in seq):
                 return Opaque(src(node))
             return dict(seq)
-        if last in ARRAY_MAKERS and (path.startswith(("np.", "numpy.", "torch.", "tf.")) or ".random." in path):
+        if last in ARRAY_MAKERS and path.split(".")[0] in ("np", "numpy", "torch", "tf", "tensorflow", "keras", "ops", "jnp", "random"):
             return self.array(last, args, kwargs)
         if last == "arange" and args and all(isinstance(a, int) and not isinstance(a, bool) for a in args) and len(args) <= 3:
             return ArrayVal((len(range(*args)),)) if len(args) < 3 or args[2] else Opaque(src(node))
+        if last[:1].islower() and last not in MERGE_FUNCTIONS and any(isinstance(a, KTensor) for a in [*args, *kwargs.values()]) or (last[:1].islower() and last not in MERGE_FUNCTIONS and args and isinstance(args[0], list)
+                and any(isinstance(a, KTensor) for a in args[0])):
+            return self.tensor_function(last, path, args, kwargs, node)
         if applications.known(path):
             return applications.build(self, path, args, kwargs, node)
         if side == "keras":
@@ -394,8 +397,9 @@ class Hooks:
         for i in range(n):
             layers.children[str(i)] = self.clone(layer, node)
         mod.children["layers"] = layers
+        self.detach(layers)
         if isinstance(norm, TModule):
-            mod.children["norm"] = norm
+            self.add_child(mod, "norm", norm, node)
         self.detach(layer)
         return mod
 
@@ -531,7 +535,7 @@ class Hooks:
 
     def model_attr(self, m: KModel, attr: str, node: ast.AST) -> Any:
         from nnexam.questions.model_analyser.interp import class_attr
-        from nnexam.questions.model_analyser.keras_spec import functional_layers, sequential_graph
+        from nnexam.questions.model_analyser.keras_spec import functional_layers
 
         line = getattr(node, "lineno", None)
         if m.kind == "subclass" and attr in m.attrs:
@@ -548,9 +552,9 @@ class Hooks:
             return m.tracked()
         if attr in ("input", "inputs", "output", "outputs"):
             if m.kind == "sequential":
-                sequential_graph(self, m, node)
-                tensors = [m.seq_input] if attr.startswith("input") else [m.seq_output]
-            elif m.kind == "functional":
+                raise Refusal(line, f"{src(node)}: the {attr} of a Sequential", "the functional API (Keras 3 gives a Sequential no "
+                              f"{attr} before it is called on data): x = keras.Input(...); y = model(x)")  # fmt: skip
+            if m.kind == "functional":
                 tensors = m.inputs if attr.startswith("input") else m.outputs
             else:
                 raise Refusal(line, f"{src(node)} of a subclassed model", "the functional API for a model whose tensors are used")
@@ -770,6 +774,28 @@ class Hooks:
             raise Refusal(getattr(node, "lineno", None), src(node), "lists of layers joined with +")
         return Opaque(src(node))
 
+    def tensor_function(self, last: str, path: str, args: list[Any], kwargs: dict[str, Any], node: ast.AST) -> Any:
+        """A function of keras.ops / keras.activations / tf on symbolic tensors (``ops.relu(x)``)."""
+        line = getattr(node, "lineno", None)
+        if last in UNARY and len(args) >= 1 and isinstance(args[0], KTensor):
+            if any(isinstance(a, KTensor) for a in args[1:]):
+                raise Refusal(line, src(node), "an operation on one tensor")
+            return self.tensor_op(last, [args[0]], node)
+        if last in BINARY and len(args) == 2:
+            ops = {"add": ast.Add(), "subtract": ast.Sub(), "multiply": ast.Mult(), "divide": ast.Div(), "true_divide": ast.Div()}
+            if last in ops:
+                return self.binop(ops[last], args[0], args[1], node, False)
+            tensors = [a for a in args if isinstance(a, KTensor)]
+            if len(tensors) == 2 or all(isinstance(a, KTensor | int | float) for a in args):
+                return self.tensor_op(last, tensors, node)
+        if last in ("concatenate", "concat") and args and isinstance(args[0], list | tuple) and all(isinstance(a, KTensor) for a in args[0]):
+            axis = kwargs.get("axis", args[1] if len(args) > 1 else (0 if last == "concat" else 0))
+            if not isinstance(axis, int) or axis == 0:
+                raise Refusal(line, src(node), "a concatenation along a feature axis (axis=-1)")
+            return self.tensor_op("concatenate", list(args[0]), node, axis=axis)
+        raise Refusal(line, f"{src(node)}: the function {path} on symbolic tensors",
+                      "Keras layers, or keras.ops / activations that keep the shape (relu, sigmoid, add, concatenate, ...)")  # fmt: skip
+
     def tensor_op(self, kind: str, tensors: list[KTensor], node: ast.AST, **extra: Any) -> KTensor:
         op = KOp(kind, self.uid(kind) if kind != "getitem" else self.uid("get_item"))
         knode = KNode(op, tensors, 1, getattr(node, "lineno", None), kwargs=extra)
@@ -883,6 +909,11 @@ class Hooks:
                 return Opaque(f"{src(node)} (a model's output on data)")
             raise Refusal(line, f"{src(node, 50)}: a model called on {type(inputs).__name__}", "a model called on tensors")
         if m.kind == "subclass":
+            if m.built_with is None and len(tensors) == 1:
+                shape = self.tensor_shape(tensors[0])
+                if shape is not None:
+                    m.built_with = shape
+            self.detach_model(m)
             return self.run_call(m, inputs, kwargs, node)
         n_out = len(m.outputs) if m.kind == "functional" else 1
         knode = KNode(m, tensors, n_out, line, kwargs={"structure": "list" if isinstance(inputs, list | tuple) else "one"})
@@ -910,7 +941,6 @@ class Hooks:
             out = self.interp.call_func(call, [m, inputs], {k: v for k, v in kwargs.items() if k != "inputs"}, node)
         finally:
             self.in_call.pop()
-        self.detach_model(m)
         return out
 
     def build_model(self, m: KModel, shape: Any, node: ast.AST) -> None:
@@ -922,6 +952,10 @@ class Hooks:
         if m.kind == "subclass":
             if m.built_with is not None:
                 return
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "build":
+                raise Refusal(line, f"{src(node)}: build() of a subclassed keras.Model",
+                              "a call on data instead (model(np.zeros((1, 28, 28, 1)))): in Keras 3 build() leaves its layers "
+                              "unbuilt (count_params() is 0), unlike tf.keras 2")  # fmt: skip
             if isinstance(shape, list) and shape and all(isinstance(s, tuple) for s in shape):
                 raise Refusal(line, f"{m.name}.build() with several inputs", "one input shape")
             m.built_with = shape
@@ -1071,6 +1105,11 @@ class Hooks:
 
 
 BUILTIN_TYPES: dict[Any, str] = {}
+UNARY = frozenset({"relu", "sigmoid", "tanh", "softmax", "gelu", "silu", "swish", "elu", "selu", "leaky_relu", "relu6", "exp", "log",
+                   "sqrt", "square", "abs", "negative", "hard_sigmoid", "hard_swish", "softplus", "softsign", "mish", "log_softmax",
+                   "sin", "cos", "erf", "cast", "stop_gradient", "identity", "l2_normalize", "normalize", "dropout", "clip",
+                   "clip_by_value"})  # fmt: skip
+BINARY = frozenset({"add", "subtract", "multiply", "divide", "true_divide", "maximum", "minimum"})
 NOT_LAYERS = frozenset({"Adam", "SGD", "RMSprop", "Adagrad", "AdamW", "Nadam", "EarlyStopping", "ModelCheckpoint", "ImageDataGenerator",
                         "ReduceLROnPlateau", "TensorBoard", "Tokenizer", "CSVLogger", "LearningRateScheduler", "StandardScaler",
                         "MinMaxScaler", "LabelEncoder", "OneHotEncoder", "DataLoader", "TensorDataset", "Path", "Compose", "ToTensor",

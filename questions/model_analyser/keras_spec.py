@@ -87,27 +87,6 @@ def functional_layers(m: KModel) -> list[Any]:
     return [op for op in out if isinstance(op, KLayer | KModel | KInput)]
 
 
-def sequential_graph(hooks: Any, m: KModel, node: Any) -> None:
-    """``model.input`` / ``model.output`` of a Sequential: its chain as a graph from an Input."""
-    if m.seq_input is not None:
-        return
-    from nnexam.questions.model_analyser.interp import Refusal
-
-    if m.input_shape is None:
-        raise Refusal(getattr(node, "lineno", None), f"{m.name}.output of a Sequential without an input shape",
-                      "an Input (or input_shape=) first in the Sequential")  # fmt: skip
-    inp = KInput(m.input_shape, m.attrs.get("__input_name__") or hooks.uid("input_layer"), m.line)
-    knode = KNode(inp, [], 1, m.line)
-    hooks.add_node(knode)
-    t = KTensor(knode, 0)
-    m.seq_input = t
-    for item in m.items:
-        n = KNode(item, [t], 1, m.line, kwargs={"structure": "one"})
-        hooks.add_node(n)
-        t = KTensor(n, 0)
-    m.seq_output = t
-
-
 @dataclass
 class _Built:
     kind: Kind
@@ -239,6 +218,13 @@ class Builder:
         if op.kind == "getitem":
             key = node.kwargs.get("index") if node else None
             return _index_shape(shapes[0], key, node)
+        if op.kind == "concatenate":
+            from nnexam.questions.model_analyser.keras_extra import concatenate
+
+            try:
+                return concatenate(shapes, {"axis": node.kwargs["axis"] if node else -1}).shape
+            except Bad as err:
+                raise ParamError("model", "tensors that concatenate", f"line {node.line if node else '?'}: {err}") from None
         consts = node.kwargs.get("consts", []) if node else []
         try:
             if consts:

@@ -149,8 +149,6 @@ class KModel(Obj):
     attrs: dict[str, Any] = field(default_factory=dict)
     built_with: Any = None  # subclass: the input shape given to build() / a call
     app: str | None = None  # a Keras application by name (keras.applications.VGG16)
-    seq_input: KTensor | None = None  # sequential: the symbolic graph once .input / .output is used
-    seq_output: KTensor | None = None
 
     def tracked(self) -> list[Any]:
         """A subclassed model's layers in assignment order (lists of layers included)."""

@@ -36,7 +36,7 @@ def _rank(obj: Any) -> int | None:
     if isinstance(obj, TModule):
         if obj.kind.endswith("Loss"):
             return None
-        if obj.cls is not None or obj.kind in ("Sequential", "ModuleDict", "ModuleList"):
+        if obj.cls is not None or obj.kind in ("Sequential", "ModuleDict", "ModuleList", "TransformerEncoder", "TransformerDecoder"):
             return 0 if obj.kind != "ModuleList" and obj.kind != "ModuleDict" else 1
         return 2
     return None
