@@ -1,13 +1,323 @@
-"""Keras applications and torchvision models by name, described inside nnexam (never imported)."""
+"""Keras applications by name (``keras.applications.ResNet50(include_top=False, ...)``), described
+inside nnexam as Keras code that the model interpreter reads (Keras is never imported): the same
+layers, in the same order, with the names Keras gives them. The differential tests build each with
+``keras.applications`` (``weights=None``) and compare counts, names and shapes.
+
+Known: VGG16/19, ResNet50/101/152, ResNet50V2/101V2/152V2, MobileNetV2, DenseNet121/169/201.
+Other applications are refused with their name.
+"""
 
 from __future__ import annotations
 
+import ast
+from functools import lru_cache
 from typing import Any
+
+from nnexam.questions.model_analyser.interp import Refusal, Scope, src
+from nnexam.questions.model_analyser.pycode import parse
+
+_PRELUDE = """
+def finish(x):
+    if include_top:
+        return x
+    if pooling == "avg":
+        return layers.GlobalAveragePooling2D(name=avg_name)(x)
+    if pooling == "max":
+        return layers.GlobalMaxPooling2D(name=max_name)(x)
+    return x
+"""
+
+_VGG = """
+img_input = layers.Input(shape=input_shape) if input_tensor is None else input_tensor
+x = img_input
+for b, (filters, convs) in enumerate(zip((64, 128, 256, 512, 512), depth)):
+    for c in range(convs):
+        x = layers.Conv2D(filters, (3, 3), activation="relu", padding="same", name=f"block{b + 1}_conv{c + 1}")(x)
+    x = layers.MaxPooling2D((2, 2), strides=(2, 2), name=f"block{b + 1}_pool")(x)
+if include_top:
+    x = layers.Flatten(name="flatten")(x)
+    x = layers.Dense(4096, activation="relu", name="fc1")(x)
+    x = layers.Dense(4096, activation="relu", name="fc2")(x)
+    x = layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
+x = finish(x)
+__model__ = keras.Model(img_input, x, name=model_name)
+"""
+
+_RESNET = """
+def block1(x, filters, stride=1, conv_shortcut=True, name=None):
+    if conv_shortcut:
+        shortcut = layers.Conv2D(4 * filters, 1, strides=stride, name=f"{name}_0_conv")(x)
+        shortcut = layers.BatchNormalization(axis=3, epsilon=1.001e-5, name=f"{name}_0_bn")(shortcut)
+    else:
+        shortcut = x
+    x = layers.Conv2D(filters, 1, strides=stride, name=f"{name}_1_conv")(x)
+    x = layers.BatchNormalization(axis=3, epsilon=1.001e-5, name=f"{name}_1_bn")(x)
+    x = layers.Activation("relu", name=f"{name}_1_relu")(x)
+    x = layers.Conv2D(filters, 3, padding="same", name=f"{name}_2_conv")(x)
+    x = layers.BatchNormalization(axis=3, epsilon=1.001e-5, name=f"{name}_2_bn")(x)
+    x = layers.Activation("relu", name=f"{name}_2_relu")(x)
+    x = layers.Conv2D(4 * filters, 1, name=f"{name}_3_conv")(x)
+    x = layers.BatchNormalization(axis=3, epsilon=1.001e-5, name=f"{name}_3_bn")(x)
+    x = layers.Add(name=f"{name}_add")([shortcut, x])
+    return layers.Activation("relu", name=f"{name}_out")(x)
+
+def stack1(x, filters, blocks, stride1=2, name=None):
+    x = block1(x, filters, stride=stride1, name=f"{name}_block1")
+    for i in range(2, blocks + 1):
+        x = block1(x, filters, conv_shortcut=False, name=f"{name}_block{i}")
+    return x
+
+def block2(x, filters, stride=1, conv_shortcut=False, name=None):
+    preact = layers.BatchNormalization(axis=3, epsilon=1.001e-5, name=f"{name}_preact_bn")(x)
+    preact = layers.Activation("relu", name=f"{name}_preact_relu")(preact)
+    if conv_shortcut:
+        shortcut = layers.Conv2D(4 * filters, 1, strides=stride, name=f"{name}_0_conv")(preact)
+    else:
+        shortcut = layers.MaxPooling2D(1, strides=stride)(x) if stride > 1 else x
+    x = layers.Conv2D(filters, 1, strides=1, use_bias=False, name=f"{name}_1_conv")(preact)
+    x = layers.BatchNormalization(axis=3, epsilon=1.001e-5, name=f"{name}_1_bn")(x)
+    x = layers.Activation("relu", name=f"{name}_1_relu")(x)
+    x = layers.ZeroPadding2D(padding=((1, 1), (1, 1)), name=f"{name}_2_pad")(x)
+    x = layers.Conv2D(filters, 3, strides=stride, use_bias=False, name=f"{name}_2_conv")(x)
+    x = layers.BatchNormalization(axis=3, epsilon=1.001e-5, name=f"{name}_2_bn")(x)
+    x = layers.Activation("relu", name=f"{name}_2_relu")(x)
+    x = layers.Conv2D(4 * filters, 1, name=f"{name}_3_conv")(x)
+    return layers.Add(name=f"{name}_out")([shortcut, x])
+
+def stack2(x, filters, blocks, stride1=2, name=None):
+    x = block2(x, filters, conv_shortcut=True, name=f"{name}_block1")
+    for i in range(2, blocks):
+        x = block2(x, filters, name=f"{name}_block{i}")
+    return block2(x, filters, stride=stride1, name=f"{name}_block{blocks}")
+
+img_input = layers.Input(shape=input_shape) if input_tensor is None else input_tensor
+x = layers.ZeroPadding2D(padding=((3, 3), (3, 3)), name="conv1_pad")(img_input)
+x = layers.Conv2D(64, 7, strides=2, use_bias=True, name="conv1_conv")(x)
+if not preact:
+    x = layers.BatchNormalization(axis=3, epsilon=1.001e-5, name="conv1_bn")(x)
+    x = layers.Activation("relu", name="conv1_relu")(x)
+x = layers.ZeroPadding2D(padding=((1, 1), (1, 1)), name="pool1_pad")(x)
+x = layers.MaxPooling2D(3, strides=2, name="pool1_pool")(x)
+if preact:
+    x = stack2(x, 64, depth[0], name="conv2")
+    x = stack2(x, 128, depth[1], name="conv3")
+    x = stack2(x, 256, depth[2], name="conv4")
+    x = stack2(x, 512, depth[3], stride1=1, name="conv5")
+    x = layers.BatchNormalization(axis=3, epsilon=1.001e-5, name="post_bn")(x)
+    x = layers.Activation("relu", name="post_relu")(x)
+else:
+    x = stack1(x, 64, depth[0], stride1=1, name="conv2")
+    x = stack1(x, 128, depth[1], name="conv3")
+    x = stack1(x, 256, depth[2], name="conv4")
+    x = stack1(x, 512, depth[3], name="conv5")
+if include_top:
+    x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
+    x = layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
+x = finish(x)
+__model__ = keras.Model(img_input, x, name=model_name)
+"""
+
+_MOBILENET_V2 = """
+def make_divisible(v, divisor):
+    new_v = max(divisor, int(v + divisor / 2) // divisor * divisor)
+    if new_v < 0.9 * v:
+        new_v += divisor
+    return new_v
+
+def correct_pad(x, kernel):
+    size = x.shape[1:3]
+    adjust = (1, 1) if size[0] is None else (1 - size[0] % 2, 1 - size[1] % 2)
+    c = kernel // 2
+    return ((c - adjust[0], c), (c - adjust[1], c))
+
+def block(inputs, expansion, stride, filters, block_id):
+    in_channels = inputs.shape[-1]
+    pointwise = make_divisible(int(filters * alpha), 8)
+    x = inputs
+    prefix = f"block_{block_id}_"
+    if block_id:
+        x = layers.Conv2D(expansion * in_channels, kernel_size=1, padding="same", use_bias=False, activation=None,
+                          name=f"{prefix}expand")(x)
+        x = layers.BatchNormalization(axis=-1, epsilon=1e-3, momentum=0.999, name=f"{prefix}expand_BN")(x)
+        x = layers.ReLU(6.0, name=f"{prefix}expand_relu")(x)
+    else:
+        prefix = "expanded_conv_"
+    if stride == 2:
+        x = layers.ZeroPadding2D(padding=correct_pad(x, 3), name=f"{prefix}pad")(x)
+    x = layers.DepthwiseConv2D(kernel_size=3, strides=stride, activation=None, use_bias=False,
+                               padding="same" if stride == 1 else "valid", name=f"{prefix}depthwise")(x)
+    x = layers.BatchNormalization(axis=-1, epsilon=1e-3, momentum=0.999, name=f"{prefix}depthwise_BN")(x)
+    x = layers.ReLU(6.0, name=f"{prefix}depthwise_relu")(x)
+    x = layers.Conv2D(pointwise, kernel_size=1, padding="same", use_bias=False, activation=None, name=f"{prefix}project")(x)
+    x = layers.BatchNormalization(axis=-1, epsilon=1e-3, momentum=0.999, name=f"{prefix}project_BN")(x)
+    if in_channels == pointwise and stride == 1:
+        return layers.Add(name=f"{prefix}add")([inputs, x])
+    return x
+
+img_input = layers.Input(shape=input_shape) if input_tensor is None else input_tensor
+x = layers.Conv2D(make_divisible(32 * alpha, 8), kernel_size=3, strides=(2, 2), padding="same", use_bias=False, name="Conv1")(img_input)
+x = layers.BatchNormalization(axis=-1, epsilon=1e-3, momentum=0.999, name="bn_Conv1")(x)
+x = layers.ReLU(6.0, name="Conv1_relu")(x)
+settings = [(16, 1, 1), (24, 2, 6), (24, 1, 6), (32, 2, 6), (32, 1, 6), (32, 1, 6), (64, 2, 6), (64, 1, 6), (64, 1, 6),
+            (64, 1, 6), (96, 1, 6), (96, 1, 6), (96, 1, 6), (160, 2, 6), (160, 1, 6), (160, 1, 6), (320, 1, 6)]
+for i, (filters, stride, expansion) in enumerate(settings):
+    x = block(x, expansion=expansion, stride=stride, filters=filters, block_id=i)
+last = make_divisible(1280 * alpha, 8) if alpha > 1.0 else 1280
+x = layers.Conv2D(last, kernel_size=1, use_bias=False, name="Conv_1")(x)
+x = layers.BatchNormalization(axis=-1, epsilon=1e-3, momentum=0.999, name="Conv_1_bn")(x)
+x = layers.ReLU(6.0, name="out_relu")(x)
+if include_top:
+    x = layers.GlobalAveragePooling2D()(x)
+    x = layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
+elif pooling == "avg":
+    x = layers.GlobalAveragePooling2D()(x)
+elif pooling == "max":
+    x = layers.GlobalMaxPooling2D()(x)
+__model__ = keras.Model(img_input, x, name=model_name)
+"""
+
+_DENSENET = """
+def conv_block(x, growth_rate, name):
+    x1 = layers.BatchNormalization(axis=3, epsilon=1.001e-5, name=f"{name}_0_bn")(x)
+    x1 = layers.Activation("relu", name=f"{name}_0_relu")(x1)
+    x1 = layers.Conv2D(4 * growth_rate, 1, use_bias=False, name=f"{name}_1_conv")(x1)
+    x1 = layers.BatchNormalization(axis=3, epsilon=1.001e-5, name=f"{name}_1_bn")(x1)
+    x1 = layers.Activation("relu", name=f"{name}_1_relu")(x1)
+    x1 = layers.Conv2D(growth_rate, 3, padding="same", use_bias=False, name=f"{name}_2_conv")(x1)
+    return layers.Concatenate(axis=3, name=f"{name}_concat")([x, x1])
+
+def transition_block(x, reduction, name):
+    x = layers.BatchNormalization(axis=3, epsilon=1.001e-5, name=f"{name}_bn")(x)
+    x = layers.Activation("relu", name=f"{name}_relu")(x)
+    x = layers.Conv2D(int(x.shape[3] * reduction), 1, use_bias=False, name=f"{name}_conv")(x)
+    return layers.AveragePooling2D(2, strides=2, name=f"{name}_pool")(x)
+
+img_input = layers.Input(shape=input_shape) if input_tensor is None else input_tensor
+x = layers.ZeroPadding2D(padding=((3, 3), (3, 3)))(img_input)
+x = layers.Conv2D(64, 7, strides=2, use_bias=False, name="conv1_conv")(x)
+x = layers.BatchNormalization(axis=3, epsilon=1.001e-5, name="conv1_bn")(x)
+x = layers.Activation("relu", name="conv1_relu")(x)
+x = layers.ZeroPadding2D(padding=((1, 1), (1, 1)))(x)
+x = layers.MaxPooling2D(3, strides=2, name="pool1")(x)
+for i, n in enumerate(depth):
+    for j in range(n):
+        x = conv_block(x, 32, name=f"conv{i + 2}_block{j + 1}")
+    if i < 3:
+        x = transition_block(x, 0.5, name=f"pool{i + 2}")
+x = layers.BatchNormalization(axis=3, epsilon=1.001e-5, name="bn")(x)
+x = layers.Activation("relu", name="relu")(x)
+if include_top:
+    x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
+    x = layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
+x = finish(x)
+__model__ = keras.Model(img_input, x, name=model_name)
+"""
+
+# name -> (source, fixed variables, default input size, model name)
+APPS: dict[str, tuple[str, dict[str, Any], int, str]] = {
+    "VGG16": (_VGG, {"depth": (2, 2, 3, 3, 3), "avg_name": None, "max_name": None}, 224, "vgg16"),
+    "VGG19": (_VGG, {"depth": (2, 2, 4, 4, 4), "avg_name": None, "max_name": None}, 224, "vgg19"),
+    "ResNet50": (_RESNET, {"depth": (3, 4, 6, 3), "preact": False}, 224, "resnet50"),
+    "ResNet101": (_RESNET, {"depth": (3, 4, 23, 3), "preact": False}, 224, "resnet101"),
+    "ResNet152": (_RESNET, {"depth": (3, 8, 36, 3), "preact": False}, 224, "resnet152"),
+    "ResNet50V2": (_RESNET, {"depth": (3, 4, 6, 3), "preact": True}, 224, "resnet50v2"),
+    "ResNet101V2": (_RESNET, {"depth": (3, 4, 23, 3), "preact": True}, 224, "resnet101v2"),
+    "ResNet152V2": (_RESNET, {"depth": (3, 8, 36, 3), "preact": True}, 224, "resnet152v2"),
+    "MobileNetV2": (_MOBILENET_V2, {}, 224, "mobilenetv2"),
+    "DenseNet121": (_DENSENET, {"depth": (6, 12, 24, 16)}, 224, "densenet121"),
+    "DenseNet169": (_DENSENET, {"depth": (6, 12, 32, 32)}, 224, "densenet169"),
+    "DenseNet201": (_DENSENET, {"depth": (6, 12, 48, 32)}, 224, "densenet201"),
+}
+LATER = frozenset({"MobileNet", "MobileNetV3Small", "MobileNetV3Large", "InceptionV3", "InceptionResNetV2", "Xception", "NASNetMobile",
+                   "NASNetLarge", "ConvNeXtTiny", "ConvNeXtSmall", "ConvNeXtBase", "ConvNeXtLarge", "ConvNeXtXLarge",
+                   *(f"EfficientNetB{i}" for i in range(8)), *(f"EfficientNetV2{s}" for s in ("B0", "B1", "B2", "B3", "S", "M", "L"))})  # fmt: skip
 
 
 def known(path: str) -> bool:
-    return False
+    last = path.rsplit(".", 1)[-1]
+    if last not in APPS and last not in LATER:
+        return False
+    return "applications" in path or path == last or path.split(".")[0] in ("keras", "tf", "tensorflow")
+
+
+@lru_cache(maxsize=16)
+def _tree(source: str) -> ast.Module:
+    return parse(_PRELUDE + source)
 
 
 def build(hooks: Any, path: str, args: list[Any], kwargs: dict[str, Any], node: Any) -> Any:
-    raise NotImplementedError(path)
+    """The application model, made in the code's interpreter (its layers join the code's graph)."""
+    line = getattr(node, "lineno", None)
+    last = path.rsplit(".", 1)[-1]
+    if last in LATER:
+        raise Refusal(line, f"keras.applications.{last}: not described in nnexam yet",
+                      f"one of {', '.join(APPS)}, or the model written out as layers")  # fmt: skip
+    source, fixed, size, name = APPS[last]
+    order = ("include_top", "weights", "input_tensor", "input_shape", "pooling", "classes")
+    given = dict(zip(order, args))
+    for k, v in kwargs.items():
+        if k in given:
+            raise Refusal(line, f"{last}(): argument {k!r} given twice", "each argument once")
+        given[k] = v
+    allowed = set(order) | {"classifier_activation", "alpha", "name"}
+    if set(given) - allowed:
+        raise Refusal(line, f"{last}(): unknown argument {sorted(set(given) - allowed)[0]!r}", f"the arguments of {last}: {', '.join(sorted(allowed))}")
+    include_top = given.get("include_top", True)
+    weights = given.get("weights", "imagenet")
+    pooling = given.get("pooling")
+    classes = given.get("classes", 1000)
+    shape = given.get("input_shape")
+    tensor = given.get("input_tensor")
+    alpha = given.get("alpha", 1.0)
+    for key, value, ok in (("include_top", include_top, isinstance(include_top, bool)), ("pooling", pooling, pooling in (None, "avg", "max")),
+                           ("classes", classes, isinstance(classes, int) and not isinstance(classes, bool) and classes > 0),
+                           ("alpha", alpha, alpha == 1.0 or (last == "MobileNetV2" and isinstance(alpha, int | float) and alpha > 0))):  # fmt: skip
+        if not ok:
+            raise Refusal(line, f"{last}({key}={value!r})", f"{key} the code fixes ({last}'s own values)")
+    if weights not in (None, "imagenet"):
+        weights = "file"
+    if weights == "imagenet" and include_top and classes != 1000:
+        raise Refusal(line, f"{last}(weights='imagenet', include_top=True, classes={classes})", "classes=1000 with ImageNet weights (Keras refuses)")
+    if tensor is not None:
+        from nnexam.questions.model_analyser.objects import KInput, KTensor
+
+        if not (isinstance(tensor, KTensor) and isinstance(tensor.node.op, KInput)):
+            raise Refusal(line, f"{src(node)}: input_tensor is not a keras.Input", "input_tensor=keras.Input(shape=...)")
+        if shape is None:
+            shape = tensor.node.op.shape
+    if shape is None:
+        shape = (size, size, 3)
+    if not (isinstance(shape, tuple | list) and len(shape) == 3 and all(isinstance(d, int) or d is None for d in shape)):
+        raise Refusal(line, f"{last}(input_shape={shape!r})", "input_shape=(height, width, 3) with sizes the code fixes")
+    shape = tuple(shape)
+    if include_top and weights == "imagenet" and shape != (size, size, 3):
+        raise Refusal(line, f"{last}(include_top=True, input_shape={shape})", f"input_shape=({size}, {size}, 3) with the ImageNet top (Keras refuses others)")
+    if shape[2] != 3 and weights == "imagenet":
+        raise Refusal(line, f"{last}(input_shape={shape})", "3 input channels with ImageNet weights (Keras refuses others)")
+    if last == "MobileNetV2":
+        rows = shape[0] if shape[0] in (96, 128, 160, 192, 224) else 224
+        name = f"mobilenetv2_{alpha:0.2f}_{rows}"
+    if isinstance(given.get("name"), str):
+        name = given["name"]
+    interp = hooks.interp
+    scope = Scope()
+    scope.vars.update({"keras": _ext("keras"), "layers": _ext("keras.layers"), "include_top": include_top, "pooling": pooling,
+                       "classes": classes, "classifier_activation": given.get("classifier_activation", "softmax"),
+                       "input_shape": shape, "input_tensor": tensor, "model_name": name, "alpha": alpha,
+                       "avg_name": "avg_pool", "max_name": "max_pool", **fixed})  # fmt: skip
+    saved = hooks.framework
+    hooks.framework = "keras"
+    try:
+        interp.block(_tree(source).body, scope)
+    finally:
+        hooks.framework = saved
+    model = scope.vars["__model__"]
+    model.app = last
+    model.line = line or 0
+    return model
+
+
+def _ext(path: str) -> Any:
+    from nnexam.questions.model_analyser.objects import Ext
+
+    return Ext(path)
