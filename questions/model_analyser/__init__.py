@@ -3,8 +3,11 @@
 
 Keras code: ``Sequential([...])`` or ``model.add(...)`` (in functions, classes, literal loops and
 conditions), or a functional model that is one chain of layers. Modules, one job each:
-``keras_code`` / ``torch_code`` / ``vgg`` / ``tables`` read a source into raw layers, ``build``
-names and checks them, ``layers`` / ``torch_layers`` hold each kind's shape and parameter math.
+``reader`` runs model code through ``interp`` (a safe interpreter of the Python subset model code
+is written in; ``hooks`` knows the frameworks' objects, ``applications`` the Keras applications)
+and ``keras_spec`` / ``torch_spec`` turn the model object into a ModelSpec; ``vgg`` / ``tables``
+read notation and layer tables into raw layers that ``build`` names and checks; ``layers`` /
+``keras_extra`` / ``torch_layers`` hold each kind's shape and parameter math.
 
 Pure integer arithmetic, as Keras' ``compute_output_shape``; nothing is imported from or run in
 a framework, and code is read through its AST, never executed. Used by the ``param-count``
@@ -59,7 +62,7 @@ def analyse(
     """
     bindings = dict(bindings or {})
     shape = _shape(input_shape)
-    kinds = dict(KERAS if registry is None else registry)
+    kinds = KERAS if registry is None else dict(registry)
     source = detect(model)
     fallback = bindings.get("input_shape")
     if source == "tables":

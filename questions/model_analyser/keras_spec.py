@@ -23,7 +23,7 @@ from nnexam.questions.model_analyser.build import (
     missing_names_error,
 )
 from nnexam.questions.model_analyser.keras_extra import EXTRA, MULTI
-from nnexam.questions.model_analyser.layers import ALIASES, Kind, Out, Shape, fmt_shape
+from nnexam.questions.model_analyser.layers import ALIASES, KERAS, Kind, Out, Shape, fmt_shape
 from nnexam.questions.model_analyser.objects import KInput, KLayer, KModel, KNode, KOp, KTensor
 from nnexam.questions.model_analyser.values import Bad, Missing
 from nnexam.questions.model_spec import LayerSpec, ModelSpec
@@ -105,6 +105,7 @@ class Builder:
         self.resolved: dict[int, _Built] = {}
         self.first_inputs: dict[int, dict[str, Any]] = {}
         self.model_shapes: dict[int, tuple[Any, Any]] = {}
+        self.graphs: dict[Any, list[KNode]] = {}
         self.count = 0
 
     # -- resolution ------------------------------------------------------------------------------
@@ -135,16 +136,23 @@ class Builder:
         """Every layer or model a model's computation uses (nodes of its graph included)."""
         if m.kind == "sequential":
             return list(m.items)
-        found: list[Any] = []
+        found: dict[int, Any] = {}
         for node in self.graph_nodes(m.inputs, m.outputs):
-            if isinstance(node.op, KLayer | KModel) and node.op not in found:
-                found.append(node.op)
+            if isinstance(node.op, KLayer | KModel):
+                found.setdefault(id(node.op), node.op)
         if m.kind == "subclass":
-            found += [x for x in m.tracked() if x not in found]
-        return found
+            for x in m.tracked():
+                found.setdefault(id(x), x)
+        return list(found.values())
 
     def graph_nodes(self, inputs: Sequence[KTensor], outputs: Sequence[KTensor]) -> list[KNode]:
         """Nodes between ``inputs`` and ``outputs``, in creation (topological) order."""
+        key = (tuple(id(t.node) for t in inputs), tuple((id(t.node), t.index) for t in outputs))
+        if key not in self.graphs:
+            self.graphs[key] = self._graph_nodes(inputs, outputs)
+        return self.graphs[key]
+
+    def _graph_nodes(self, inputs: Sequence[KTensor], outputs: Sequence[KTensor]) -> list[KNode]:
         stop = {id(t.node) for t in inputs}
         seen: dict[int, KNode] = {}
         stack = [t.node for t in outputs]
@@ -290,6 +298,11 @@ def spec(root: KModel, hooks: Any, *, registry: Mapping[str, Kind], input_shape:
     """The analysed model ``root`` (``input_shape``: the user's, wins over the code's)."""
     out_notes = list(notes)
     b = Builder(registry, out_notes)
+    probe = hooks.probe
+    if probe is not None and registry is KERAS:  # layers already resolved while the code ran (x.shape): reuse them
+        b.resolved = {k: _Built(v.kind, v.config, v.name) for k, v in probe.resolved.items()}
+        b.first_inputs = dict(probe.first_inputs)
+        b.count = probe.count
     if root.kind == "subclass" and root.built_with is None:
         shape = input_shape if input_shape is not None else fallback
         if shape is None:
