@@ -42,8 +42,22 @@ def _rank(obj: Any) -> int | None:
     return None
 
 
+def _parts(obj: Any) -> set[int]:
+    """Ids of the layers / modules a model is made of."""
+    if isinstance(obj, TModule):
+        from nnexam.questions.model_analyser.torch_spec import named_modules
+
+        return {id(m) for path, m in named_modules(obj) if path}
+    from nnexam.questions.model_analyser.keras_spec import model_layers
+
+    return {id(x) for x in model_layers(obj)}
+
+
 def candidates(hooks: Hooks) -> list[Any]:
     ranked = [(r, i, m) for i, m in enumerate(hooks.models) if (r := _rank(m)) is not None]
+    if 1 < len(ranked) <= 50:  # a model whose parts a later model reuses (base -> transfer model) is a part
+        parts = {i: _parts(m) for _, i, m in ranked}
+        ranked = [(r, i, m) for r, i, m in ranked if not any(j > i and parts[i] & parts[j] for _, j, _ in ranked)]
     return [m for _, _, m in sorted(ranked, key=lambda t: (t[0], t[1]))]
 
 
