@@ -285,8 +285,8 @@ def build(hooks: Any, path: str, args: list[Any], kwargs: dict[str, Any], node: 
             raise Refusal(line, f"{src(node)}: input_tensor is not a keras.Input", "input_tensor=keras.Input(shape=...)")
         if shape is None:
             shape = tensor.node.op.shape
-    if shape is None:
-        shape = (size, size, 3)
+    if shape is None:  # Keras' default: the ImageNet size with the top, any size without
+        shape = (size, size, 3) if include_top else (None, None, 3)
     if not (isinstance(shape, tuple | list) and len(shape) == 3 and all(isinstance(d, int) or d is None for d in shape)):
         raise Refusal(line, f"{last}(input_shape={shape!r})", "input_shape=(height, width, 3) with sizes the code fixes")
     shape = tuple(shape)
