@@ -19,7 +19,20 @@ import importlib
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-MODULES = ("keras_sequential", "keras_functional", "torch_sequential")
+MODULES = (
+    "keras_sequential",
+    "keras_functional",
+    "keras_subclass",
+    "keras_helpers_mutations",
+    "keras_transfer",
+    "torch_sequential",
+    "torch_module",
+    "torch_bare",
+    "torch_mutations",
+    "torchvision_named",
+    "refuse",
+    "generated",
+)
 
 
 @dataclass(frozen=True)
@@ -40,7 +53,6 @@ class Case:
     expect: Literal["analyse", "refuse"] = "analyse"
     truth: Literal["live", "published"] = "live"
     data: dict[str, tuple[int, ...]] = field(default_factory=dict)  # arrays a notebook loaded (truth only)
-    slow: bool = False  # building it with the real framework takes seconds (large keras.applications)
 
 
 def all_cases() -> list[Case]:
