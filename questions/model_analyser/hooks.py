@@ -63,6 +63,20 @@ class PValue(Obj):
         self.frozen = frozen
 
 
+class OpaqueCall(Opaque):
+    """The result of calling a function the analyser does not know (``timm.create_model(...)``)."""
+
+    def __init__(self, text: str, path: str, line: int | None = None):
+        super().__init__(text)
+        object.__setattr__(self, "path", path)
+        object.__setattr__(self, "line", line)
+
+    def could_be_module(self) -> bool:
+        last = self.path.rsplit(".", 1)[-1]
+        return any(p in f".{self.path}." for p in (".models.", ".hub.", ".timm.", ".load.", ".loads.", ".create_model.", ".load_model.",
+                                                   ".model_from_json.", ".model_from_yaml.")) or last[:1].isupper()
+
+
 class Method(Obj):
     """A method of a layer, model or module, called later (``model.add``)."""
 
@@ -83,6 +97,7 @@ class Hooks:
         self.interp: Any = None
         self.in_call: list[KModel] = []  # subclassed models whose call() is being read
         self.missing: list[str] = []  # names the code leaves free, in module arguments
+        self.opaque_models: list[tuple[int | None, str]] = []  # calls that may make a model the analyser cannot build
         self.built: set[int] = set()  # layers called at least once
         self.probe: Any = None  # shapes of symbolic tensors while the code runs (x.shape)
         self.probe_memo: dict[int, list[Any]] = {}
@@ -231,7 +246,7 @@ class Hooks:
                      ".utils", ".datasets", ".schedules", ".constraints", ".backend", ".ops")  # fmt: skip
         if last[:1].isupper() and not any(e in f".{path}" for e in elsewhere) and last not in NOT_LAYERS:
             return self.new_layer(last, tuple(args), kwargs, node)  # an unknown layer: refused if the model uses it
-        return Opaque(f"{path}(...)")
+        return self.opaque_call(path, line)
 
     def new_layer(self, kind: str, args: tuple[Any, ...], kwargs: dict[str, Any], node: ast.AST) -> KLayer:
         line = getattr(node, "lineno", None)
@@ -367,7 +382,13 @@ class Hooks:
             from nnexam.questions.model_analyser.torch_spec import unknown_module
 
             raise unknown_module(last, line)
-        return Opaque(f"{path}(...)")
+        return self.opaque_call(path, line)
+
+    def opaque_call(self, path: str, line: int | None) -> OpaqueCall:
+        out = OpaqueCall(f"{path}(...)", path, line)
+        if out.could_be_module() and len(self.opaque_models) < 1000:
+            self.opaque_models.append((line, path))
+        return out
 
     def torch_arg(self, value: Any, node: ast.AST) -> Any:
         if isinstance(value, Obj | Ext | Func):
@@ -451,20 +472,41 @@ class Hooks:
                 obj.attrs["__layer__"] = True
             self.models.append(obj)
         elif cls.family == "torch-builtin":
-            raise Refusal(line, f"class {cls.name} derives from a built-in module other than nn.Module",
-                          "classes deriving from nn.Module")  # fmt: skip
+            base = self.builtin_base(cls)
+            if base not in ("Sequential", "ModuleList", "ModuleDict"):
+                raise Refusal(line, f"class {cls.name} derives from the built-in module {base}",
+                              "classes deriving from nn.Module, nn.Sequential, nn.ModuleList or nn.ModuleDict")  # fmt: skip
+            obj = self.module(base, node, cls=cls)
         else:
             obj = Instance(cls)
         init = class_attr(cls, "__init__")
         if isinstance(init, Func):
             self.interp.call_func(init, [obj, *args], kwargs, node)
-        elif args or kwargs:
-            if cls.family == "plain":
-                return obj
+        elif cls.family == "torch-builtin":
+            self.base_init(obj, args, kwargs, node)
         if cls.family in ("keras-model", "keras-layer") and class_attr(cls, "build") is not None:
             raise Refusal(line, f"{cls.name}.build(): weights created from the input shape in a custom build()",
                           "layers assigned in __init__ (self.dense = layers.Dense(8)) and used in call()")  # fmt: skip
         return obj
+
+    def builtin_base(self, cls: Cls) -> str:
+        for b in cls.bases:
+            if isinstance(b, Cls):
+                return self.builtin_base(b)
+            if isinstance(b, Ext | Free):
+                return (b.path if isinstance(b, Ext) else b.name).rsplit(".", 1)[-1]
+        return "Module"
+
+    def base_init(self, obj: Any, args: list[Any], kwargs: dict[str, Any], node: ast.AST) -> None:
+        """``super().__init__(...)`` of a framework class: nn.Sequential's modules, keras.Model's name."""
+        if isinstance(obj, TModule) and obj.kind in ("Sequential", "ModuleList", "ModuleDict") and (args or kwargs):
+            built = self.torch_ext(obj.kind, f"nn.{obj.kind}", args, kwargs, node)
+            for k, v in built.children.items():
+                self.add_child(obj, k, v, node)
+            built.attrs["__used__"] = True
+            self.models.remove(built)
+        elif isinstance(obj, KModel) and isinstance(kwargs.get("name"), str):
+            obj.name = kwargs["name"]
 
     def isinstance(self, obj: Any, kinds: Any, node: ast.AST) -> Any:
         options = kinds if isinstance(kinds, tuple | list) else (kinds,)
@@ -614,8 +656,6 @@ class Hooks:
                 self.freeze_model(obj, self.flag(value, st))
                 return
             if obj.kind == "subclass":
-                if self.in_call and isinstance(value, KLayer | KModel) and value not in obj.tracked():
-                    raise Refusal(line, f"{src(st, 50)}: a layer made in call()", "layers made in __init__")
                 obj.attrs[attr] = value
                 return
             raise Refusal(line, f"{src(st, 50)}: setting the model's {attr!r}", "add / pop / trainable")
@@ -630,8 +670,8 @@ class Hooks:
             if attr == "data":
                 return
             raise Refusal(line, f"{src(st, 50)}", "requires_grad = True / False on a parameter")
-        if isinstance(obj, KTensor | ArrayVal | Method):
-            return
+        if isinstance(obj, KTensor | ArrayVal | Method) or (isinstance(obj, KInput) and attr == "trainable"):
+            return  # an InputLayer has no weights to freeze
         raise Refusal(line, f"{src(st, 50)}", "attributes of the code's own objects")
 
     def flag(self, value: Any, st: ast.AST) -> bool:
@@ -668,8 +708,15 @@ class Hooks:
             m.children.pop(attr, None)
             return
         if isinstance(value, TParam):
-            m.params[attr] = value.owner.params[value.name]
+            if value.owner is m and value.name == attr:
+                return
+            m.params.pop(attr, None)  # tied weights: one tensor, counted where it was made
+            m.frozen.discard(attr)
+            m.attrs[attr] = value
             return
+        if isinstance(value, OpaqueCall) and value.could_be_module():
+            raise Refusal(line, f"{src(st, 50)}: a module the analyser cannot build ({value.path})",
+                          "modules of torch.nn, torchvision models it knows, or the code's own nn.Module classes")  # fmt: skip
         if attr == "requires_grad":
             note = f"line {line}: setting module.requires_grad does not freeze its parameters in PyTorch (use requires_grad_(False)); counted as written"
             self.notes.append(note)
@@ -853,8 +900,6 @@ class Hooks:
 
     def call_layer(self, layer: KLayer, args: list[Any], kwargs: dict[str, Any], node: ast.AST) -> Any:
         line = getattr(node, "lineno", None)
-        if self.in_call and self.in_call[-1].kind == "subclass" and layer not in self.in_call[-1].tracked() and not self.owned(layer):
-            raise Refusal(line, f"{src(node, 50)}: a layer made in call()", "layers made in __init__ and stored on self")
         inputs = args[0] if args else kwargs.get("inputs")
         tensors = self.tensors(inputs)
         extra = [a for a in args[1:] if isinstance(a, KTensor)]
@@ -953,9 +998,8 @@ class Hooks:
             if m.built_with is not None:
                 return
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "build":
-                raise Refusal(line, f"{src(node)}: build() of a subclassed keras.Model",
-                              "a call on data instead (model(np.zeros((1, 28, 28, 1)))): in Keras 3 build() leaves its layers "
-                              "unbuilt (count_params() is 0), unlike tf.keras 2")  # fmt: skip
+                m.attrs["__build_line__"] = line  # Keras 3 leaves the layers unbuilt: see keras_spec.spec
+                return
             if isinstance(shape, list) and shape and all(isinstance(s, tuple) for s in shape):
                 raise Refusal(line, f"{m.name}.build() with several inputs", "one input shape")
             m.built_with = shape
@@ -1108,7 +1152,7 @@ BUILTIN_TYPES: dict[Any, str] = {}
 UNARY = frozenset({"relu", "sigmoid", "tanh", "softmax", "gelu", "silu", "swish", "elu", "selu", "leaky_relu", "relu6", "exp", "log",
                    "sqrt", "square", "abs", "negative", "hard_sigmoid", "hard_swish", "softplus", "softsign", "mish", "log_softmax",
                    "sin", "cos", "erf", "cast", "stop_gradient", "identity", "l2_normalize", "normalize", "dropout", "clip",
-                   "clip_by_value"})  # fmt: skip
+                   "clip_by_value", "preprocess_input"})  # fmt: skip
 BINARY = frozenset({"add", "subtract", "multiply", "divide", "true_divide", "maximum", "minimum"})
 NOT_LAYERS = frozenset({"Adam", "SGD", "RMSprop", "Adagrad", "AdamW", "Nadam", "EarlyStopping", "ModelCheckpoint", "ImageDataGenerator",
                         "ReduceLROnPlateau", "TensorBoard", "Tokenizer", "CSVLogger", "LearningRateScheduler", "StandardScaler",

@@ -677,7 +677,9 @@ class Interpreter:
                     found = class_attr(base, attr)
                     if isinstance(found, Func):
                         return Bound(found, obj.self_obj)
-            return BuiltinFn(lambda *a, **k: None) if attr == "__init__" else Opaque(src(node))
+            if attr == "__init__":
+                return BuiltinFn(lambda *a, **k: self.hooks.base_init(obj.self_obj, list(a), k, node))
+            return Opaque(src(node))
         if isinstance(obj, Obj):
             return self.hooks.getattr(obj, attr, node)
         if isinstance(obj, str | list | dict | tuple):

@@ -137,12 +137,11 @@ class Builder:
         if m.kind == "sequential":
             return list(m.items)
         found: dict[int, Any] = {}
+        if m.kind == "subclass":  # Keras tracks the layers stored on self; layers made inside call() hold no weights of the model
+            return m.tracked()
         for node in self.graph_nodes(m.inputs, m.outputs):
             if isinstance(node.op, KLayer | KModel):
                 found.setdefault(id(node.op), node.op)
-        if m.kind == "subclass":
-            for x in m.tracked():
-                found.setdefault(id(x), x)
         return list(found.values())
 
     def graph_nodes(self, inputs: Sequence[KTensor], outputs: Sequence[KTensor]) -> list[KNode]:
@@ -305,6 +304,14 @@ def spec(root: KModel, hooks: Any, *, registry: Mapping[str, Kind], input_shape:
         b.count = probe.count
     if root.kind == "subclass" and root.built_with is None:
         shape = input_shape if input_shape is not None else fallback
+        if shape is None and root.attrs.get("__build_line__"):
+            from nnexam.questions.model_analyser.interp import Refusal
+
+            raise Refusal(root.attrs["__build_line__"], f"{root.name}.build(...) of a subclassed keras.Model",
+                          "a call on data (model(np.zeros((1, 28, 28, 1)))) or input_shape given: in Keras 3 build() leaves "
+                          "its layers unbuilt (count_params() is 0), unlike tf.keras 2")  # fmt: skip
+        if shape is not None and root.attrs.get("__build_line__"):
+            out_notes.append(f"{root.name}.build() leaves a subclassed model's layers unbuilt in Keras 3: counted as called on {tuple(shape)}")
         if shape is None:
             raise ParamError("input_shape", f"the input shape of the subclassed model {root.name}: the code never builds it "
                              "(model.build((None, 28, 28, 1)) or a call on data); pass input_shape, e.g. --set input_shape=[28,28,1]")  # fmt: skip

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from nnexam.questions.errors import ParamError
-from nnexam.questions.model_analyser.hooks import Hooks
+from nnexam.questions.model_analyser.hooks import Hooks, OpaqueCall
 from nnexam.questions.model_analyser.interp import Interpreter
 from nnexam.questions.model_analyser.objects import KModel, TModule
 from nnexam.questions.model_analyser.pycode import parse, to_tuples
@@ -70,6 +70,13 @@ def read(code: str, bindings: Mapping[str, Any], framework: str) -> Found:
         hooks.found_models = lambda: bool([m for m in candidates(hooks) if _rank(m) == 0])  # type: ignore[method-assign]
         interp.run_uncalled()
     found = candidates(hooks)
+    calls = [v for _, v in interp.top_values if isinstance(v, OpaqueCall)]
+    if not found and (hooks.opaque_models or calls):
+        from nnexam.questions.model_analyser.interp import Refusal
+
+        line, path = hooks.opaque_models[-1] if hooks.opaque_models else (calls[-1].line, calls[-1].path)
+        raise Refusal(line, f"{path}(...) makes a model the analyser cannot build without running it",
+                      "the model written out as layers, or a Keras application / torchvision model it knows")  # fmt: skip
     if not found:
         what = "Keras code defining a Sequential model: keras.Sequential([...]) or model = Sequential() with model.add(...), " \
             "a functional keras.Model(inputs, outputs) or a subclassed keras.Model" if framework == "keras" else \

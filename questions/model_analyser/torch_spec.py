@@ -116,12 +116,13 @@ def spec(root: TModule, hooks: Any, *, input_shape: Any, fallback: Any, notes: l
             raise ParamError("input_shape", "the model's input shape (channels first, batch excluded): pass input_shape, e.g. --set input_shape=[1,28,28]")
     rows = []
     for path, m in modules:
-        if m.raw is None and not m.params:
+        if m.raw is None and not m.params and not _tied(m):
             continue
         if m.raw is None and path == "" and m.kind in ("Sequential", "ModuleList", "ModuleDict"):
             continue
-        trainable = sum(n for p, n in m.params.items() if not _frozen(m, p))
-        frozen = sum(n for p, n in m.params.items() if _frozen(m, p))
+        own = [(m, p, n) for p, n in m.params.items()] + [(t.owner, t.name, t.owner.params.get(t.name, 0)) for t in _tied(m)]
+        trainable = sum(n for o, p, n in own if not _frozen(o, p))
+        frozen = sum(n for o, p, n in own if _frozen(o, p))
         config = dict(m.config or {})
         if frozen and not trainable:
             config["trainable"] = False
@@ -131,9 +132,18 @@ def spec(root: TModule, hooks: Any, *, input_shape: Any, fallback: Any, notes: l
         rows.append(LayerSpec(m.kind, name, config, s_in, s_out, trainable + frozen, trainable, frozen, m.line, formula))
     if not rows:
         raise ParamError("model", "a PyTorch model with at least one module", f"{root.kind} with no modules")
-    return ModelSpec(source="torch", input_shape=tuple(shape_in) if shape_in is not None else None, layers=tuple(rows),
+    unique = named_parameters(root)
+    totals = (sum(o.params[p] for _, o, p in unique if not _frozen(o, p)), sum(o.params[p] for _, o, p in unique if _frozen(o, p)))
+    return ModelSpec(source="torch", totals=totals, input_shape=tuple(shape_in) if shape_in is not None else None, layers=tuple(rows),
                      data_format="channels_first", name=root.kind, notes=tuple(dict.fromkeys(notes)),
                      chain=chain and shape_in is not None)  # fmt: skip
+
+
+def _tied(m: TModule) -> list[Any]:
+    """Parameters of other modules assigned to this one (tied weights): listed in its row, counted once in totals."""
+    from nnexam.questions.model_analyser.objects import TParam
+
+    return [v for v in m.attrs.values() if isinstance(v, TParam)]
 
 
 def _kind(m: TModule) -> Any:
