@@ -1,9 +1,11 @@
-"""Keras applications by name (``keras.applications.ResNet50(include_top=False, ...)``), described
-inside nnexam as Keras code that the model interpreter reads (Keras is never imported): the same
-layers, in the same order, with the names Keras gives them. The differential tests build each with
-``keras.applications`` (``weights=None``) and compare counts, names and shapes.
+"""Keras applications and torchvision models by name (``keras.applications.ResNet50(include_top=False)``,
+``torchvision.models.resnet18(weights=None)``), described inside nnexam as Keras / PyTorch code that
+the model interpreter reads (neither library is imported): the same layers, in the same order, with
+the names (Keras) or module paths (torchvision) the libraries give them. The differential tests
+compare them with ``keras.applications`` (``weights=None``) and with torchvision's published counts.
 
-Known: VGG16/19, ResNet50/101/152, ResNet50V2/101V2/152V2, MobileNetV2, DenseNet121/169/201.
+Keras: VGG16/19, ResNet50/101/152, ResNet50V2/101V2/152V2, MobileNetV2, DenseNet121/169/201.
+torchvision: alexnet, vgg11/13/16/19 (and _bn), resnet18/34/50/101/152, mobilenet_v2, densenet121.
 Other applications are refused with their name.
 """
 
@@ -233,8 +235,185 @@ LATER = frozenset({"MobileNet", "MobileNetV3Small", "MobileNetV3Large", "Incepti
                    *(f"EfficientNetB{i}" for i in range(8)), *(f"EfficientNetV2{s}" for s in ("B0", "B1", "B2", "B3", "S", "M", "L"))})  # fmt: skip
 
 
+_TV = """
+class BasicBlock(nn.Module):
+    expansion = 1
+    def __init__(self, inplanes, planes, stride=1, downsample=None):
+        super().__init__()
+        self.conv1 = nn.Conv2d(inplanes, planes, 3, stride=stride, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(planes)
+        self.relu = nn.ReLU(inplace=True)
+        self.conv2 = nn.Conv2d(planes, planes, 3, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(planes)
+        self.downsample = downsample
+
+class Bottleneck(nn.Module):
+    expansion = 4
+    def __init__(self, inplanes, planes, stride=1, downsample=None):
+        super().__init__()
+        self.conv1 = nn.Conv2d(inplanes, planes, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(planes)
+        self.conv2 = nn.Conv2d(planes, planes, 3, stride=stride, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(planes)
+        self.conv3 = nn.Conv2d(planes, planes * 4, 1, bias=False)
+        self.bn3 = nn.BatchNorm2d(planes * 4)
+        self.relu = nn.ReLU(inplace=True)
+        self.downsample = downsample
+
+class ResNet(nn.Module):
+    def __init__(self, block, layers, num_classes=1000):
+        super().__init__()
+        self.inplanes = 64
+        self.conv1 = nn.Conv2d(3, 64, kernel_size=7, stride=2, padding=3, bias=False)
+        self.bn1 = nn.BatchNorm2d(64)
+        self.relu = nn.ReLU(inplace=True)
+        self.maxpool = nn.MaxPool2d(kernel_size=3, stride=2, padding=1)
+        self.layer1 = self._make_layer(block, 64, layers[0])
+        self.layer2 = self._make_layer(block, 128, layers[1], stride=2)
+        self.layer3 = self._make_layer(block, 256, layers[2], stride=2)
+        self.layer4 = self._make_layer(block, 512, layers[3], stride=2)
+        self.avgpool = nn.AdaptiveAvgPool2d((1, 1))
+        self.fc = nn.Linear(512 * block.expansion, num_classes)
+    def _make_layer(self, block, planes, blocks, stride=1):
+        downsample = None
+        if stride != 1 or self.inplanes != planes * block.expansion:
+            downsample = nn.Sequential(nn.Conv2d(self.inplanes, planes * block.expansion, 1, stride=stride, bias=False),
+                                       nn.BatchNorm2d(planes * block.expansion))
+        layers = [block(self.inplanes, planes, stride, downsample)]
+        self.inplanes = planes * block.expansion
+        for _ in range(1, blocks):
+            layers.append(block(self.inplanes, planes))
+        return nn.Sequential(*layers)
+
+class AlexNet(nn.Module):
+    def __init__(self, num_classes=1000):
+        super().__init__()
+        self.features = nn.Sequential(
+            nn.Conv2d(3, 64, kernel_size=11, stride=4, padding=2), nn.ReLU(inplace=True), nn.MaxPool2d(kernel_size=3, stride=2),
+            nn.Conv2d(64, 192, kernel_size=5, padding=2), nn.ReLU(inplace=True), nn.MaxPool2d(kernel_size=3, stride=2),
+            nn.Conv2d(192, 384, kernel_size=3, padding=1), nn.ReLU(inplace=True),
+            nn.Conv2d(384, 256, kernel_size=3, padding=1), nn.ReLU(inplace=True),
+            nn.Conv2d(256, 256, kernel_size=3, padding=1), nn.ReLU(inplace=True), nn.MaxPool2d(kernel_size=3, stride=2))
+        self.avgpool = nn.AdaptiveAvgPool2d((6, 6))
+        self.classifier = nn.Sequential(nn.Dropout(p=0.5), nn.Linear(256 * 6 * 6, 4096), nn.ReLU(inplace=True),
+                                        nn.Dropout(p=0.5), nn.Linear(4096, 4096), nn.ReLU(inplace=True), nn.Linear(4096, num_classes))
+
+class VGG(nn.Module):
+    def __init__(self, cfg, batch_norm, num_classes=1000):
+        super().__init__()
+        layers = []
+        in_channels = 3
+        for v in cfg:
+            if v == "M":
+                layers.append(nn.MaxPool2d(kernel_size=2, stride=2))
+            else:
+                layers.append(nn.Conv2d(in_channels, v, kernel_size=3, padding=1))
+                if batch_norm:
+                    layers.append(nn.BatchNorm2d(v))
+                layers.append(nn.ReLU(inplace=True))
+                in_channels = v
+        self.features = nn.Sequential(*layers)
+        self.avgpool = nn.AdaptiveAvgPool2d((7, 7))
+        self.classifier = nn.Sequential(nn.Linear(512 * 7 * 7, 4096), nn.ReLU(True), nn.Dropout(p=0.5),
+                                        nn.Linear(4096, 4096), nn.ReLU(True), nn.Dropout(p=0.5), nn.Linear(4096, num_classes))
+
+class Conv2dNormActivation(nn.Sequential):
+    def __init__(self, inp, out, kernel_size=3, stride=1, groups=1):
+        super().__init__(nn.Conv2d(inp, out, kernel_size, stride, (kernel_size - 1) // 2, groups=groups, bias=False),
+                         nn.BatchNorm2d(out), nn.ReLU6(inplace=True))
+
+class InvertedResidual(nn.Module):
+    def __init__(self, inp, oup, stride, expand_ratio):
+        super().__init__()
+        hidden = int(round(inp * expand_ratio))
+        layers = []
+        if expand_ratio != 1:
+            layers.append(Conv2dNormActivation(inp, hidden, kernel_size=1))
+        layers.extend([Conv2dNormActivation(hidden, hidden, stride=stride, groups=hidden),
+                       nn.Conv2d(hidden, oup, 1, 1, 0, bias=False), nn.BatchNorm2d(oup)])
+        self.conv = nn.Sequential(*layers)
+
+class MobileNetV2(nn.Module):
+    def __init__(self, num_classes=1000):
+        super().__init__()
+        features = [Conv2dNormActivation(3, 32, stride=2)]
+        inp = 32
+        for t, c, n, s in [[1, 16, 1, 1], [6, 24, 2, 2], [6, 32, 3, 2], [6, 64, 4, 2], [6, 96, 3, 1], [6, 160, 3, 2], [6, 320, 1, 1]]:
+            for i in range(n):
+                features.append(InvertedResidual(inp, c, s if i == 0 else 1, expand_ratio=t))
+                inp = c
+        features.append(Conv2dNormActivation(inp, 1280, kernel_size=1))
+        self.features = nn.Sequential(*features)
+        self.classifier = nn.Sequential(nn.Dropout(p=0.2), nn.Linear(1280, num_classes))
+
+class DenseLayer(nn.Module):
+    def __init__(self, num_input_features, growth_rate, bn_size):
+        super().__init__()
+        self.norm1 = nn.BatchNorm2d(num_input_features)
+        self.relu1 = nn.ReLU(inplace=True)
+        self.conv1 = nn.Conv2d(num_input_features, bn_size * growth_rate, kernel_size=1, stride=1, bias=False)
+        self.norm2 = nn.BatchNorm2d(bn_size * growth_rate)
+        self.relu2 = nn.ReLU(inplace=True)
+        self.conv2 = nn.Conv2d(bn_size * growth_rate, growth_rate, kernel_size=3, stride=1, padding=1, bias=False)
+
+class DenseBlock(nn.ModuleDict):
+    def __init__(self, num_layers, num_input_features, bn_size, growth_rate):
+        super().__init__()
+        for i in range(num_layers):
+            self.add_module(f"denselayer{i + 1}", DenseLayer(num_input_features + i * growth_rate, growth_rate, bn_size))
+
+class Transition(nn.Sequential):
+    def __init__(self, num_input_features, num_output_features):
+        super().__init__()
+        self.norm = nn.BatchNorm2d(num_input_features)
+        self.relu = nn.ReLU(inplace=True)
+        self.conv = nn.Conv2d(num_input_features, num_output_features, kernel_size=1, stride=1, bias=False)
+        self.pool = nn.AvgPool2d(kernel_size=2, stride=2)
+
+class DenseNet(nn.Module):
+    def __init__(self, growth_rate=32, block_config=(6, 12, 24, 16), num_init_features=64, bn_size=4, num_classes=1000):
+        super().__init__()
+        self.features = nn.Sequential(OrderedDict([
+            ("conv0", nn.Conv2d(3, num_init_features, kernel_size=7, stride=2, padding=3, bias=False)),
+            ("norm0", nn.BatchNorm2d(num_init_features)), ("relu0", nn.ReLU(inplace=True)),
+            ("pool0", nn.MaxPool2d(kernel_size=3, stride=2, padding=1))]))
+        num_features = num_init_features
+        for i, num_layers in enumerate(block_config):
+            block = DenseBlock(num_layers, num_features, bn_size, growth_rate)
+            self.features.add_module(f"denseblock{i + 1}", block)
+            num_features = num_features + num_layers * growth_rate
+            if i != len(block_config) - 1:
+                self.features.add_module(f"transition{i + 1}", Transition(num_features, num_features // 2))
+                num_features = num_features // 2
+        self.features.add_module("norm5", nn.BatchNorm2d(num_features))
+        self.classifier = nn.Linear(num_features, num_classes)
+
+__model__ = MAKE()
+"""
+
+_VGG_CFG = {
+    "11": '[64, "M", 128, "M", 256, 256, "M", 512, 512, "M", 512, 512, "M"]',
+    "13": '[64, 64, "M", 128, 128, "M", 256, 256, "M", 512, 512, "M", 512, 512, "M"]',
+    "16": '[64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "M", 512, 512, 512, "M"]',
+    "19": '[64, 64, "M", 128, 128, "M", 256, 256, 256, 256, "M", 512, 512, 512, 512, "M", 512, 512, 512, 512, "M"]',
+}
+TORCHVISION: dict[str, str] = {
+    "alexnet": "AlexNet(num_classes=num_classes)",
+    "resnet18": "ResNet(BasicBlock, [2, 2, 2, 2], num_classes=num_classes)",
+    "resnet34": "ResNet(BasicBlock, [3, 4, 6, 3], num_classes=num_classes)",
+    "resnet50": "ResNet(Bottleneck, [3, 4, 6, 3], num_classes=num_classes)",
+    "resnet101": "ResNet(Bottleneck, [3, 4, 23, 3], num_classes=num_classes)",
+    "resnet152": "ResNet(Bottleneck, [3, 8, 36, 3], num_classes=num_classes)",
+    "mobilenet_v2": "MobileNetV2(num_classes=num_classes)",
+    "densenet121": "DenseNet(32, (6, 12, 24, 16), 64, num_classes=num_classes)",
+    **{f"vgg{d}{bn}": f"VGG({cfg}, {bool(bn)}, num_classes=num_classes)" for d, cfg in _VGG_CFG.items() for bn in ("", "_bn")},
+}
+
+
 def known(path: str) -> bool:
     last = path.rsplit(".", 1)[-1]
+    if "torchvision" in path and last in TORCHVISION:
+        return True
     if last not in APPS and last not in LATER:
         return False
     return "applications" in path or path == last or path.split(".")[0] in ("keras", "tf", "tensorflow")
@@ -245,10 +424,45 @@ def _tree(source: str) -> ast.Module:
     return parse(_PRELUDE + source)
 
 
+def build_torchvision(hooks: Any, last: str, args: list[Any], kwargs: dict[str, Any], node: Any) -> Any:
+    line = getattr(node, "lineno", None)
+    allowed = {"weights", "pretrained", "num_classes", "progress"}
+    if args or set(kwargs) - allowed:
+        extra = sorted(set(kwargs) - allowed)[0] if set(kwargs) - allowed else "a positional argument"
+        raise Refusal(line, f"torchvision.models.{last}(): {extra}", f"keyword arguments among {', '.join(sorted(allowed))}")
+    classes = kwargs.get("num_classes", 1000)
+    weights = kwargs.get("weights")
+    pretrained = kwargs.get("pretrained", False)
+    if not isinstance(classes, int) or isinstance(classes, bool) or classes < 1:
+        raise Refusal(line, f"torchvision.models.{last}(num_classes={classes!r})", "num_classes the code fixes")
+    if (weights is not None or pretrained is True) and classes != 1000:
+        raise Refusal(line, f"torchvision.models.{last}(pretrained weights, num_classes={classes})",
+                      "num_classes=1000 with pretrained weights (torchvision refuses others)")  # fmt: skip
+    scope = Scope()
+    scope.vars.update({"nn": _ext("torch.nn"), "OrderedDict": _ext("collections.OrderedDict"), "num_classes": classes})
+    tree = _tree_tv(TORCHVISION[last])
+    saved = hooks.framework
+    hooks.framework = "torch"
+    try:
+        hooks.interp.block(tree.body, scope)
+    finally:
+        hooks.framework = saved
+    model = scope.vars["__model__"]
+    model.line = line
+    return model
+
+
+@lru_cache(maxsize=32)
+def _tree_tv(make: str) -> ast.Module:
+    return parse(_TV.replace("MAKE()", make))
+
+
 def build(hooks: Any, path: str, args: list[Any], kwargs: dict[str, Any], node: Any) -> Any:
     """The application model, made in the code's interpreter (its layers join the code's graph)."""
     line = getattr(node, "lineno", None)
     last = path.rsplit(".", 1)[-1]
+    if "torchvision" in path and last in TORCHVISION:
+        return build_torchvision(hooks, last, args, kwargs, node)
     if last in LATER:
         raise Refusal(line, f"keras.applications.{last}: not described in nnexam yet",
                       f"one of {', '.join(APPS)}, or the model written out as layers")  # fmt: skip
