@@ -13,6 +13,7 @@ import difflib
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from nnexam.questions.errors import ParamError
@@ -56,6 +57,7 @@ class LayerError(ParamError):
         return self.args[0]
 
 
+@lru_cache(maxsize=1024)
 def snake_case(name: str) -> str:
     """Keras 3's ``to_snake_case``: Conv2D -> conv2d, MaxPooling2D -> max_pooling2d, ReLU -> re_lu."""
     name = re.sub(r"\W+", "", name)

@@ -900,10 +900,11 @@ class Hooks:
 
     def call_layer(self, layer: KLayer, args: list[Any], kwargs: dict[str, Any], node: ast.AST) -> Any:
         line = getattr(node, "lineno", None)
-        inputs = args[0] if args else kwargs.get("inputs")
+        inputs = args[0] if args else kwargs.get("inputs", kwargs.get("query"))
         tensors = self.tensors(inputs)
         extra = [a for a in args[1:] if isinstance(a, KTensor)]
-        for key in ("value", "key", "query", "mask", "initial_state"):
+        attention = ALIASES.get(layer.raw.kind, layer.raw.kind) in ("MultiHeadAttention", "Attention", "AdditiveAttention")
+        for key in ("value", "key") if attention else ("mask", "initial_state"):
             if isinstance(kwargs.get(key), KTensor):
                 extra.append(kwargs[key])
             elif isinstance(kwargs.get(key), list) and self.tensors(kwargs[key]):
