@@ -602,3 +602,88 @@ CASES += [
         ])
     """, "sequential-list"),
 ]
+
+CASES += [
+    K("if-constant-bn", """
+        import keras
+        from keras import layers
+        USE_BN = True
+        DROPOUT = 0.0
+        model = keras.Sequential()
+        model.add(keras.Input((64,)))
+        model.add(layers.Dense(32))
+        if USE_BN:
+            model.add(layers.BatchNormalization())
+        model.add(layers.Activation("relu"))
+        if DROPOUT > 0:
+            model.add(layers.Dropout(DROPOUT))
+        model.add(layers.Dense(4))
+    """, "if-constant"),
+    K("if-constant-else", """
+        from tensorflow import keras
+        deep = False
+        layers_list = [keras.Input((10,))]
+        if deep:
+            layers_list += [keras.layers.Dense(64), keras.layers.Dense(64)]
+        else:
+            layers_list.append(keras.layers.Dense(16))
+        layers_list.append(keras.layers.Dense(1))
+        model = keras.Sequential(layers_list)
+    """, "if-constant"),
+    K("star-import", """
+        from keras.models import *
+        from keras.layers import *
+        model = Sequential()
+        model.add(Conv2D(8, (3, 3), input_shape=(20, 20, 1)))
+        model.add(Activation('relu'))
+        model.add(Flatten())
+        model.add(Dense(3))
+    """, "sequential-add"),
+    K("batch-shape-input", """
+        import keras
+        from keras import layers
+        model = keras.Sequential([
+            keras.Input(batch_shape=(None, 24)),
+            layers.Dense(12, activation="relu"),
+            layers.Dense(2),
+        ])
+    """, "sequential-list"),
+    K("functional-for-loop", """
+        import keras
+        from keras import layers
+        inputs = keras.Input(shape=(32,))
+        x = inputs
+        for units in [64, 32, 16]:
+            x = layers.Dense(units, activation="relu")(x)
+            x = layers.Dropout(0.1)(x)
+        outputs = layers.Dense(1)(x)
+        model = keras.Model(inputs, outputs)
+    """, "loop-add"),
+    K("models-model-import", """
+        from keras import models, layers, Input
+        inp = Input((15,))
+        hidden = layers.Dense(30, activation="relu")(inp)
+        out = layers.Dense(1)(hidden)
+        model = models.Model(inputs=inp, outputs=out)
+    """, "functional-chain"),
+    K("keras-layers-full-path", """
+        import keras
+        model = keras.models.Sequential()
+        model.add(keras.layers.Flatten(input_shape=[28, 28]))
+        model.add(keras.layers.Dense(300, activation="relu"))
+        model.add(keras.layers.Dense(100, activation="relu"))
+        model.add(keras.layers.Dense(10, activation="softmax"))
+    """, "sequential-add"),
+    K("two-models-last-wins", """
+        import keras
+        from keras import layers
+        small = keras.Sequential([keras.Input((4,)), layers.Dense(2)])
+        big = keras.Sequential([keras.Input((4,)), layers.Dense(64), layers.Dense(64), layers.Dense(2)])
+    """, "model-choice"),
+    K("model-var-not-last", """
+        import keras
+        from keras import layers
+        model = keras.Sequential([keras.Input((8,)), layers.Dense(5)])
+        other = keras.Sequential([keras.Input((8,)), layers.Dense(50)])
+    """, "model-choice"),
+]

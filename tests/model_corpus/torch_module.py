@@ -763,3 +763,41 @@ for i, (c1, c2, hidden, classes) in enumerate([(16, 32, 128, 10), (8, 16, 64, 2)
 
         model = SimpleCNN()
     """))
+
+CASES += [
+    T("if-constant-batchnorm", """
+        import torch.nn as nn
+
+        USE_BN = False
+
+        class Net(nn.Module):
+            def __init__(self, hidden=32):
+                super().__init__()
+                layers = [nn.Linear(12, hidden)]
+                if USE_BN:
+                    layers.append(nn.BatchNorm1d(hidden))
+                layers += [nn.ReLU(), nn.Linear(hidden, 3)]
+                self.net = nn.Sequential(*layers)
+
+        model = Net()
+    """, "if-constant"),
+    T("module-with-kwargs-instance", """
+        import torch
+        import torch.nn as nn
+
+        class MLP(nn.Module):
+            def __init__(self, input_dim, hidden_dim, output_dim, num_layers=2, dropout=0.1):
+                super().__init__()
+                dims = [input_dim] + [hidden_dim] * num_layers
+                self.hidden = nn.ModuleList([nn.Linear(a, b) for a, b in zip(dims, dims[1:])])
+                self.drop = nn.Dropout(dropout)
+                self.out = nn.Linear(hidden_dim, output_dim)
+
+        model = MLP(input_dim=30, hidden_dim=64, output_dim=2, num_layers=3)
+    """, "module-list"),
+    T("two-models-last-wins", """
+        import torch.nn as nn
+        encoder = nn.Sequential(nn.Linear(10, 4))
+        decoder = nn.Sequential(nn.Linear(4, 10), nn.Sigmoid())
+    """, "model-choice"),
+]

@@ -1,6 +1,7 @@
 """Ground truth for the corpus, from the real frameworks (test code: running our own corpus is fine here).
 
     KERAS_BACKEND=torch python -m tests.model_corpus.truth --write   # recompute truth.json
+    KERAS_BACKEND=torch python -m tests.model_corpus.truth --update  # only new cases; drop removed ones
     KERAS_BACKEND=torch python -m tests.model_corpus.truth ID ...     # print the truth of some cases
 
 Each source runs in a fresh namespace (``keras.backend.clear_session()`` first, so Keras' automatic
@@ -261,8 +262,14 @@ def compute_all(cases: list[Case] | None = None, *, verbose: bool = False) -> di
 
 
 def main(argv: list[str]) -> int:
-    if argv == ["--write"]:
-        truth = compute_all(verbose=True)
+    if argv in (["--write"], ["--update"]):
+        if argv == ["--update"] and TRUTH_FILE.exists():
+            cases = all_cases()
+            old = load()
+            truth = {c.id: old[c.id] for c in cases if c.id in old}
+            truth.update(compute_all([c for c in cases if c.id not in old], verbose=True))
+        else:
+            truth = compute_all(verbose=True)
         TRUTH_FILE.write_text(json.dumps(truth, indent=1, sort_keys=True) + "\n")
         print(f"wrote {TRUTH_FILE} ({len(truth)} cases)")
         return 0
