@@ -825,7 +825,8 @@ class Interpreter:
         """Functions and classes the code defines but never calls (a notebook's ``build_model``):
         called with their parameters free (bindings fill them), so their models are found. Code
         there that the interpreter cannot follow is refused only when it was building a model."""
-        for fn in list(self.defined):
+        classes = [c for c in self.defined if isinstance(c, Cls)]
+        for fn in list(reversed(classes)) + [f for f in self.defined if isinstance(f, Func)]:
             if id(fn) in self.called or self.hooks.found_models():
                 continue
             if isinstance(fn, Func) and fn.scope is self.globals and not isinstance(fn.node, ast.Lambda):

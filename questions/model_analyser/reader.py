@@ -1,10 +1,12 @@
 """Model code -> the model object it builds: interpret the code, then pick the model.
 
-The model is the first Keras model or PyTorch module the code makes that no other model uses
-(a base model inside a transfer-learning Sequential, a block inside a network, are parts);
-a module of the code's own classes or a container comes before a bare built-in module, and a
-loss module is never the model. When the code only defines a function or class that makes a
-model, it is called with its parameters as written (bindings fill free names).
+Which object is the model (as a notebook reader would say): the module-level variable ``model``
+when it holds one; else the last module-level assignment whose value is a model (a Keras model,
+a PyTorch module other than a loss) that no later model reuses; else the first model the code
+makes that no other model uses (a base model inside a transfer-learning Sequential, a block
+inside a network, are parts), a module of the code's own classes or a container before a bare
+built-in module. When the code only defines classes or functions that make a model, the last
+class (else the first function) is called with its parameters as written (bindings fill names).
 """
 
 from __future__ import annotations
@@ -82,10 +84,18 @@ def read(code: str, bindings: Mapping[str, Any], framework: str) -> Found:
             "a functional keras.Model(inputs, outputs) or a subclassed keras.Model" if framework == "keras" else \
             "PyTorch code with nn.Sequential(module, module, ...) or an nn.Module subclass"  # fmt: skip
         raise ParamError("model", what, "no Sequential model found" if framework == "keras" else "no nn.Sequential model found")
-    root = found[0]
     notes = list(interp.notes) + list(hooks.notes)
-    best = [m for m in found if _rank(m) == _rank(root)]
-    if len(best) > 1:
+    named = interp.globals.vars.get("model")
+    assigned = [v for _, v in interp.top_values if isinstance(v, KModel | TModule) and v in found]
+    if isinstance(named, KModel | TModule) and _rank(named) is not None or isinstance(named, KModel | TModule) and named.attrs.get("__used__"):
+        root = named
+    elif assigned:
+        root = assigned[-1]
+    else:
+        root = found[0]
+    others = [m for m in found if m is not root and _rank(m) == 0]
+    if others and root is not named:
         what = "models" if framework == "keras" else "modules"
-        notes.append(f"{len(best)} {what} found; the first (line {getattr(root, 'line', '?')}) was analysed")
+        notes.append(f"{len(others) + 1} {what} found; the one at line {getattr(root, 'line', '?')} was analysed "
+                     "(the variable model, else the last one assigned)")  # fmt: skip
     return Found(root, hooks, notes)
