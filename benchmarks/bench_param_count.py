@@ -3,8 +3,8 @@
     .venv/bin/python benchmarks/bench_param_count.py [--n 10000] [--repeat 7]
 
 Prints the median of several runs for: VGG-16 from Keras code and from VGG notation (analyse,
-uncached), large models (ResNet-152 written out as Keras functional code, Keras' ResNet152 and
-DenseNet201 by name, torchvision's resnet152, an nn.Module ResNet-152 written out): ``solve()``
+uncached), large models (ResNet-152 written out as Keras functional code, Keras' ResNet152,
+DenseNet201 and EfficientNetB7 by name, torchvision's resnet152, an nn.Module ResNet-152 written out): ``solve()``
 of the param-count family, uncached, against the target of 100 ms; solve() of one drawn exam
 model, and analysing N random drawn models (per model).
 """
@@ -79,6 +79,7 @@ LARGE = {
     "ResNet-152, Keras functional code": (resnet152_functional_code, 60419944),
     "keras.applications.ResNet152": (lambda: "import keras\nmodel = keras.applications.ResNet152(weights=None)", 60419944),
     "keras.applications.DenseNet201": (lambda: "import keras\nmodel = keras.applications.DenseNet201(weights=None)", 20242984),
+    "keras.applications.EfficientNetB7": (lambda: "import keras\nmodel = keras.applications.EfficientNetB7(weights=None)", 66658687),
     "torchvision.models.resnet152": (lambda: "import torchvision\nmodel = torchvision.models.resnet152()", 60192808),
 }
 

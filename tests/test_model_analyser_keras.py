@@ -488,8 +488,10 @@ APPS = [
     ("ResNet50V2", "include_top=True, classes=5, input_shape=(64, 80, 3)"),
     ("MobileNetV2", "include_top=False, input_shape=(96, 96, 3)"),
     ("DenseNet121", "include_top=True, classes=7, input_shape=(64, 64, 3)"),
+    ("EfficientNetB0", "include_top=False, input_shape=(64, 64, 3), pooling='avg'"),
 ]
-SLOW_APPS = [("ResNet152", "include_top=True"), ("ResNet101V2", "include_top=False"), ("DenseNet169", "include_top=False, pooling='avg'")]
+SLOW_APPS = [("ResNet152", "include_top=True"), ("ResNet101V2", "include_top=False"), ("DenseNet169", "include_top=False, pooling='avg'"),
+             ("EfficientNetB3", "include_top=True, classes=3, input_shape=(96, 96, 3)")]
 
 
 def _app_matches(name: str, kwargs: str) -> None:

@@ -4,7 +4,8 @@ the model interpreter reads (neither library is imported): the same layers, in t
 the names (Keras) or module paths (torchvision) the libraries give them. The differential tests
 compare them with ``keras.applications`` (``weights=None``) and with torchvision's published counts.
 
-Keras: VGG16/19, ResNet50/101/152, ResNet50V2/101V2/152V2, MobileNetV2, DenseNet121/169/201.
+Keras: VGG16/19, ResNet50/101/152, ResNet50V2/101V2/152V2, MobileNetV2, DenseNet121/169/201,
+EfficientNetB0-B7.
 torchvision: alexnet, vgg11/13/16/19 (and _bn), resnet18/34/50/101/152, mobilenet_v2, densenet121.
 Other applications are refused with their name.
 """
@@ -215,6 +216,99 @@ x = finish(x)
 __model__ = keras.Model(img_input, x, name=model_name)
 """
 
+_EFFICIENTNET = """
+def round_filters(filters, divisor=8):
+    filters = filters * width_coefficient
+    new_filters = max(divisor, int(filters + divisor / 2) // divisor * divisor)
+    if new_filters < 0.9 * filters:
+        new_filters += divisor
+    return int(new_filters)
+
+def round_repeats(repeats):
+    return int(math.ceil(depth_coefficient * repeats))
+
+def correct_pad(x, kernel):
+    size = x.shape[1:3]
+    adjust = (1, 1) if size[0] is None else (1 - size[0] % 2, 1 - size[1] % 2)
+    c = kernel // 2
+    return ((c - adjust[0], c), (c - adjust[1], c))
+
+def block(inputs, drop_rate, name, filters_in, filters_out, kernel_size, strides, expand_ratio, se_ratio, id_skip):
+    filters = filters_in * expand_ratio
+    if expand_ratio != 1:
+        x = layers.Conv2D(filters, 1, padding="same", use_bias=False, name=f"{name}expand_conv")(inputs)
+        x = layers.BatchNormalization(axis=3, name=f"{name}expand_bn")(x)
+        x = layers.Activation("swish", name=f"{name}expand_activation")(x)
+    else:
+        x = inputs
+    if strides == 2:
+        x = layers.ZeroPadding2D(padding=correct_pad(x, kernel_size), name=f"{name}dwconv_pad")(x)
+        conv_pad = "valid"
+    else:
+        conv_pad = "same"
+    x = layers.DepthwiseConv2D(kernel_size, strides=strides, padding=conv_pad, use_bias=False, name=f"{name}dwconv")(x)
+    x = layers.BatchNormalization(axis=3, name=f"{name}bn")(x)
+    x = layers.Activation("swish", name=f"{name}activation")(x)
+    filters_se = max(1, int(filters_in * se_ratio))
+    se = layers.GlobalAveragePooling2D(name=f"{name}se_squeeze")(x)
+    se = layers.Reshape((1, 1, filters), name=f"{name}se_reshape")(se)
+    se = layers.Conv2D(filters_se, 1, padding="same", activation="swish", name=f"{name}se_reduce")(se)
+    se = layers.Conv2D(filters, 1, padding="same", activation="sigmoid", name=f"{name}se_expand")(se)
+    x = layers.multiply([x, se], name=f"{name}se_excite")
+    x = layers.Conv2D(filters_out, 1, padding="same", use_bias=False, name=f"{name}project_conv")(x)
+    x = layers.BatchNormalization(axis=3, name=f"{name}project_bn")(x)
+    if id_skip and strides == 1 and filters_in == filters_out:
+        if drop_rate > 0:
+            x = layers.Dropout(drop_rate, noise_shape=(None, 1, 1, 1), name=f"{name}drop")(x)
+        x = layers.add([x, inputs], name=f"{name}add")
+    return x
+
+blocks_args = [
+    {"kernel_size": 3, "repeats": 1, "filters_in": 32, "filters_out": 16, "expand_ratio": 1, "strides": 1},
+    {"kernel_size": 3, "repeats": 2, "filters_in": 16, "filters_out": 24, "expand_ratio": 6, "strides": 2},
+    {"kernel_size": 5, "repeats": 2, "filters_in": 24, "filters_out": 40, "expand_ratio": 6, "strides": 2},
+    {"kernel_size": 3, "repeats": 3, "filters_in": 40, "filters_out": 80, "expand_ratio": 6, "strides": 2},
+    {"kernel_size": 5, "repeats": 3, "filters_in": 80, "filters_out": 112, "expand_ratio": 6, "strides": 1},
+    {"kernel_size": 5, "repeats": 4, "filters_in": 112, "filters_out": 192, "expand_ratio": 6, "strides": 2},
+    {"kernel_size": 3, "repeats": 1, "filters_in": 192, "filters_out": 320, "expand_ratio": 6, "strides": 1},
+]
+img_input = layers.Input(shape=input_shape) if input_tensor is None else input_tensor
+x = layers.Rescaling(1.0 / 255.0)(img_input)
+x = layers.Normalization(axis=3)(x)
+if weights == "imagenet":
+    x = layers.Rescaling(1.0)(x)
+x = layers.ZeroPadding2D(padding=correct_pad(x, 3), name="stem_conv_pad")(x)
+x = layers.Conv2D(round_filters(32), 3, strides=2, padding="valid", use_bias=False, name="stem_conv")(x)
+x = layers.BatchNormalization(axis=3, name="stem_bn")(x)
+x = layers.Activation("swish", name="stem_activation")(x)
+b = 0
+blocks = float(sum([round_repeats(a["repeats"]) for a in blocks_args]))
+for i, a in enumerate(blocks_args):
+    filters_in = round_filters(a["filters_in"])
+    filters_out = round_filters(a["filters_out"])
+    strides = a["strides"]
+    for j in range(round_repeats(a["repeats"])):
+        if j > 0:
+            strides = 1
+            filters_in = filters_out
+        x = block(x, 0.2 * b / blocks, f"block{i + 1}{chr(j + 97)}_", filters_in, filters_out, a["kernel_size"], strides,
+                  a["expand_ratio"], 0.25, True)
+        b += 1
+x = layers.Conv2D(round_filters(1280), 1, padding="same", use_bias=False, name="top_conv")(x)
+x = layers.BatchNormalization(axis=3, name="top_bn")(x)
+x = layers.Activation("swish", name="top_activation")(x)
+if include_top:
+    x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
+    if dropout_rate > 0:
+        x = layers.Dropout(dropout_rate, name="top_dropout")(x)
+    x = layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
+x = finish(x)
+__model__ = keras.Model(img_input, x, name=model_name)
+"""
+
+_EFFICIENT = {0: (1.0, 1.0, 224, 0.2), 1: (1.0, 1.1, 240, 0.2), 2: (1.1, 1.2, 260, 0.3), 3: (1.2, 1.4, 300, 0.3),
+              4: (1.4, 1.8, 380, 0.4), 5: (1.6, 2.2, 456, 0.4), 6: (1.8, 2.6, 528, 0.5), 7: (2.0, 3.1, 600, 0.5)}  # fmt: skip
+
 # name -> (source, fixed variables, default input size, model name)
 APPS: dict[str, tuple[str, dict[str, Any], int, str]] = {
     "VGG16": (_VGG, {"depth": (2, 2, 3, 3, 3), "avg_name": None, "max_name": None}, 224, "vgg16"),
@@ -229,10 +323,12 @@ APPS: dict[str, tuple[str, dict[str, Any], int, str]] = {
     "DenseNet121": (_DENSENET, {"depth": (6, 12, 24, 16)}, 224, "densenet121"),
     "DenseNet169": (_DENSENET, {"depth": (6, 12, 32, 32)}, 224, "densenet169"),
     "DenseNet201": (_DENSENET, {"depth": (6, 12, 48, 32)}, 224, "densenet201"),
+    **{f"EfficientNetB{i}": (_EFFICIENTNET, {"width_coefficient": w, "depth_coefficient": d, "dropout_rate": r}, size, f"efficientnetb{i}")
+       for i, (w, d, size, r) in _EFFICIENT.items()},
 }
 LATER = frozenset({"MobileNet", "MobileNetV3Small", "MobileNetV3Large", "InceptionV3", "InceptionResNetV2", "Xception", "NASNetMobile",
                    "NASNetLarge", "ConvNeXtTiny", "ConvNeXtSmall", "ConvNeXtBase", "ConvNeXtLarge", "ConvNeXtXLarge",
-                   *(f"EfficientNetB{i}" for i in range(8)), *(f"EfficientNetV2{s}" for s in ("B0", "B1", "B2", "B3", "S", "M", "L"))})  # fmt: skip
+                   *(f"EfficientNetV2{s}" for s in ("B0", "B1", "B2", "B3", "S", "M", "L"))})  # fmt: skip
 
 
 _TV = """
@@ -518,7 +614,7 @@ def build(hooks: Any, path: str, args: list[Any], kwargs: dict[str, Any], node: 
     scope.vars.update({"keras": _ext("keras"), "layers": _ext("keras.layers"), "include_top": include_top, "pooling": pooling,
                        "classes": classes, "classifier_activation": given.get("classifier_activation", "softmax"),
                        "input_shape": shape, "input_tensor": tensor, "model_name": name, "alpha": alpha,
-                       "avg_name": "avg_pool", "max_name": "max_pool", **fixed})  # fmt: skip
+                       "avg_name": "avg_pool", "max_name": "max_pool", "weights": weights, "math": _ext("math"), **fixed})  # fmt: skip
     saved = hooks.framework
     hooks.framework = "keras"
     try:

@@ -10,6 +10,7 @@ imports. A method the analyser does not know on a model is refused, never guesse
 from __future__ import annotations
 
 import ast
+import math
 from typing import Any
 
 from nnexam.questions.model_analyser import applications
@@ -168,6 +169,11 @@ class Hooks:
             return None
         if last in NO_OPS:
             return None
+        if path.startswith("math.") and last in MATH and args and all(isinstance(a, int | float) and not isinstance(a, bool) for a in args):
+            try:
+                return MATH[last](*args)
+            except (ValueError, OverflowError, TypeError):
+                return Opaque(src(node))
         if last == "OrderedDict":
             items = args[0] if args else []
             if isinstance(items, dict):
@@ -1150,6 +1156,7 @@ class Hooks:
 
 
 BUILTIN_TYPES: dict[Any, str] = {}
+MATH = {"ceil": math.ceil, "floor": math.floor, "sqrt": math.sqrt, "log2": math.log2, "log": math.log}
 UNARY = frozenset({"relu", "sigmoid", "tanh", "softmax", "gelu", "silu", "swish", "elu", "selu", "leaky_relu", "relu6", "exp", "log",
                    "sqrt", "square", "abs", "negative", "hard_sigmoid", "hard_swish", "softplus", "softsign", "mish", "log_softmax",
                    "sin", "cos", "erf", "cast", "stop_gradient", "identity", "l2_normalize", "normalize", "dropout", "clip",

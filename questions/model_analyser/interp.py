@@ -1040,6 +1040,7 @@ BUILTINS: dict[str, Any] = {
     "dict": _convert(dict),
     "set": _convert(list),
     "print": BuiltinFn(_print),
+    "chr": BuiltinFn(lambda v: chr(v) if _ints(v) and 0 <= v < 0x110000 else Opaque("chr(...)")),
     "isinstance": BuiltinFn(_isinstance, wants_interp=True),
     "super": BuiltinFn(_super, wants_interp=True),
     "reversed": BuiltinFn(_reversed, wants_interp=True),
