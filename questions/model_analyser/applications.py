@@ -4,7 +4,7 @@ the model interpreter reads (neither library is imported): the same layers, in t
 the names (Keras) or module paths (torchvision) the libraries give them. The differential tests
 compare them with ``keras.applications`` (``weights=None``) and with torchvision's published counts.
 
-Keras: VGG16/19, ResNet50/101/152, ResNet50V2/101V2/152V2, MobileNetV2, DenseNet121/169/201,
+Keras: VGG16/19, ResNet50/101/152, ResNet50V2/101V2/152V2, MobileNet, MobileNetV2, DenseNet121/169/201,
 EfficientNetB0-B7.
 torchvision: alexnet, vgg11/13/16/19 (and _bn), resnet18/34/50/101/152, mobilenet_v2, densenet121.
 Other applications are refused with their name.
@@ -306,6 +306,39 @@ x = finish(x)
 __model__ = keras.Model(img_input, x, name=model_name)
 """
 
+_MOBILENET = """
+def dw_block(x, filters, strides=(1, 1), block_id=1):
+    filters = int(filters * alpha)
+    if strides != (1, 1):
+        x = layers.ZeroPadding2D(((0, 1), (0, 1)), name="conv_pad_%d" % block_id)(x)
+    x = layers.DepthwiseConv2D((3, 3), padding="same" if strides == (1, 1) else "valid", depth_multiplier=depth_multiplier,
+                               strides=strides, use_bias=False, name="conv_dw_%d" % block_id)(x)
+    x = layers.BatchNormalization(axis=-1, name="conv_dw_%d_bn" % block_id)(x)
+    x = layers.ReLU(6.0, name="conv_dw_%d_relu" % block_id)(x)
+    x = layers.Conv2D(filters, (1, 1), padding="same", use_bias=False, strides=(1, 1), name="conv_pw_%d" % block_id)(x)
+    x = layers.BatchNormalization(axis=-1, name="conv_pw_%d_bn" % block_id)(x)
+    return layers.ReLU(6.0, name="conv_pw_%d_relu" % block_id)(x)
+
+img_input = layers.Input(shape=input_shape) if input_tensor is None else input_tensor
+x = layers.Conv2D(int(32 * alpha), (3, 3), padding="same", use_bias=False, strides=(2, 2), name="conv1")(img_input)
+x = layers.BatchNormalization(axis=-1, name="conv1_bn")(x)
+x = layers.ReLU(6.0, name="conv1_relu")(x)
+for i, (filters, stride) in enumerate([(64, 1), (128, 2), (128, 1), (256, 2), (256, 1), (512, 2), (512, 1), (512, 1), (512, 1),
+                                       (512, 1), (512, 1), (1024, 2), (1024, 1)]):
+    x = dw_block(x, filters, strides=(stride, stride), block_id=i + 1)
+if include_top:
+    x = layers.GlobalAveragePooling2D(keepdims=True)(x)
+    x = layers.Dropout(1e-3, name="dropout")(x)
+    x = layers.Conv2D(classes, (1, 1), padding="same", name="conv_preds")(x)
+    x = layers.Reshape((classes,), name="reshape_2")(x)
+    x = layers.Activation(activation=classifier_activation, name="predictions")(x)
+elif pooling == "avg":
+    x = layers.GlobalAveragePooling2D()(x)
+elif pooling == "max":
+    x = layers.GlobalMaxPooling2D()(x)
+__model__ = keras.Model(img_input, x, name=model_name)
+"""
+
 _EFFICIENT = {0: (1.0, 1.0, 224, 0.2), 1: (1.0, 1.1, 240, 0.2), 2: (1.1, 1.2, 260, 0.3), 3: (1.2, 1.4, 300, 0.3),
               4: (1.4, 1.8, 380, 0.4), 5: (1.6, 2.2, 456, 0.4), 6: (1.8, 2.6, 528, 0.5), 7: (2.0, 3.1, 600, 0.5)}  # fmt: skip
 
@@ -320,13 +353,14 @@ APPS: dict[str, tuple[str, dict[str, Any], int, str]] = {
     "ResNet101V2": (_RESNET, {"depth": (3, 4, 23, 3), "preact": True}, 224, "resnet101v2"),
     "ResNet152V2": (_RESNET, {"depth": (3, 8, 36, 3), "preact": True}, 224, "resnet152v2"),
     "MobileNetV2": (_MOBILENET_V2, {}, 224, "mobilenetv2"),
+    "MobileNet": (_MOBILENET, {}, 224, "mobilenet"),
     "DenseNet121": (_DENSENET, {"depth": (6, 12, 24, 16)}, 224, "densenet121"),
     "DenseNet169": (_DENSENET, {"depth": (6, 12, 32, 32)}, 224, "densenet169"),
     "DenseNet201": (_DENSENET, {"depth": (6, 12, 48, 32)}, 224, "densenet201"),
     **{f"EfficientNetB{i}": (_EFFICIENTNET, {"width_coefficient": w, "depth_coefficient": d, "dropout_rate": r}, size, f"efficientnetb{i}")
        for i, (w, d, size, r) in _EFFICIENT.items()},
 }
-LATER = frozenset({"MobileNet", "MobileNetV3Small", "MobileNetV3Large", "InceptionV3", "InceptionResNetV2", "Xception", "NASNetMobile",
+LATER = frozenset({"MobileNetV3Small", "MobileNetV3Large", "InceptionV3", "InceptionResNetV2", "Xception", "NASNetMobile",
                    "NASNetLarge", "ConvNeXtTiny", "ConvNeXtSmall", "ConvNeXtBase", "ConvNeXtLarge", "ConvNeXtXLarge",
                    *(f"EfficientNetV2{s}" for s in ("B0", "B1", "B2", "B3", "S", "M", "L"))})  # fmt: skip
 
@@ -569,7 +603,7 @@ def build(hooks: Any, path: str, args: list[Any], kwargs: dict[str, Any], node: 
         if k in given:
             raise Refusal(line, f"{last}(): argument {k!r} given twice", "each argument once")
         given[k] = v
-    allowed = set(order) | {"classifier_activation", "alpha", "name"}
+    allowed = set(order) | {"classifier_activation", "alpha", "name", "depth_multiplier", "dropout"}
     if set(given) - allowed:
         raise Refusal(line, f"{last}(): unknown argument {sorted(set(given) - allowed)[0]!r}", f"the arguments of {last}: {', '.join(sorted(allowed))}")
     include_top = given.get("include_top", True)
@@ -581,7 +615,8 @@ def build(hooks: Any, path: str, args: list[Any], kwargs: dict[str, Any], node: 
     alpha = given.get("alpha", 1.0)
     for key, value, ok in (("include_top", include_top, isinstance(include_top, bool)), ("pooling", pooling, pooling in (None, "avg", "max")),
                            ("classes", classes, isinstance(classes, int) and not isinstance(classes, bool) and classes > 0),
-                           ("alpha", alpha, alpha == 1.0 or (last == "MobileNetV2" and isinstance(alpha, int | float) and alpha > 0))):  # fmt: skip
+                           ("alpha", alpha, alpha == 1.0 or (last.startswith("MobileNet") and isinstance(alpha, int | float) and alpha > 0)),
+                           ("depth_multiplier", given.get("depth_multiplier", 1), given.get("depth_multiplier", 1) == 1 or last == "MobileNet")):  # fmt: skip
         if not ok:
             raise Refusal(line, f"{last}({key}={value!r})", f"{key} the code fixes ({last}'s own values)")
     if weights not in (None, "imagenet"):
@@ -607,6 +642,9 @@ def build(hooks: Any, path: str, args: list[Any], kwargs: dict[str, Any], node: 
     if last == "MobileNetV2":
         rows = shape[0] if shape[0] in (96, 128, 160, 192, 224) else 224
         name = f"mobilenetv2_{alpha:0.2f}_{rows}"
+    if last == "MobileNet":
+        rows = shape[0] if weights != "imagenet" or shape[0] in (128, 160, 192, 224) else 224
+        name = f"mobilenet_{alpha:0.2f}_{rows}"
     if isinstance(given.get("name"), str):
         name = given["name"]
     interp = hooks.interp
@@ -614,7 +652,8 @@ def build(hooks: Any, path: str, args: list[Any], kwargs: dict[str, Any], node: 
     scope.vars.update({"keras": _ext("keras"), "layers": _ext("keras.layers"), "include_top": include_top, "pooling": pooling,
                        "classes": classes, "classifier_activation": given.get("classifier_activation", "softmax"),
                        "input_shape": shape, "input_tensor": tensor, "model_name": name, "alpha": alpha,
-                       "avg_name": "avg_pool", "max_name": "max_pool", "weights": weights, "math": _ext("math"), **fixed})  # fmt: skip
+                       "avg_name": "avg_pool", "max_name": "max_pool", "weights": weights, "math": _ext("math"),
+                       "depth_multiplier": given.get("depth_multiplier", 1), **fixed})  # fmt: skip
     saved = hooks.framework
     hooks.framework = "keras"
     try:
