@@ -5,7 +5,7 @@ the names (Keras) or module paths (torchvision) the libraries give them. The dif
 compare them with ``keras.applications`` (``weights=None``) and with torchvision's published counts.
 
 Keras: VGG16/19, ResNet50/101/152, ResNet50V2/101V2/152V2, MobileNet, MobileNetV2, DenseNet121/169/201,
-EfficientNetB0-B7.
+EfficientNetB0-B7, Xception.
 torchvision: alexnet, vgg11/13/16/19 (and _bn), resnet18/34/50/101/152, mobilenet_v2, densenet121.
 Other applications are refused with their name.
 """
@@ -339,6 +339,50 @@ elif pooling == "max":
 __model__ = keras.Model(img_input, x, name=model_name)
 """
 
+_XCEPTION = """
+def sep(x, filters, name, act_before=True):
+    if act_before:
+        x = layers.Activation("relu", name=f"{name}_act")(x)
+    x = layers.SeparableConv2D(filters, (3, 3), padding="same", use_bias=False, name=name)(x)
+    return layers.BatchNormalization(axis=-1, name=f"{name}_bn")(x)
+
+def entry(x, filters, block, first=False):
+    residual = layers.Conv2D(filters[1], (1, 1), strides=(2, 2), padding="same", use_bias=False)(x)
+    residual = layers.BatchNormalization(axis=-1)(residual)
+    x = sep(x, filters[0], f"block{block}_sepconv1", act_before=not first)
+    x = sep(x, filters[1], f"block{block}_sepconv2")
+    x = layers.MaxPooling2D((3, 3), strides=(2, 2), padding="same", name=f"block{block}_pool")(x)
+    return layers.add([x, residual])
+
+img_input = layers.Input(shape=input_shape) if input_tensor is None else input_tensor
+x = layers.Conv2D(32, (3, 3), strides=(2, 2), use_bias=False, name="block1_conv1")(img_input)
+x = layers.BatchNormalization(axis=-1, name="block1_conv1_bn")(x)
+x = layers.Activation("relu", name="block1_conv1_act")(x)
+x = layers.Conv2D(64, (3, 3), use_bias=False, name="block1_conv2")(x)
+x = layers.BatchNormalization(axis=-1, name="block1_conv2_bn")(x)
+x = layers.Activation("relu", name="block1_conv2_act")(x)
+x = entry(x, (128, 128), 2, first=True)
+x = entry(x, (256, 256), 3)
+x = entry(x, (728, 728), 4)
+for i in range(8):
+    residual = x
+    for j in range(3):
+        x = sep(x, 728, f"block{i + 5}_sepconv{j + 1}")
+    x = layers.add([x, residual])
+x = entry(x, (728, 1024), 13)
+x = layers.SeparableConv2D(1536, (3, 3), padding="same", use_bias=False, name="block14_sepconv1")(x)
+x = layers.BatchNormalization(axis=-1, name="block14_sepconv1_bn")(x)
+x = layers.Activation("relu", name="block14_sepconv1_act")(x)
+x = layers.SeparableConv2D(2048, (3, 3), padding="same", use_bias=False, name="block14_sepconv2")(x)
+x = layers.BatchNormalization(axis=-1, name="block14_sepconv2_bn")(x)
+x = layers.Activation("relu", name="block14_sepconv2_act")(x)
+if include_top:
+    x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
+    x = layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
+x = finish(x)
+__model__ = keras.Model(img_input, x, name=model_name)
+"""
+
 _EFFICIENT = {0: (1.0, 1.0, 224, 0.2), 1: (1.0, 1.1, 240, 0.2), 2: (1.1, 1.2, 260, 0.3), 3: (1.2, 1.4, 300, 0.3),
               4: (1.4, 1.8, 380, 0.4), 5: (1.6, 2.2, 456, 0.4), 6: (1.8, 2.6, 528, 0.5), 7: (2.0, 3.1, 600, 0.5)}  # fmt: skip
 
@@ -354,13 +398,14 @@ APPS: dict[str, tuple[str, dict[str, Any], int, str]] = {
     "ResNet152V2": (_RESNET, {"depth": (3, 8, 36, 3), "preact": True}, 224, "resnet152v2"),
     "MobileNetV2": (_MOBILENET_V2, {}, 224, "mobilenetv2"),
     "MobileNet": (_MOBILENET, {}, 224, "mobilenet"),
+    "Xception": (_XCEPTION, {"avg_name": None, "max_name": None}, 299, "xception"),
     "DenseNet121": (_DENSENET, {"depth": (6, 12, 24, 16)}, 224, "densenet121"),
     "DenseNet169": (_DENSENET, {"depth": (6, 12, 32, 32)}, 224, "densenet169"),
     "DenseNet201": (_DENSENET, {"depth": (6, 12, 48, 32)}, 224, "densenet201"),
     **{f"EfficientNetB{i}": (_EFFICIENTNET, {"width_coefficient": w, "depth_coefficient": d, "dropout_rate": r}, size, f"efficientnetb{i}")
        for i, (w, d, size, r) in _EFFICIENT.items()},
 }
-LATER = frozenset({"MobileNetV3Small", "MobileNetV3Large", "InceptionV3", "InceptionResNetV2", "Xception", "NASNetMobile",
+LATER = frozenset({"MobileNetV3Small", "MobileNetV3Large", "InceptionV3", "InceptionResNetV2", "NASNetMobile",
                    "NASNetLarge", "ConvNeXtTiny", "ConvNeXtSmall", "ConvNeXtBase", "ConvNeXtLarge", "ConvNeXtXLarge",
                    *(f"EfficientNetV2{s}" for s in ("B0", "B1", "B2", "B3", "S", "M", "L"))})  # fmt: skip
 
