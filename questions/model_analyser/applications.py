@@ -5,7 +5,7 @@ the names (Keras) or module paths (torchvision) the libraries give them. The dif
 compare them with ``keras.applications`` (``weights=None``) and with torchvision's published counts.
 
 Keras: VGG16/19, ResNet50/101/152, ResNet50V2/101V2/152V2, MobileNet, MobileNetV2, DenseNet121/169/201,
-EfficientNetB0-B7, Xception.
+EfficientNetB0-B7, Xception, InceptionV3.
 torchvision: alexnet, vgg11/13/16/19 (and _bn), resnet18/34/50/101/152, mobilenet_v2, densenet121.
 Other applications are refused with their name.
 """
@@ -383,6 +383,58 @@ x = finish(x)
 __model__ = keras.Model(img_input, x, name=model_name)
 """
 
+_INCEPTION_V3 = """
+def cbn(x, filters, rows, cols, padding="same", strides=(1, 1)):
+    x = layers.Conv2D(filters, (rows, cols), strides=strides, padding=padding, use_bias=False)(x)
+    x = layers.BatchNormalization(axis=3, scale=False)(x)
+    return layers.Activation("relu")(x)
+
+def avg_branch(x, filters):
+    return cbn(layers.AveragePooling2D((3, 3), strides=(1, 1), padding="same")(x), filters, 1, 1)
+
+img_input = layers.Input(shape=input_shape) if input_tensor is None else input_tensor
+x = cbn(img_input, 32, 3, 3, strides=(2, 2), padding="valid")
+x = cbn(x, 32, 3, 3, padding="valid")
+x = cbn(x, 64, 3, 3)
+x = layers.MaxPooling2D((3, 3), strides=(2, 2))(x)
+x = cbn(x, 80, 1, 1, padding="valid")
+x = cbn(x, 192, 3, 3, padding="valid")
+x = layers.MaxPooling2D((3, 3), strides=(2, 2))(x)
+for i, pool_filters in enumerate((32, 64, 64)):
+    b1 = cbn(x, 64, 1, 1)
+    b5 = cbn(cbn(x, 48, 1, 1), 64, 5, 5)
+    b3 = cbn(cbn(cbn(x, 64, 1, 1), 96, 3, 3), 96, 3, 3)
+    bp = avg_branch(x, pool_filters)
+    x = layers.concatenate([b1, b5, b3, bp], axis=3, name=f"mixed{i}")
+b3 = cbn(x, 384, 3, 3, strides=(2, 2), padding="valid")
+bd = cbn(cbn(cbn(x, 64, 1, 1), 96, 3, 3), 96, 3, 3, strides=(2, 2), padding="valid")
+bp = layers.MaxPooling2D((3, 3), strides=(2, 2))(x)
+x = layers.concatenate([b3, bd, bp], axis=3, name="mixed3")
+for i, f in enumerate((128, 160, 160, 192)):
+    b1 = cbn(x, 192, 1, 1)
+    b7 = cbn(cbn(cbn(x, f, 1, 1), f, 1, 7), 192, 7, 1)
+    bd = cbn(cbn(cbn(cbn(cbn(x, f, 1, 1), f, 7, 1), f, 1, 7), f, 7, 1), 192, 1, 7)
+    bp = avg_branch(x, 192)
+    x = layers.concatenate([b1, b7, bd, bp], axis=3, name=f"mixed{4 + i}")
+b3 = cbn(cbn(x, 192, 1, 1), 320, 3, 3, strides=(2, 2), padding="valid")
+b7 = cbn(cbn(cbn(cbn(x, 192, 1, 1), 192, 1, 7), 192, 7, 1), 192, 3, 3, strides=(2, 2), padding="valid")
+bp = layers.MaxPooling2D((3, 3), strides=(2, 2))(x)
+x = layers.concatenate([b3, b7, bp], axis=3, name="mixed8")
+for i in range(2):
+    b1 = cbn(x, 320, 1, 1)
+    b3 = cbn(x, 384, 1, 1)
+    b3 = layers.concatenate([cbn(b3, 384, 1, 3), cbn(b3, 384, 3, 1)], axis=3, name=f"mixed9_{i}")
+    bd = cbn(cbn(x, 448, 1, 1), 384, 3, 3)
+    bd = layers.concatenate([cbn(bd, 384, 1, 3), cbn(bd, 384, 3, 1)], axis=3)
+    bp = avg_branch(x, 192)
+    x = layers.concatenate([b1, b3, bd, bp], axis=3, name=f"mixed{9 + i}")
+if include_top:
+    x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
+    x = layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
+x = finish(x)
+__model__ = keras.Model(img_input, x, name=model_name)
+"""
+
 _EFFICIENT = {0: (1.0, 1.0, 224, 0.2), 1: (1.0, 1.1, 240, 0.2), 2: (1.1, 1.2, 260, 0.3), 3: (1.2, 1.4, 300, 0.3),
               4: (1.4, 1.8, 380, 0.4), 5: (1.6, 2.2, 456, 0.4), 6: (1.8, 2.6, 528, 0.5), 7: (2.0, 3.1, 600, 0.5)}  # fmt: skip
 
@@ -399,13 +451,14 @@ APPS: dict[str, tuple[str, dict[str, Any], int, str]] = {
     "MobileNetV2": (_MOBILENET_V2, {}, 224, "mobilenetv2"),
     "MobileNet": (_MOBILENET, {}, 224, "mobilenet"),
     "Xception": (_XCEPTION, {"avg_name": None, "max_name": None}, 299, "xception"),
+    "InceptionV3": (_INCEPTION_V3, {"avg_name": None, "max_name": None}, 299, "inception_v3"),
     "DenseNet121": (_DENSENET, {"depth": (6, 12, 24, 16)}, 224, "densenet121"),
     "DenseNet169": (_DENSENET, {"depth": (6, 12, 32, 32)}, 224, "densenet169"),
     "DenseNet201": (_DENSENET, {"depth": (6, 12, 48, 32)}, 224, "densenet201"),
     **{f"EfficientNetB{i}": (_EFFICIENTNET, {"width_coefficient": w, "depth_coefficient": d, "dropout_rate": r}, size, f"efficientnetb{i}")
        for i, (w, d, size, r) in _EFFICIENT.items()},
 }
-LATER = frozenset({"MobileNetV3Small", "MobileNetV3Large", "InceptionV3", "InceptionResNetV2", "NASNetMobile",
+LATER = frozenset({"MobileNetV3Small", "MobileNetV3Large", "InceptionResNetV2", "NASNetMobile",
                    "NASNetLarge", "ConvNeXtTiny", "ConvNeXtSmall", "ConvNeXtBase", "ConvNeXtLarge", "ConvNeXtXLarge",
                    *(f"EfficientNetV2{s}" for s in ("B0", "B1", "B2", "B3", "S", "M", "L"))})  # fmt: skip
 
