@@ -343,6 +343,10 @@ def spec(root: KModel, hooks: Any, *, registry: Mapping[str, Kind], input_shape:
         for t in root.inputs:
             op = t.node.op
             given = input_shape if input_shape is not None and len(root.inputs) == 1 else None
+            if given is not None and root.kind == "functional" and _known(op.shape):
+                if tuple(given) != tuple(op.shape):  # the graph was built with the Input's own shape, as in Keras
+                    out_notes.append(f"input_shape {tuple(given)} not used: the code's keras.Input fixes {tuple(op.shape)}")
+                given = None
             try:
                 shapes.append(tuple(given) if given is not None else _shape_of(op.shape, b))
             except Missing as err:
@@ -389,6 +393,10 @@ def _is_chain(root: KModel, b: Builder) -> bool:
     ops = [n.op for n in nodes]
     return all(isinstance(op, KLayer | KInput) for op in ops) and all(len(n.inputs) <= 1 for n in nodes) and \
         len({id(op) for op in ops}) == len(ops) and all(n.n_out == 1 for n in nodes)  # fmt: skip
+
+
+def _known(shape: Any) -> bool:
+    return isinstance(shape, tuple | list) and all(d is None or (isinstance(d, int) and not isinstance(d, bool)) for d in shape)
 
 
 def _shape_of(value: Any, b: Builder) -> Shape:
