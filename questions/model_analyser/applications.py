@@ -5,7 +5,7 @@ the names (Keras) or module paths (torchvision) the libraries give them. The dif
 compare them with ``keras.applications`` (``weights=None``) and with torchvision's published counts.
 
 Keras: VGG16/19, ResNet50/101/152, ResNet50V2/101V2/152V2, MobileNet, MobileNetV2, DenseNet121/169/201,
-EfficientNetB0-B7, Xception, InceptionV3.
+EfficientNetB0-B7, Xception, InceptionV3, ConvNeXtTiny/Small/Base/Large/XLarge.
 torchvision: alexnet, vgg11/13/16/19 (and _bn), resnet18/34/50/101/152, mobilenet_v2, densenet121.
 Other applications are refused with their name.
 """
@@ -435,6 +435,45 @@ x = finish(x)
 __model__ = keras.Model(img_input, x, name=model_name)
 """
 
+_CONVNEXT = """
+img_input = layers.Input(shape=input_shape) if input_tensor is None else input_tensor
+x = img_input
+if include_preprocessing and input_shape[2] == 3:
+    x = layers.Normalization(mean=[0.485 * 255, 0.456 * 255, 0.406 * 255],
+                             variance=[(0.229 * 255) ** 2, (0.224 * 255) ** 2, (0.225 * 255) ** 2],
+                             name=f"{model_name}_prestem_normalization")(x)
+downsample = [keras.Sequential([layers.Conv2D(dims[0], kernel_size=4, strides=4, name=f"{model_name}_stem_conv"),
+                                layers.LayerNormalization(epsilon=1e-6, name=f"{model_name}_stem_layernorm")],
+                               name=f"{model_name}_stem")]
+for i in range(3):
+    downsample.append(keras.Sequential([layers.LayerNormalization(epsilon=1e-6, name=f"{model_name}_downsampling_layernorm_{i}"),
+                                        layers.Conv2D(dims[i + 1], kernel_size=2, strides=2, name=f"{model_name}_downsampling_conv_{i}")],
+                                       name=f"{model_name}_downsampling_block_{i}"))
+for i in range(4):
+    x = downsample[i](x)
+    for j in range(depths[i]):
+        name = f"{model_name}_stage_{i}_block_{j}"
+        d = dims[i]
+        y = layers.Conv2D(filters=d, kernel_size=7, padding="same", groups=d, name=f"{name}_depthwise_conv")(x)
+        y = layers.LayerNormalization(epsilon=1e-6, name=f"{name}_layernorm")(y)
+        y = layers.Dense(4 * d, name=f"{name}_pointwise_conv_1")(y)
+        y = layers.Activation("gelu", name=f"{name}_gelu")(y)
+        y = layers.Dense(d, name=f"{name}_pointwise_conv_2")(y)
+        y = layers.LayerScale(1e-6, d, name=f"{name}_layer_scale")(y)
+        x = x + layers.Activation("linear", name=f"{name}_identity")(y)
+if include_top:
+    x = layers.GlobalAveragePooling2D(name=f"{model_name}_head_gap")(x)
+    x = layers.LayerNormalization(epsilon=1e-6, name=f"{model_name}_head_layernorm")(x)
+    x = layers.Dense(classes, activation=classifier_activation, name=f"{model_name}_head_dense")(x)
+else:
+    if pooling == "avg":
+        x = layers.GlobalAveragePooling2D()(x)
+    elif pooling == "max":
+        x = layers.GlobalMaxPooling2D()(x)
+    x = layers.LayerNormalization(epsilon=1e-6)(x)
+__model__ = keras.Model(img_input, x, name=model_name)
+"""
+
 _EFFICIENT = {0: (1.0, 1.0, 224, 0.2), 1: (1.0, 1.1, 240, 0.2), 2: (1.1, 1.2, 260, 0.3), 3: (1.2, 1.4, 300, 0.3),
               4: (1.4, 1.8, 380, 0.4), 5: (1.6, 2.2, 456, 0.4), 6: (1.8, 2.6, 528, 0.5), 7: (2.0, 3.1, 600, 0.5)}  # fmt: skip
 
@@ -452,6 +491,10 @@ APPS: dict[str, tuple[str, dict[str, Any], int, str]] = {
     "MobileNet": (_MOBILENET, {}, 224, "mobilenet"),
     "Xception": (_XCEPTION, {"avg_name": None, "max_name": None}, 299, "xception"),
     "InceptionV3": (_INCEPTION_V3, {"avg_name": None, "max_name": None}, 299, "inception_v3"),
+    **{f"ConvNeXt{'XLarge' if size == 'xlarge' else size.title()}": (_CONVNEXT, {"depths": depths, "dims": dims}, 224, f"convnext_{size}")
+       for size, depths, dims in (("tiny", (3, 3, 9, 3), (96, 192, 384, 768)), ("small", (3, 3, 27, 3), (96, 192, 384, 768)),
+                                  ("base", (3, 3, 27, 3), (128, 256, 512, 1024)), ("large", (3, 3, 27, 3), (192, 384, 768, 1536)),
+                                  ("xlarge", (3, 3, 27, 3), (256, 512, 1024, 2048)))},
     "DenseNet121": (_DENSENET, {"depth": (6, 12, 24, 16)}, 224, "densenet121"),
     "DenseNet169": (_DENSENET, {"depth": (6, 12, 32, 32)}, 224, "densenet169"),
     "DenseNet201": (_DENSENET, {"depth": (6, 12, 48, 32)}, 224, "densenet201"),
@@ -459,7 +502,7 @@ APPS: dict[str, tuple[str, dict[str, Any], int, str]] = {
        for i, (w, d, size, r) in _EFFICIENT.items()},
 }
 LATER = frozenset({"MobileNetV3Small", "MobileNetV3Large", "InceptionResNetV2", "NASNetMobile",
-                   "NASNetLarge", "ConvNeXtTiny", "ConvNeXtSmall", "ConvNeXtBase", "ConvNeXtLarge", "ConvNeXtXLarge",
+                   "NASNetLarge",
                    *(f"EfficientNetV2{s}" for s in ("B0", "B1", "B2", "B3", "S", "M", "L"))})  # fmt: skip
 
 
@@ -701,7 +744,7 @@ def build(hooks: Any, path: str, args: list[Any], kwargs: dict[str, Any], node: 
         if k in given:
             raise Refusal(line, f"{last}(): argument {k!r} given twice", "each argument once")
         given[k] = v
-    allowed = set(order) | {"classifier_activation", "alpha", "name", "depth_multiplier", "dropout"}
+    allowed = set(order) | {"classifier_activation", "alpha", "name", "depth_multiplier", "dropout", "include_preprocessing"}
     if set(given) - allowed:
         raise Refusal(line, f"{last}(): unknown argument {sorted(set(given) - allowed)[0]!r}", f"the arguments of {last}: {', '.join(sorted(allowed))}")
     include_top = given.get("include_top", True)
@@ -751,7 +794,8 @@ def build(hooks: Any, path: str, args: list[Any], kwargs: dict[str, Any], node: 
                        "classes": classes, "classifier_activation": given.get("classifier_activation", "softmax"),
                        "input_shape": shape, "input_tensor": tensor, "model_name": name, "alpha": alpha,
                        "avg_name": "avg_pool", "max_name": "max_pool", "weights": weights, "math": _ext("math"),
-                       "depth_multiplier": given.get("depth_multiplier", 1), **fixed})  # fmt: skip
+                       "depth_multiplier": given.get("depth_multiplier", 1),
+                       "include_preprocessing": given.get("include_preprocessing", True), **fixed})  # fmt: skip
     saved = hooks.framework
     hooks.framework = "keras"
     try:

@@ -127,6 +127,14 @@ def additive_attention(s: Any, c: dict[str, Any]) -> Out:
     return Out(query[:-1] + (value[-1],), w, 0, f"one scale per feature = {w}" if w else "no weights = 0")
 
 
+def layer_scale(s: Shape, c: dict[str, Any]) -> Out:
+    """ConvNeXt's LayerScale (keras.applications.convnext): one gamma per channel."""
+    d = c["projection_dim"]
+    if s[-1] is not None and s[-1] != d:
+        raise Bad(f"LayerScale projection_dim={d} but the input has {s[-1]} channels")
+    return Out(s, d, 0, f"gamma {d} = {d}")
+
+
 def lambda_layer(s: Shape, c: dict[str, Any]) -> Out:
     shape = c["output_shape"]
     if shape is None:
@@ -158,6 +166,7 @@ EXTRA: dict[str, Kind] = {k.name: k for k in [
     _kind("Lambda", "function output_shape mask arguments", {"output_shape": optional(int_tuple)}, {"output_shape": None}, lambda_layer,
           "function mask arguments"),
     _kind("Identity", "", _NONE, {}, identity),
+    _kind("LayerScale", "init_values projection_dim", {"projection_dim": integer(1)}, {"projection_dim": REQUIRED}, layer_scale, "init_values"),
 ]}  # fmt: skip
 
 
