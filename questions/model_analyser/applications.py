@@ -4,7 +4,8 @@ the model interpreter reads (neither library is imported): the same layers, in t
 the names (Keras) or module paths (torchvision) the libraries give them. The differential tests
 compare them with ``keras.applications`` (``weights=None``) and with torchvision's published counts.
 
-Keras: VGG16/19, ResNet50/101/152, ResNet50V2/101V2/152V2, MobileNet, MobileNetV2, DenseNet121/169/201,
+Keras: VGG16/19, ResNet50/101/152, ResNet50V2/101V2/152V2, MobileNet, MobileNetV2, MobileNetV3Small/Large,
+DenseNet121/169/201,
 EfficientNetB0-B7, Xception, InceptionV3, ConvNeXtTiny/Small/Base/Large/XLarge.
 torchvision: alexnet, vgg11/13/16/19 (and _bn), resnet18/34/50/101/152, mobilenet_v2, densenet121.
 Other applications are refused with their name.
@@ -474,6 +475,98 @@ else:
 __model__ = keras.Model(img_input, x, name=model_name)
 """
 
+_MOBILENET_V3 = """
+def make_divisible(v, divisor=8):
+    new_v = max(divisor, int(v + divisor / 2) // divisor * divisor)
+    if new_v < 0.9 * v:
+        new_v += divisor
+    return new_v
+
+def relu(x):
+    return layers.ReLU()(x)
+
+def hard_sigmoid(x):
+    return layers.ReLU(6.0)(x + 3.0) * (1.0 / 6.0)
+
+def hard_swish(x):
+    return layers.Activation("hard_swish")(x)
+
+def correct_pad(x, kernel):
+    size = x.shape[1:3]
+    adjust = (1, 1) if size[0] is None else (1 - size[0] % 2, 1 - size[1] % 2)
+    c = kernel // 2
+    return ((c - adjust[0], c), (c - adjust[1], c))
+
+def se_block(inputs, filters, prefix):
+    x = layers.GlobalAveragePooling2D(keepdims=True, name=f"{prefix}squeeze_excite_avg_pool")(inputs)
+    x = layers.Conv2D(make_divisible(filters * 0.25), kernel_size=1, padding="same", name=f"{prefix}squeeze_excite_conv")(x)
+    x = layers.ReLU(name=f"{prefix}squeeze_excite_relu")(x)
+    x = layers.Conv2D(filters, kernel_size=1, padding="same", name=f"{prefix}squeeze_excite_conv_1")(x)
+    x = hard_sigmoid(x)
+    return layers.Multiply(name=f"{prefix}squeeze_excite_mul")([inputs, x])
+
+def block(x, expansion, filters, kernel_size, stride, se, activation, block_id):
+    shortcut = x
+    prefix = "expanded_conv_"
+    infilters = x.shape[-1]
+    if block_id:
+        prefix = f"expanded_conv_{block_id}_"
+        x = layers.Conv2D(make_divisible(infilters * expansion), kernel_size=1, padding="same", use_bias=False, name=f"{prefix}expand")(x)
+        x = layers.BatchNormalization(axis=-1, epsilon=1e-3, momentum=0.999, name=f"{prefix}expand_bn")(x)
+        x = activation(x)
+    if stride == 2:
+        x = layers.ZeroPadding2D(padding=correct_pad(x, kernel_size), name=f"{prefix}depthwise_pad")(x)
+    x = layers.DepthwiseConv2D(kernel_size, strides=stride, padding="same" if stride == 1 else "valid", use_bias=False,
+                               name=f"{prefix}depthwise")(x)
+    x = layers.BatchNormalization(axis=-1, epsilon=1e-3, momentum=0.999, name=f"{prefix}depthwise_bn")(x)
+    x = activation(x)
+    if se:
+        x = se_block(x, make_divisible(infilters * expansion), prefix)
+    x = layers.Conv2D(filters, kernel_size=1, padding="same", use_bias=False, name=f"{prefix}project")(x)
+    x = layers.BatchNormalization(axis=-1, epsilon=1e-3, momentum=0.999, name=f"{prefix}project_bn")(x)
+    if stride == 1 and infilters == filters:
+        x = layers.Add(name=f"{prefix}add")([shortcut, x])
+    return x
+
+kernel = 3 if minimalistic else 5
+act = relu if minimalistic else hard_swish
+se = not minimalistic
+img_input = layers.Input(shape=input_shape) if input_tensor is None else input_tensor
+x = img_input
+if include_preprocessing:
+    x = layers.Rescaling(scale=1.0 / 127.5, offset=-1.0)(x)
+x = layers.Conv2D(16, kernel_size=3, strides=(2, 2), padding="same", use_bias=False, name="conv")(x)
+x = layers.BatchNormalization(axis=-1, epsilon=1e-3, momentum=0.999, name="conv_bn")(x)
+x = act(x)
+for i, (e, f, k, st, with_se, a) in enumerate(settings):
+    x = block(x, e, make_divisible(f * alpha), kernel if k == 0 else k, st, se and with_se, act if a else relu, i)
+last_conv = make_divisible(x.shape[-1] * 6)
+last_point = make_divisible(last_point * alpha) if alpha > 1.0 else last_point
+x = layers.Conv2D(last_conv, kernel_size=1, padding="same", use_bias=False, name="conv_1")(x)
+x = layers.BatchNormalization(axis=-1, epsilon=1e-3, momentum=0.999, name="conv_1_bn")(x)
+x = act(x)
+if include_top:
+    x = layers.GlobalAveragePooling2D(keepdims=True)(x)
+    x = layers.Conv2D(last_point, kernel_size=1, padding="same", use_bias=True, name="conv_2")(x)
+    x = act(x)
+    if dropout_rate > 0:
+        x = layers.Dropout(dropout_rate)(x)
+    x = layers.Conv2D(classes, kernel_size=1, padding="same", name="logits")(x)
+    x = layers.Flatten()(x)
+    x = layers.Activation(activation=classifier_activation, name="predictions")(x)
+x = finish(x)
+__model__ = keras.Model(img_input, x, name=model_name)
+"""
+
+# (expansion, filters, kernel (0: the model's), stride, squeeze-excite, the model's activation (else relu))
+_V3_SMALL = ((1, 16, 3, 2, True, False), (72.0 / 16, 24, 3, 2, False, False), (88.0 / 24, 24, 3, 1, False, False),
+             (4, 40, 0, 2, True, True), (6, 40, 0, 1, True, True), (6, 40, 0, 1, True, True), (3, 48, 0, 1, True, True),
+             (3, 48, 0, 1, True, True), (6, 96, 0, 2, True, True), (6, 96, 0, 1, True, True), (6, 96, 0, 1, True, True))
+_V3_LARGE = ((1, 16, 3, 1, False, False), (4, 24, 3, 2, False, False), (3, 24, 3, 1, False, False), (3, 40, 0, 2, True, False),
+             (3, 40, 0, 1, True, False), (3, 40, 0, 1, True, False), (6, 80, 3, 2, False, True), (2.5, 80, 3, 1, False, True),
+             (2.3, 80, 3, 1, False, True), (2.3, 80, 3, 1, False, True), (6, 112, 3, 1, True, True), (6, 112, 3, 1, True, True),
+             (6, 160, 0, 2, True, True), (6, 160, 0, 1, True, True), (6, 160, 0, 1, True, True))  # fmt: skip
+
 _EFFICIENT = {0: (1.0, 1.0, 224, 0.2), 1: (1.0, 1.1, 240, 0.2), 2: (1.1, 1.2, 260, 0.3), 3: (1.2, 1.4, 300, 0.3),
               4: (1.4, 1.8, 380, 0.4), 5: (1.6, 2.2, 456, 0.4), 6: (1.8, 2.6, 528, 0.5), 7: (2.0, 3.1, 600, 0.5)}  # fmt: skip
 
@@ -489,6 +582,8 @@ APPS: dict[str, tuple[str, dict[str, Any], int, str]] = {
     "ResNet152V2": (_RESNET, {"depth": (3, 8, 36, 3), "preact": True}, 224, "resnet152v2"),
     "MobileNetV2": (_MOBILENET_V2, {}, 224, "mobilenetv2"),
     "MobileNet": (_MOBILENET, {}, 224, "mobilenet"),
+    "MobileNetV3Small": (_MOBILENET_V3, {"settings": _V3_SMALL, "last_point": 1024}, 224, "MobileNetV3Small"),
+    "MobileNetV3Large": (_MOBILENET_V3, {"settings": _V3_LARGE, "last_point": 1280}, 224, "MobileNetV3Large"),
     "Xception": (_XCEPTION, {"avg_name": None, "max_name": None}, 299, "xception"),
     "InceptionV3": (_INCEPTION_V3, {"avg_name": None, "max_name": None}, 299, "inception_v3"),
     **{f"ConvNeXt{'XLarge' if size == 'xlarge' else size.title()}": (_CONVNEXT, {"depths": depths, "dims": dims}, 224, f"convnext_{size}")
@@ -501,7 +596,7 @@ APPS: dict[str, tuple[str, dict[str, Any], int, str]] = {
     **{f"EfficientNetB{i}": (_EFFICIENTNET, {"width_coefficient": w, "depth_coefficient": d, "dropout_rate": r}, size, f"efficientnetb{i}")
        for i, (w, d, size, r) in _EFFICIENT.items()},
 }
-LATER = frozenset({"MobileNetV3Small", "MobileNetV3Large", "InceptionResNetV2", "NASNetMobile",
+LATER = frozenset({"InceptionResNetV2", "NASNetMobile",
                    "NASNetLarge",
                    *(f"EfficientNetV2{s}" for s in ("B0", "B1", "B2", "B3", "S", "M", "L"))})  # fmt: skip
 
@@ -744,7 +839,8 @@ def build(hooks: Any, path: str, args: list[Any], kwargs: dict[str, Any], node: 
         if k in given:
             raise Refusal(line, f"{last}(): argument {k!r} given twice", "each argument once")
         given[k] = v
-    allowed = set(order) | {"classifier_activation", "alpha", "name", "depth_multiplier", "dropout", "include_preprocessing"}
+    allowed = set(order) | {"classifier_activation", "alpha", "name", "depth_multiplier", "dropout", "include_preprocessing",
+                            "minimalistic", "dropout_rate"}  # fmt: skip
     if set(given) - allowed:
         raise Refusal(line, f"{last}(): unknown argument {sorted(set(given) - allowed)[0]!r}", f"the arguments of {last}: {', '.join(sorted(allowed))}")
     include_top = given.get("include_top", True)
@@ -771,12 +867,12 @@ def build(hooks: Any, path: str, args: list[Any], kwargs: dict[str, Any], node: 
             raise Refusal(line, f"{src(node)}: input_tensor is not a keras.Input", "input_tensor=keras.Input(shape=...)")
         if shape is None:
             shape = tensor.node.op.shape
-    if shape is None:  # Keras' default: the ImageNet size with the top, any size without
-        shape = (size, size, 3) if include_top else (None, None, 3)
+    if shape is None:  # Keras' default: the ImageNet size with the top, any size without (MobileNetV3: always any)
+        shape = (size, size, 3) if include_top and not last.startswith("MobileNetV3") else (None, None, 3)
     if not (isinstance(shape, tuple | list) and len(shape) == 3 and all(isinstance(d, int) or d is None for d in shape)):
         raise Refusal(line, f"{last}(input_shape={shape!r})", "input_shape=(height, width, 3) with sizes the code fixes")
     shape = tuple(shape)
-    if include_top and weights == "imagenet" and shape != (size, size, 3):
+    if include_top and weights == "imagenet" and shape != (size, size, 3) and not last.startswith("MobileNetV3"):
         raise Refusal(line, f"{last}(include_top=True, input_shape={shape})", f"input_shape=({size}, {size}, 3) with the ImageNet top (Keras refuses others)")
     if shape[2] != 3 and weights == "imagenet":
         raise Refusal(line, f"{last}(input_shape={shape})", "3 input channels with ImageNet weights (Keras refuses others)")
@@ -795,7 +891,8 @@ def build(hooks: Any, path: str, args: list[Any], kwargs: dict[str, Any], node: 
                        "input_shape": shape, "input_tensor": tensor, "model_name": name, "alpha": alpha,
                        "avg_name": "avg_pool", "max_name": "max_pool", "weights": weights, "math": _ext("math"),
                        "depth_multiplier": given.get("depth_multiplier", 1),
-                       "include_preprocessing": given.get("include_preprocessing", True), **fixed})  # fmt: skip
+                       "include_preprocessing": given.get("include_preprocessing", True), "minimalistic": given.get("minimalistic", False),
+                       "dropout_rate": given.get("dropout_rate", 0.2), **fixed})  # fmt: skip
     saved = hooks.framework
     hooks.framework = "keras"
     try:
