@@ -135,6 +135,9 @@ def _resolve(
         trainable = boolean(given.pop("trainable", True), "trainable")
     except Bad as err:
         raise LayerError(i, label, str(err), raw.line) from None
+    except Missing as err:
+        missing.extend(err.names)
+        trainable = True
     inputs = {k: given.pop(k) for k in FIRST_LAYER_INPUT if k in given and k not in kind.norm}
     for key, value in list(given.items()):
         if isinstance(value, RawLayer):  # a wrapped layer: Bidirectional(LSTM(8)), TimeDistributed(Dense(4))

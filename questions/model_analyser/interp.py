@@ -145,7 +145,14 @@ class Interpreter:
 
     def module(self, tree: ast.Module) -> None:
         self.globals.vars.update(self.bound)
-        self.block(tree.body, self.globals)
+        try:
+            self.block(tree.body, self.globals)
+        except _Return:
+            return  # Python refuses a return outside a function when it compiles; the code before it stands
+        except (_Break, _Continue):
+            raise Refusal(None, "break / continue outside a loop", "Python code that runs") from None
+        except RecursionError:
+            raise Refusal(None, "code nested too deeply to follow", "less deeply nested code") from None
 
     def block(self, body: Sequence[ast.stmt], scope: Scope) -> None:
         for st in body:
