@@ -168,7 +168,7 @@ class Interpreter:
             if st.value is not None:
                 self.assign(st.target, self.expr(st.value, scope), scope, st)
         elif isinstance(st, ast.AugAssign):
-            current = self.expr(_load(st.target), scope)
+            current = self.load(st.target, scope)
             self.assign(st.target, self.binop(st.op, current, self.expr(st.value, scope), st, inplace=True), scope, st)
         elif isinstance(st, ast.Expr):
             self.expr(st.value, scope)
@@ -217,6 +217,16 @@ class Interpreter:
             pass
         elif isinstance(st, ast.Match):
             self.skip_or_refuse(st, [s for c in st.cases for s in c.body], scope, "match statement")
+
+    def load(self, target: ast.expr, scope: Scope) -> Any:
+        """The current value of an assignment target (``x`` in ``x += 1``)."""
+        if isinstance(target, ast.Name):
+            return self.name(target, scope)
+        if isinstance(target, ast.Attribute):
+            return self.getattr(self.expr(target.value, scope), target.attr, target)
+        if isinstance(target, ast.Subscript):
+            return self.getitem(self.expr(target.value, scope), self.expr(target.slice, scope), target)
+        return Opaque(src(target))
 
     def defaults(self, args: ast.arguments, scope: Scope) -> dict[str, Any]:
         params = args.posonlyargs + args.args
@@ -877,12 +887,6 @@ def class_attr(cls: Cls, attr: str) -> Any:
             if found is not None:
                 return found
     return None
-
-
-def _load(target: ast.expr) -> ast.expr:
-    """The same expression as a load (``x`` in ``x += 1``)."""
-    node = ast.parse(ast.unparse(target), mode="eval").body
-    return ast.copy_location(node, target)
 
 
 # ---------------------------------------------------------------------------------------------
