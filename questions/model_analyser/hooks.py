@@ -15,7 +15,7 @@ from typing import Any
 
 from nnexam.questions.model_analyser import applications
 from nnexam.questions.model_analyser.build import RawLayer, snake_case
-from nnexam.questions.model_analyser.interp import MAX_OBJECTS, BuiltinFn, Refusal, literal, src
+from nnexam.questions.model_analyser.interp import MAX_OBJECTS, Refusal, literal, src
 from nnexam.questions.model_analyser.keras_extra import EXTRA, MERGE_FUNCTIONS, outputs_of
 from nnexam.questions.model_analyser.layers import ALIASES, KERAS
 from nnexam.questions.model_analyser.objects import (
@@ -301,7 +301,6 @@ class Hooks:
         name = kwargs.get("name")
         model = KModel("functional", name if isinstance(name, str) else self.uid("functional"), self.next_seq(node), line or 0,
                        inputs=ins, outputs=outs)  # fmt: skip
-        model.attrs["__structure__"] = (isinstance(inputs, list | tuple | dict), isinstance(outputs, list | tuple | dict))
         self.models.append(model)
         return model
 
@@ -885,9 +884,6 @@ class Hooks:
             return None
         return memo[id(t.node)][t.index]
 
-    def sum_of(self, value: Any, node: ast.AST) -> Any:
-        return Opaque(src(node))
-
     # -- calling objects ----------------------------------------------------------------------------------
 
     def call_obj(self, fn: Any, args: list[Any], kwargs: dict[str, Any], node: ast.AST) -> Any:
@@ -928,8 +924,7 @@ class Hooks:
         self.built.add(id(layer))
         n_out = outputs_of(kind, layer.raw, kwargs)
         keys = {k: v for k, v in kwargs.items() if k in ("value", "key", "query", "mask", "initial_state", "return_attention_scores")}
-        knode = KNode(layer, tensors + extra, n_out, line, kwargs={"structure": "list" if isinstance(inputs, list | tuple) else "one",
-                                                                   "extra": len(extra), **{k: v for k, v in keys.items() if not isinstance(v, KTensor | list)}})  # fmt: skip
+        knode = KNode(layer, tensors + extra, n_out, line, kwargs={"extra": len(extra), **{k: v for k, v in keys.items() if not isinstance(v, KTensor | list)}})  # fmt: skip
         self.add_node(knode)
         if n_out == 1:
             return KTensor(knode, 0)
@@ -946,8 +941,6 @@ class Hooks:
             return Opaque(f"{src(node)} (a layer's output on data)")
         return ArrayVal(tuple(shape))
 
-    def owned(self, layer: KLayer) -> bool:
-        return any(layer in m.tracked() for m in self.in_call)
 
     def call_model(self, m: KModel, args: list[Any], kwargs: dict[str, Any], node: ast.AST) -> Any:
         line = getattr(node, "lineno", None)
@@ -968,7 +961,7 @@ class Hooks:
             self.detach_model(m)
             return self.run_call(m, inputs, kwargs, node)
         n_out = len(m.outputs) if m.kind == "functional" else 1
-        knode = KNode(m, tensors, n_out, line, kwargs={"structure": "list" if isinstance(inputs, list | tuple) else "one"})
+        knode = KNode(m, tensors, n_out, line)
         self.add_node(knode)
         self.detach_model(m)
         if n_out == 1:
@@ -1168,8 +1161,4 @@ NOT_LAYERS = frozenset({"Adam", "SGD", "RMSprop", "Adagrad", "AdamW", "Nadam", "
                         "Normalize", "KFold", "GridSearchCV", "KerasClassifier", "KerasRegressor", "Figure"})  # fmt: skip
 
 
-def is_candidate(obj: Any) -> bool:
-    return isinstance(obj, KModel | TModule) and not obj.attrs.get("__used__")
-
-
-__all__ = ["Hooks", "Method", "BuiltinFn", "is_candidate"]
+__all__ = ["Hooks", "Method", "OpaqueCall"]

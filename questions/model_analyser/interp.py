@@ -1004,7 +1004,7 @@ def _sorted(interp: Interpreter, node: ast.AST, value: Any, reverse: bool = Fals
 def _sum(interp: Interpreter, node: ast.AST, value: Any, start: int = 0) -> Any:
     items = _seq(interp, node, value)
     if items is None or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in items):
-        return interp.hooks.sum_of(value, node)
+        return Opaque(src(node))
     total = sum(items, start)
     return total if abs(total) <= MAX_INT else Opaque(src(node))
 

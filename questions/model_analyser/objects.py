@@ -148,7 +148,7 @@ class KModel(Obj):
     cls: Cls | None = None
     attrs: dict[str, Any] = field(default_factory=dict)
     built_with: Any = None  # subclass: the input shape given to build() / a call
-    app: str | None = None  # a Keras application by name (keras.applications.VGG16)
+    app: str | None = None  # the Keras application it is (keras.applications.VGG16), if any
 
     def tracked(self) -> list[Any]:
         """A subclassed model's layers in assignment order (lists of layers included)."""
@@ -169,14 +169,6 @@ class KModel(Obj):
 class TParam(Obj):
     owner: TModule
     name: str
-
-
-@dataclass(eq=False)
-class TParamIter(Obj):
-    """``model.parameters()`` / ``named_parameters()``: the parameters of a module tree."""
-
-    root: TModule
-    named: bool
 
 
 @dataclass(eq=False)
