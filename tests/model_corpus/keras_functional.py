@@ -789,3 +789,15 @@ CASES += [
         model = keras.Model([query, value], layers.Dense(4)(layers.GlobalAveragePooling1D()(ctx)))
     """, "attention"),
 ]
+
+CASES += [
+    K("bindings-functional", """
+        import keras
+        from keras import layers
+        inputs = keras.Input(shape=(img_size, img_size, channels))
+        x = layers.Conv2D(filters, 3, activation="relu")(inputs)
+        x = layers.GlobalAveragePooling2D()(x)
+        outputs = layers.Dense(num_classes, activation="softmax")(x)
+        model = keras.Model(inputs, outputs)
+    """, "bindings", bindings={"img_size": 48, "channels": 3, "filters": 24, "num_classes": 7}),
+]

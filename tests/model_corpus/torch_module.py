@@ -472,6 +472,7 @@ CASES: list[Case] = [
         model = Encoder()
     """, "star-layers"),
     T("shared-module", """
+        import torch
         import torch.nn as nn
 
         class Siamese(nn.Module):
@@ -951,4 +952,18 @@ CASES += [
 
         model = ResNetTiny()
     """, "resnet-block"),
+]
+
+CASES += [
+    T("bindings-module-free-names", """
+        import torch.nn as nn
+
+        class Classifier(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.body = nn.Sequential(nn.Linear(n_features, hidden), nn.ReLU())
+                self.out = nn.Linear(hidden, num_classes)
+
+        model = Classifier()
+    """, "bindings", bindings={"n_features": 13, "hidden": 40, "num_classes": 3}),
 ]
