@@ -1,0 +1,219 @@
+"""Keras layer semantics where a plausible reading gives a wrong count: Dense on a 3-D/4-D tensor, GRU
+``reset_after=False``, ``Normalization`` statistics, BatchNormalization on another axis, freezing by
+name, a parent frozen before its children are unfrozen, custom layers with ``add_weight``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import Case, dedent
+
+
+def K(id: str, source: str, pattern: str, **kw: Any) -> Case:  # noqa: N802
+    return Case(id=f"keras-sem-{id}", framework="keras", source=dedent(source), pattern=pattern, **kw)
+
+
+CASES: list[Case] = [
+    K("dense-on-sequence", """
+        import keras
+        from keras import layers
+        model = keras.Sequential([keras.Input((10, 16)), layers.Dense(8), layers.Dense(4)])
+    """, "layer-semantics"),
+    K("dense-on-feature-map", """
+        import keras
+        from keras import layers
+        model = keras.Sequential([keras.Input((7, 7, 32)), layers.Dense(5), layers.GlobalAveragePooling2D(), layers.Dense(2)])
+    """, "layer-semantics"),
+    K("gru-reset-after-false", """
+        import keras
+        from keras import layers
+        model = keras.Sequential([keras.Input((12, 6)), layers.GRU(10, reset_after=False), layers.Dense(1)])
+    """, "layer-semantics"),
+    K("gru-default-vs-lstm", """
+        from tensorflow import keras
+        from tensorflow.keras import layers
+        model = keras.Sequential([
+            keras.Input((20, 4)),
+            layers.GRU(16, return_sequences=True),
+            layers.LSTM(8, return_sequences=True),
+            layers.SimpleRNN(4),
+        ])
+    """, "layer-semantics"),
+    K("normalization-unadapted", """
+        import keras
+        from keras import layers
+        model = keras.Sequential([keras.Input((9,)), layers.Normalization(), layers.Dense(4), layers.Dense(1)])
+    """, "layer-semantics"),
+    K("batchnorm-axis-1", """
+        import keras
+        from keras import layers
+        model = keras.Sequential([keras.Input((6, 20)), layers.BatchNormalization(axis=1), layers.Flatten(), layers.Dense(3)])
+    """, "layer-semantics"),
+    K("layernorm-two-axes", """
+        import keras
+        from keras import layers
+        model = keras.Sequential([keras.Input((5, 8)), layers.LayerNormalization(axis=[1, 2]), layers.Flatten(), layers.Dense(2)])
+    """, "layer-semantics"),
+    K("conv-channels-first-layer", """
+        import keras
+        from keras import layers
+        model = keras.Sequential([
+            keras.Input((3, 32, 32)),
+            layers.Conv2D(8, 3, data_format="channels_first"),
+            layers.MaxPooling2D(2, data_format="channels_first"),
+            layers.Flatten(),
+            layers.Dense(10),
+        ])
+    """, "layer-semantics"),
+    K("conv-rect-kernel-dilation", """
+        import keras
+        from keras import layers
+        model = keras.Sequential([
+            keras.Input((40, 30, 2)),
+            layers.Conv2D(filters=12, kernel_size=(3, 5), strides=(2, 1), padding="valid"),
+            layers.Conv2D(6, 3, dilation_rate=2, padding="same"),
+            layers.UpSampling2D(size=(2, 3)),
+            layers.Flatten(),
+            layers.Dense(2),
+        ])
+    """, "layer-semantics"),
+    K("conv1d-groups", """
+        import keras
+        from keras import layers
+        model = keras.Sequential([keras.Input((50, 8)), layers.Conv1D(16, 3, groups=4), layers.GlobalMaxPooling1D(), layers.Dense(1)])
+    """, "layer-semantics"),
+    K("bidirectional-merge-sum", """
+        import keras
+        from keras import layers
+        model = keras.Sequential([
+            keras.Input((15, 4)),
+            layers.Bidirectional(layers.LSTM(8, return_sequences=True), merge_mode="sum"),
+            layers.Bidirectional(layers.GRU(6), merge_mode="concat"),
+            layers.Dense(2),
+        ])
+    """, "layer-semantics"),
+    K("reshape-permute-repeat", """
+        import keras
+        from keras import layers
+        inputs = keras.Input((64,))
+        x = layers.Dense(7 * 7 * 4)(inputs)
+        x = layers.Reshape((7, 7, 4))(x)
+        x = layers.Conv2DTranspose(2, 3, strides=2, padding="same")(x)
+        x = layers.Reshape((14, 28))(x)
+        x = layers.Permute((2, 1))(x)
+        x = layers.Dense(3)(x)
+        model = keras.Model(inputs, x)
+    """, "layer-semantics"),
+    K("none-spatial-input", """
+        import keras
+        from keras import layers
+        model = keras.Sequential([
+            keras.Input((None, None, 3)),
+            layers.Conv2D(16, 3, activation="relu"),
+            layers.Conv2D(32, 3, strides=2, activation="relu"),
+            layers.GlobalAveragePooling2D(),
+            layers.Dense(5),
+        ])
+    """, "layer-semantics"),
+    K("freeze-by-name", """
+        import keras
+        from keras import layers
+        model = keras.Sequential([
+            keras.Input((28, 28, 1)),
+            layers.Conv2D(8, 3),
+            layers.Conv2D(8, 3),
+            layers.Flatten(),
+            layers.Dense(10),
+        ])
+        for layer in model.layers:
+            if "conv" in layer.name:
+                layer.trainable = False
+    """, "freeze-after"),
+    K("freeze-get-layer-index", """
+        import keras
+        from keras import layers
+        model = keras.Sequential([keras.Input((4,)), layers.Dense(8), layers.Dense(8), layers.Dense(1)])
+        model.get_layer(index=1).trainable = False
+    """, "freeze-after"),
+    K("parent-frozen-child-unfrozen", """
+        import keras
+        from keras import layers
+        base = keras.Sequential([keras.Input((6,)), layers.Dense(12), layers.Dense(12)])
+        base.trainable = False
+        base.layers[-1].trainable = True
+        model = keras.Sequential([base, layers.Dense(2)])
+    """, "base-trainable"),
+    K("freeze-isinstance-bn", """
+        import keras
+        from keras import layers
+        model = keras.Sequential([
+            keras.Input((16,)),
+            layers.Dense(32), layers.BatchNormalization(),
+            layers.Dense(32), layers.BatchNormalization(),
+            layers.Dense(1),
+        ])
+        for layer in model.layers:
+            if isinstance(layer, layers.BatchNormalization):
+                layer.trainable = False
+    """, "freeze-after"),
+    K("same-layer-two-models", """
+        import keras
+        from keras import layers
+        shared = layers.Dense(6)
+        aux = keras.Sequential([keras.Input((3,)), shared])
+        model = keras.Sequential([keras.Input((3,)), shared, layers.Dense(1)])
+    """, "shared-layer"),
+    K("custom-layer-add-weight", """
+        import keras
+        from keras import layers
+
+        class Linear(layers.Layer):
+            def __init__(self, units=32):
+                super().__init__()
+                self.units = units
+
+            def build(self, input_shape):
+                self.w = self.add_weight(shape=(input_shape[-1], self.units), initializer="random_normal", trainable=True)
+                self.b = self.add_weight(shape=(self.units,), initializer="zeros", trainable=True)
+
+            def call(self, inputs):
+                return keras.ops.matmul(inputs, self.w) + self.b
+
+        model = keras.Sequential([keras.Input((10,)), Linear(4), layers.Dense(1)])
+    """, "custom-layer"),
+    K("custom-layer-non-trainable-weight", """
+        import keras
+        from keras import layers
+
+        class Counter(layers.Layer):
+            def build(self, input_shape):
+                self.total = self.add_weight(shape=(input_shape[-1],), initializer="zeros", trainable=False)
+
+            def call(self, x):
+                return x
+
+        model = keras.Sequential([keras.Input((7,)), Counter(), layers.Dense(2)])
+    """, "custom-layer"),
+    K("embedding-mask-zero-3d-dense", """
+        import keras
+        from keras import layers
+        model = keras.Sequential([
+            keras.Input((30,)),
+            layers.Embedding(input_dim=2000, output_dim=24, mask_zero=True),
+            layers.Dense(12),
+            layers.GlobalAveragePooling1D(),
+            layers.Dense(1),
+        ])
+    """, "layer-semantics"),
+    K("depthwise-multiplier-separable", """
+        import keras
+        from keras import layers
+        model = keras.Sequential([
+            keras.Input((20, 20, 6)),
+            layers.SeparableConv2D(12, 3, depth_multiplier=2, use_bias=False),
+            layers.DepthwiseConv2D((3, 3), depth_multiplier=3),
+            layers.Flatten(),
+            layers.Dense(1),
+        ])
+    """, "layer-semantics"),
+]
