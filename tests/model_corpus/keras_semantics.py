@@ -217,3 +217,125 @@ CASES: list[Case] = [
         ])
     """, "layer-semantics"),
 ]
+
+CASES += [
+    K("closure-block", """
+        import keras
+        from keras import layers
+
+        def conv_block(filters, name):
+            def apply(x):
+                x = layers.Conv2D(filters, 3, padding="same", name=name + "_conv")(x)
+                x = layers.BatchNormalization(name=name + "_bn")(x)
+                return layers.Activation("relu", name=name + "_relu")(x)
+            return apply
+
+        inputs = keras.Input((32, 32, 3))
+        x = conv_block(16, "b1")(inputs)
+        x = conv_block(32, "b2")(x)
+        outputs = layers.Dense(10)(layers.GlobalAveragePooling2D()(x))
+        model = keras.Model(inputs, outputs)
+    """, "helper-def"),
+    K("layer-list-reused", """
+        import keras
+        from keras import layers
+        stack = [layers.Dense(8, activation="relu"), layers.Dense(8)]
+        a = keras.Input((8,))
+        b = keras.Input((8,))
+        xa, xb = a, b
+        for layer in stack:
+            xa = layer(xa)
+            xb = layer(xb)
+        model = keras.Model([a, b], layers.Dense(1)(layers.concatenate([xa, xb])))
+    """, "shared-layer"),
+    K("len-of-literal-and-ifexp", """
+        import keras
+        from keras import layers
+        class_names = ["cat", "dog", "bird", "fish"]
+        binary = False
+        model = keras.Sequential([
+            keras.Input((64,)),
+            layers.Dense(32, activation="relu"),
+            layers.Dense(1 if binary else len(class_names), activation="sigmoid" if binary else "softmax"),
+        ])
+    """, "layer-semantics"),
+    K("dict-config", """
+        import keras
+        from keras import layers
+        config = {"units": [64, 32], "dropout": 0.2, "classes": 5}
+        model = keras.Sequential()
+        model.add(keras.Input((100,)))
+        for u in config["units"]:
+            model.add(layers.Dense(u, activation="relu"))
+            model.add(layers.Dropout(config["dropout"]))
+        model.add(layers.Dense(config["classes"]))
+    """, "layer-semantics"),
+    K("convlstm2d", """
+        import keras
+        from keras import layers
+        model = keras.Sequential([
+            keras.Input((5, 16, 16, 1)),
+            layers.ConvLSTM2D(8, 3, padding="same", return_sequences=False),
+            layers.Flatten(),
+            layers.Dense(2),
+        ])
+    """, "layer-semantics"),
+    K("cut-at-layer-output", """
+        import keras
+        from keras import layers
+        full = keras.Sequential([keras.Input((20,)), layers.Dense(16), layers.Dense(8), layers.Dense(2)])
+        model = keras.Model(inputs=full.inputs, outputs=full.layers[-2].output)
+    """, "model-as-layer"),
+    K("vgg16-truncated-by-name", """
+        from keras.applications import VGG16
+        from keras.models import Model
+        base = VGG16(weights="imagenet", include_top=False, input_shape=(224, 224, 3))
+        model = Model(inputs=base.input, outputs=base.get_layer("block4_pool").output)
+    """, "transfer"),
+    K("vgg16-fc2-features", """
+        import keras
+        vgg = keras.applications.VGG16(weights="imagenet")
+        model = keras.Model(inputs=vgg.input, outputs=vgg.get_layer("fc2").output)
+    """, "transfer"),
+]
+
+CASES += [
+    K("dead-branch-not-in-model", """
+        import keras
+        from keras import layers
+        inputs = keras.Input((16,))
+        x = layers.Dense(32, activation="relu")(inputs)
+        probe = layers.Dense(100)(x)  # computed while experimenting, not an output
+        outputs = layers.Dense(3)(x)
+        model = keras.Model(inputs, outputs)
+    """, "layer-semantics"),
+    K("unused-layer-object", """
+        import keras
+        from keras import layers
+        extra = layers.Dense(50)
+        inputs = keras.Input((10,))
+        outputs = layers.Dense(2)(layers.Dense(6)(inputs))
+        model = keras.Model(inputs=inputs, outputs=outputs)
+    """, "layer-semantics"),
+    K("layer-class-aliases", """
+        import keras.layers as L
+        from keras.layers import Conv2D as Conv, Dense as FC
+        from keras.models import Sequential as Seq
+        model = Seq([L.Input((24, 24, 1)), Conv(6, 5), L.MaxPooling2D(), L.Flatten(), FC(10)])
+    """, "sequential-list"),
+    K("sequential-layers-kwarg", """
+        from tensorflow import keras
+        model = keras.Sequential(layers=[keras.Input((12,)), keras.layers.Dense(6), keras.layers.Dense(3)], name="clf")
+    """, "sequential-list"),
+    K("functional-two-outputs-shared-trunk-frozen", """
+        import keras
+        from keras import layers
+        inputs = keras.Input((30,))
+        trunk = layers.Dense(20, name="trunk")
+        h = trunk(inputs)
+        y1 = layers.Dense(1, name="y1")(h)
+        y2 = layers.Dense(4, name="y2")(layers.Dense(10)(h))
+        model = keras.Model(inputs, [y1, y2])
+        trunk.trainable = False
+    """, "multi-io"),
+]

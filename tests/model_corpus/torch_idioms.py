@@ -137,3 +137,133 @@ CASES: list[Case] = [
         model = nn.TransformerEncoder(layer, num_layers=3, norm=nn.LayerNorm(32), enable_nested_tensor=False)
     """, "bare-transformer"),
 ]
+
+CASES += [
+    T("plain-list-not-registered", """
+        import torch.nn as nn
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.layers = [nn.Linear(16, 16) for _ in range(3)]  # a plain list: torch does not see these
+                self.out = nn.Linear(16, 2)
+
+        model = Net()
+    """, "module-list"),
+    T("plain-dict-not-registered", """
+        import torch.nn as nn
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.heads = {"a": nn.Linear(8, 1), "b": nn.Linear(8, 2)}
+                self.body = nn.Linear(4, 8)
+
+        model = Net()
+    """, "module-dict"),
+    T("attribute-reassigned", """
+        import torch.nn as nn
+
+        class Net(nn.Module):
+            def __init__(self, pretrained_head=False):
+                super().__init__()
+                self.fc = nn.Linear(100, 1000)
+                self.fc = nn.Linear(100, 10)
+
+        model = Net()
+    """, "module"),
+    T("layer-made-in-forward", """
+        import torch
+        import torch.nn as nn
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc1 = nn.Linear(10, 20)
+
+            def forward(self, x):
+                fc2 = nn.Linear(20, 5)
+                return fc2(torch.relu(self.fc1(x)))
+
+        model = Net()
+    """, "module"),
+    T("sequential-extend", """
+        import torch.nn as nn
+        model = nn.Sequential(nn.Linear(3, 9))
+        model.extend([nn.ReLU(), nn.Linear(9, 9), nn.ReLU()])
+        model.append(nn.Linear(9, 1))
+    """, "add-module"),
+    T("register-parameter-frozen", """
+        import torch
+        import torch.nn as nn
+
+        class Scaler(nn.Module):
+            def __init__(self, n=6):
+                super().__init__()
+                self.register_parameter("alpha", nn.Parameter(torch.ones(n)))
+                self.beta = nn.Parameter(torch.zeros(n), requires_grad=False)
+                self.fc = nn.Linear(n, n)
+
+        model = Scaler()
+    """, "freeze-after"),
+    T("data-parallel", """
+        import torch
+        import torch.nn as nn
+        net = nn.Sequential(nn.Linear(32, 64), nn.ReLU(), nn.Linear(64, 4))
+        model = nn.DataParallel(net)
+    """, "notebook-idiom"),
+]
+
+CASES += [
+    T("sequential-slice", """
+        import torch.nn as nn
+        full = nn.Sequential(nn.Linear(10, 20), nn.ReLU(), nn.Linear(20, 20), nn.ReLU(), nn.Linear(20, 3))
+        model = full[:-1]
+    """, "setitem"),
+    T("classifier-slice-vgg", """
+        import torch.nn as nn
+        from torchvision import models
+        model = models.vgg16(pretrained=True)
+        model.classifier = model.classifier[:-1]
+    """, "torchvision-transfer", truth="published"),
+    T("features-truncated-vgg", """
+        from torchvision import models
+        vgg = models.vgg16(weights="IMAGENET1K_V1")
+        model = vgg.features[:23]
+    """, "torchvision-transfer", truth="published"),
+    T("enumerate-freeze", """
+        import torch.nn as nn
+        model = nn.Sequential(nn.Conv2d(3, 8, 3), nn.ReLU(), nn.Conv2d(8, 8, 3), nn.ReLU(), nn.Flatten(), nn.Linear(8 * 28 * 28, 5))
+        for i, layer in enumerate(model):
+            if i < 2:
+                for p in layer.parameters():
+                    p.requires_grad = False
+    """, "freeze-after"),
+    T("add-module-fstring-loop", """
+        import torch.nn as nn
+        model = nn.Sequential()
+        sizes = [12, 24, 12]
+        for i in range(len(sizes) - 1):
+            model.add_module(f"fc{i}", nn.Linear(sizes[i], sizes[i + 1]))
+            model.add_module(f"act{i}", nn.ReLU())
+    """, "add-module"),
+    T("block-kwargs-unpack", """
+        import torch.nn as nn
+
+        class Block(nn.Module):
+            def __init__(self, cin, cout, kernel=3, norm=True):
+                super().__init__()
+                self.conv = nn.Conv2d(cin, cout, kernel, padding=kernel // 2, bias=not norm)
+                self.norm = nn.BatchNorm2d(cout) if norm else nn.Identity()
+
+        cfg = {"cin": 3, "cout": 16, "kernel": 5}
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.b1 = Block(**cfg)
+                self.b2 = Block(16, 16, norm=False)
+                self.head = nn.Linear(16, 2)
+
+        model = Net()
+    """, "module"),
+]
