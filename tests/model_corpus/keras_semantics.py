@@ -339,3 +339,99 @@ CASES += [
         trunk.trainable = False
     """, "multi-io"),
 ]
+
+# Shapes that decide a later Dense's size: preprocessing that resizes, crops, merges along time.
+CASES += [
+    K("resizing-then-flatten", """
+        import keras
+        from keras import layers
+        model = keras.Sequential([
+            keras.Input((100, 80, 3)),
+            layers.Resizing(32, 32),
+            layers.Conv2D(4, 3),
+            layers.Flatten(),
+            layers.Dense(10),
+        ])
+    """, "shape-decides-params"),
+    K("random-crop-center-crop", """
+        import keras
+        from keras import layers
+        model = keras.Sequential([
+            keras.Input((40, 40, 1)),
+            layers.RandomCrop(30, 30),
+            layers.CenterCrop(20, 24),
+            layers.Flatten(),
+            layers.Dense(3),
+        ])
+    """, "shape-decides-params"),
+    K("concat-time-axis", """
+        import keras
+        from keras import layers
+        a = keras.Input((10, 4))
+        b = keras.Input((6, 4))
+        x = layers.Concatenate(axis=1)([a, b])
+        x = layers.Flatten()(x)
+        model = keras.Model([a, b], layers.Dense(2)(x))
+    """, "shape-decides-params"),
+    K("bilstm-sequences-flatten", """
+        import keras
+        from keras import layers
+        model = keras.Sequential([
+            keras.Input((12, 5)),
+            layers.Bidirectional(layers.LSTM(7, return_sequences=True)),
+            layers.Flatten(),
+            layers.Dense(1),
+        ])
+    """, "shape-decides-params"),
+    K("upsampling1d-flatten", """
+        import keras
+        from keras import layers
+        model = keras.Sequential([keras.Input((9, 2)), layers.UpSampling1D(3), layers.ZeroPadding1D((1, 2)), layers.Flatten(), layers.Dense(4)])
+    """, "shape-decides-params"),
+    K("conv-transpose-valid-stride3-flatten", """
+        import keras
+        from keras import layers
+        model = keras.Sequential([
+            keras.Input((5, 5, 3)),
+            layers.Conv2DTranspose(2, 2, strides=3, padding="valid"),
+            layers.Conv2DTranspose(2, 4, strides=2, padding="same"),
+            layers.Flatten(),
+            layers.Dense(5),
+        ])
+    """, "shape-decides-params"),
+    K("pool-same-odd-flatten", """
+        import keras
+        from keras import layers
+        model = keras.Sequential([
+            keras.Input((15, 13, 2)),
+            layers.MaxPooling2D(pool_size=(2, 2), padding="same"),
+            layers.AveragePooling2D(pool_size=3, strides=1),
+            layers.MaxPooling2D(3, strides=2),
+            layers.Flatten(),
+            layers.Dense(6),
+        ])
+    """, "shape-decides-params"),
+    K("global-pool-keepdims", """
+        import keras
+        from keras import layers
+        model = keras.Sequential([
+            keras.Input((8, 8, 4)),
+            layers.GlobalAveragePooling2D(keepdims=True),
+            layers.Conv2D(6, 1),
+            layers.Flatten(),
+            layers.Dense(2),
+        ])
+    """, "shape-decides-params"),
+    K("cropping1d-conv1d-stride", """
+        import keras
+        from keras import layers
+        model = keras.Sequential([
+            keras.Input((64, 3)),
+            layers.Cropping1D((2, 5)),
+            layers.Conv1D(8, 5, strides=3),
+            layers.AveragePooling1D(2),
+            layers.Flatten(),
+            layers.Dense(1),
+        ])
+    """, "shape-decides-params"),
+]
