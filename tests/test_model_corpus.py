@@ -52,6 +52,7 @@ def _report(request: pytest.FixtureRequest) -> None:
         manager.register(Summary(), "model-corpus-summary")
 
 
+@pytest.mark.timeout(60)  # bounded work: a 10**9-iteration loop must be refused, not run
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_analyser_agrees_or_refuses(case: Case) -> None:
     outcome = judge(case, TRUTH.get(case.id))

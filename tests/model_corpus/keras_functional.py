@@ -609,3 +609,195 @@ for i, (units, merge) in enumerate([(8, "Add"), (12, "Average"), (16, "Multiply"
         outputs = layers.Dense(3)(m)
         model = keras.Model(inputs=inputs, outputs=outputs)
     """, {"Concatenate": "branch-concat", "Maximum": "branch-merge"}.get(merge, f"branch-{merge.lower()}")))
+
+CASES += [
+    K("nested-call-bn-act", """
+        from tensorflow.keras import layers, Model, Input
+        inp = Input(shape=(64, 64, 3))
+        x = layers.Activation("relu")(layers.BatchNormalization()(layers.Conv2D(32, 3, padding="same")(inp)))
+        x = layers.MaxPooling2D()(x)
+        x = layers.Activation("relu")(layers.BatchNormalization()(layers.Conv2D(64, 3, padding="same")(x)))
+        out = layers.Dense(6, activation="softmax")(layers.GlobalAveragePooling2D()(x))
+        model = Model(inp, out)
+    """, "nested-call"),
+    K("inline-concat-nested-dense", """
+        import keras
+        from keras import layers
+        user = keras.Input((1,))
+        item = keras.Input((1,))
+        u = layers.Flatten()(layers.Embedding(500, 16)(user))
+        i = layers.Flatten()(layers.Embedding(300, 16)(item))
+        out = layers.Dense(1)(layers.Dense(32, activation="relu")(layers.concatenate([u, i])))
+        model = keras.Model([user, item], out)
+    """, "inline-merge"),
+    K("inline-add-in-return", """
+        import keras
+        from keras import layers
+
+        def block(x, units):
+            return layers.Activation("relu")(layers.Add()([x, layers.Dense(units)(x)]))
+
+        inputs = keras.Input((24,))
+        x = block(block(inputs, 24), 24)
+        model = keras.Model(inputs, layers.Dense(2)(x))
+    """, "inline-merge"),
+    K("shared-dense-three-inputs", """
+        import keras
+        from keras import layers
+        inputs = [keras.Input((8,)) for _ in range(3)]
+        encoder = layers.Dense(4, activation="relu")
+        encoded = [encoder(t) for t in inputs]
+        out = layers.Dense(1)(layers.Average()(encoded))
+        model = keras.Model(inputs=inputs, outputs=out)
+    """, "shared-layer"),
+    K("shared-conv-two-towers", """
+        from tensorflow import keras
+        from tensorflow.keras import layers
+        left = keras.Input((28, 28, 1))
+        right = keras.Input((28, 28, 1))
+        conv = layers.Conv2D(8, 3, activation="relu")
+        pool = layers.GlobalAveragePooling2D()
+        merged = layers.concatenate([pool(conv(left)), pool(conv(right))])
+        model = keras.Model(inputs=[left, right], outputs=layers.Dense(1, activation="sigmoid")(merged))
+    """, "shared-layer"),
+    K("lstm-return-state-sequences", """
+        from keras.layers import Input, LSTM, Dense, Concatenate
+        from keras.models import Model
+        inp = Input(shape=(20, 3))
+        seq, state_h, state_c = LSTM(24, return_sequences=True, return_state=True)(inp)
+        last = LSTM(12)(seq, initial_state=None)
+        out = Dense(1)(Concatenate()([last, state_h]))
+        model = Model(inp, out)
+    """, "tuple-unpack"),
+    K("inception-naive", """
+        import keras
+        from keras import layers
+
+        def naive_inception(x, f1, f3, f5):
+            a = layers.Conv2D(f1, 1, padding="same", activation="relu")(x)
+            b = layers.Conv2D(f3, 3, padding="same", activation="relu")(x)
+            c = layers.Conv2D(f5, 5, padding="same", activation="relu")(x)
+            d = layers.MaxPooling2D(3, strides=1, padding="same")(x)
+            return layers.concatenate([a, b, c, d])
+
+        inputs = keras.Input((32, 32, 3))
+        x = naive_inception(inputs, 16, 16, 8)
+        x = layers.MaxPooling2D()(x)
+        x = naive_inception(x, 32, 32, 16)
+        outputs = layers.Dense(10, activation="softmax")(layers.GlobalAveragePooling2D()(x))
+        model = keras.Model(inputs, outputs)
+    """, "inception-block"),
+    K("resnet-identity-conv-blocks", """
+        from tensorflow.keras.layers import Input, Conv2D, BatchNormalization, Activation, Add, ZeroPadding2D, MaxPooling2D, GlobalAveragePooling2D, Dense
+        from tensorflow.keras.models import Model
+
+        def identity_block(X, f, filters):
+            F1, F2, F3 = filters
+            X_shortcut = X
+            X = Conv2D(F1, (1, 1), padding='valid')(X)
+            X = BatchNormalization(axis=3)(X)
+            X = Activation('relu')(X)
+            X = Conv2D(F2, (f, f), padding='same')(X)
+            X = BatchNormalization(axis=3)(X)
+            X = Activation('relu')(X)
+            X = Conv2D(F3, (1, 1), padding='valid')(X)
+            X = BatchNormalization(axis=3)(X)
+            X = Add()([X, X_shortcut])
+            return Activation('relu')(X)
+
+        def convolutional_block(X, f, filters, s=2):
+            F1, F2, F3 = filters
+            X_shortcut = X
+            X = Conv2D(F1, (1, 1), strides=(s, s))(X)
+            X = BatchNormalization(axis=3)(X)
+            X = Activation('relu')(X)
+            X = Conv2D(F2, (f, f), padding='same')(X)
+            X = BatchNormalization(axis=3)(X)
+            X = Activation('relu')(X)
+            X = Conv2D(F3, (1, 1))(X)
+            X = BatchNormalization(axis=3)(X)
+            X_shortcut = Conv2D(F3, (1, 1), strides=(s, s))(X_shortcut)
+            X_shortcut = BatchNormalization(axis=3)(X_shortcut)
+            X = Add()([X, X_shortcut])
+            return Activation('relu')(X)
+
+        X_input = Input((64, 64, 3))
+        X = ZeroPadding2D((3, 3))(X_input)
+        X = Conv2D(64, (7, 7), strides=(2, 2))(X)
+        X = BatchNormalization(axis=3)(X)
+        X = Activation('relu')(X)
+        X = MaxPooling2D((3, 3), strides=(2, 2))(X)
+        X = convolutional_block(X, f=3, filters=[64, 64, 256], s=1)
+        X = identity_block(X, 3, [64, 64, 256])
+        X = identity_block(X, 3, [64, 64, 256])
+        X = GlobalAveragePooling2D()(X)
+        X = Dense(6, activation='softmax')(X)
+        model = Model(inputs=X_input, outputs=X, name='ResNet50ish')
+    """, "resnet-block"),
+    K("multi-output-dict-losses", """
+        import keras
+        from keras import layers
+        inputs = keras.Input((128,))
+        trunk = layers.Dense(64, activation="relu")(layers.Dense(128, activation="relu")(inputs))
+        cls = layers.Dense(5, activation="softmax", name="cls")(trunk)
+        reg = layers.Dense(1, name="reg")(layers.Dense(16, activation="relu")(trunk))
+        model = keras.Model(inputs=inputs, outputs={"cls": cls, "reg": reg})
+    """, "multi-io"),
+    K("lambda-slice-two", """
+        import keras
+        from keras import layers
+        inputs = keras.Input((10,))
+        left = layers.Lambda(lambda t: t[:, :4], output_shape=(4,))(inputs)
+        right = layers.Lambda(lambda t: t[:, 4:], output_shape=(6,))(inputs)
+        x = layers.concatenate([layers.Dense(3)(left), layers.Dense(3)(right)])
+        model = keras.Model(inputs, layers.Dense(1)(x))
+    """, "lambda"),
+    K("operator-multiply-gate", """
+        import keras
+        from keras import layers
+        inputs = keras.Input((16,))
+        h = layers.Dense(16)(inputs)
+        g = layers.Dense(16, activation="sigmoid")(inputs)
+        x = h * g + inputs
+        model = keras.Model(inputs, layers.Dense(1)(x))
+    """, "operator-merge"),
+    K("unet-loop", """
+        import keras
+        from keras import layers
+
+        inputs = keras.Input((32, 32, 1))
+        skips = []
+        x = inputs
+        for f in [8, 16]:
+            x = layers.Conv2D(f, 3, padding="same", activation="relu")(x)
+            skips.append(x)
+            x = layers.MaxPooling2D()(x)
+        x = layers.Conv2D(32, 3, padding="same", activation="relu")(x)
+        for f, skip in zip([16, 8], reversed(skips)):
+            x = layers.Conv2DTranspose(f, 2, strides=2, padding="same")(x)
+            x = layers.concatenate([x, skip])
+            x = layers.Conv2D(f, 3, padding="same", activation="relu")(x)
+        outputs = layers.Conv2D(1, 1, activation="sigmoid")(x)
+        model = keras.Model(inputs, outputs)
+    """, "unet"),
+    K("additive-attention", """
+        import keras
+        from keras import layers
+        query = keras.Input((6, 16))
+        value = keras.Input((9, 16))
+        ctx = layers.AdditiveAttention()([query, value])
+        model = keras.Model([query, value], layers.Dense(4)(layers.GlobalAveragePooling1D()(ctx)))
+    """, "attention"),
+]
+
+CASES += [
+    K("bindings-functional", """
+        import keras
+        from keras import layers
+        inputs = keras.Input(shape=(img_size, img_size, channels))
+        x = layers.Conv2D(filters, 3, activation="relu")(inputs)
+        x = layers.GlobalAveragePooling2D()(x)
+        outputs = layers.Dense(num_classes, activation="softmax")(x)
+        model = keras.Model(inputs, outputs)
+    """, "bindings", bindings={"img_size": 48, "channels": 3, "filters": 24, "num_classes": 7}),
+]

@@ -244,3 +244,70 @@ CASES: list[Case] = [
         model.layers[0].trainable = False
     """, "freeze-after"),
 ]
+
+CASES += [
+    K("helper-add-functional-style-names", """
+        import keras
+        from keras import layers
+
+        def add_dense_stack(model, sizes, rate=0.0):
+            for n in sizes:
+                model.add(layers.Dense(n, activation="relu"))
+                if rate:
+                    model.add(layers.Dropout(rate))
+
+        model = keras.Sequential([keras.Input((12,))])
+        add_dense_stack(model, [24, 12], rate=0.2)
+        add_dense_stack(model, [6])
+        model.add(layers.Dense(1))
+    """, "helper-add"),
+    K("make-base-freeze-add", """
+        from tensorflow import keras
+        from tensorflow.keras import layers
+
+        def pretrained_like():
+            m = keras.Sequential(name="base")
+            m.add(keras.Input((32, 32, 3)))
+            m.add(layers.Conv2D(16, 3, activation="relu"))
+            m.add(layers.Conv2D(16, 3, activation="relu"))
+            m.add(layers.GlobalAveragePooling2D())
+            return m
+
+        model = pretrained_like()
+        for layer in model.layers:
+            layer.trainable = False
+        model.add(layers.Dense(10))
+    """, "make-base-add"),
+    K("base-trainable-then-partial", """
+        import keras
+        from keras import layers
+        base = keras.Sequential([keras.Input((20,)), layers.Dense(40), layers.Dense(40), layers.Dense(40)], name="base")
+        base.trainable = True
+        for layer in base.layers[:-1]:
+            layer.trainable = False
+        model = keras.Sequential([base, layers.Dense(3)])
+    """, "base-trainable"),
+    K("freeze-functional-input-layer", """
+        import keras
+        from keras import layers
+        inputs = keras.Input((10,))
+        x = layers.Dense(20)(inputs)
+        outputs = layers.Dense(2)(x)
+        model = keras.Model(inputs, outputs)
+        model.layers[0].trainable = False
+        model.layers[1].trainable = False
+    """, "freeze-after"),
+    K("pop-functional-not", """
+        import keras
+        from keras import layers
+        model = keras.Sequential()
+        model.add(keras.Input((30,)))
+        model.add(layers.Dense(30))
+        model.add(layers.Dense(30))
+        model.add(layers.Dense(10))
+        model.pop()
+        model.pop()
+        model.add(layers.Dense(5))
+        model.layers[0].trainable = False
+    """, "pop"),
+]

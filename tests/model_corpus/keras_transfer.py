@@ -193,3 +193,51 @@ CASES += [
         ])
     """, "transfer"),
 ]
+
+CASES += [
+    K("resnet50-input-tensor", """
+        import keras
+        inp = keras.Input(shape=(128, 128, 3))
+        model = keras.applications.ResNet50(include_top=False, weights="imagenet", input_tensor=inp, pooling="avg")
+    """, "applications"),
+    K("mobilenetv3small-minimalistic", """
+        from keras.applications import MobileNetV3Small
+        model = MobileNetV3Small(input_shape=(224, 224, 3), alpha=0.75, minimalistic=True, include_top=True, weights=None, classes=20)
+    """, "applications"),
+    K("mobilenetv2-alpha", """
+        import tensorflow as tf
+        base = tf.keras.applications.MobileNetV2(input_shape=(96, 96, 3), alpha=0.35, include_top=False, weights="imagenet")
+    """, "applications"),
+    K("convnextlarge-notop", """
+        import keras
+        model = keras.applications.ConvNeXtLarge(include_top=False, weights="imagenet", input_shape=(224, 224, 3))
+    """, "applications"),
+    K("inceptionresnetv2", """
+        from tensorflow.keras.applications.inception_resnet_v2 import InceptionResNetV2
+        model = InceptionResNetV2(weights="imagenet", include_top=False, pooling="avg")
+    """, "applications"),
+    K("densenet121-max-pool-small", """
+        import keras
+        model = keras.applications.DenseNet121(include_top=False, weights=None, input_shape=(64, 64, 3), pooling="max")
+    """, "applications"),
+    K("vgg16-classes-10-top", """
+        from keras.applications.vgg16 import VGG16
+        model = VGG16(weights=None, include_top=True, input_shape=(224, 224, 3), classes=10)
+    """, "applications"),
+    K("efficientnetb0-transfer-unfreeze-top20", """
+        import keras
+        from keras import layers
+
+        inputs = layers.Input(shape=(224, 224, 3))
+        base = keras.applications.EfficientNetB0(include_top=False, input_tensor=inputs, weights="imagenet")
+        base.trainable = False
+        x = layers.GlobalAveragePooling2D(name="avg_pool")(base.output)
+        x = layers.BatchNormalization()(x)
+        x = layers.Dropout(0.2, name="top_dropout")(x)
+        outputs = layers.Dense(120, activation="softmax", name="pred")(x)
+        model = keras.Model(inputs, outputs, name="EfficientNet")
+        for layer in model.layers[-20:]:
+            if not isinstance(layer, layers.BatchNormalization):
+                layer.trainable = True
+    """, "transfer"),
+]

@@ -102,3 +102,26 @@ CASES += [
         transformer_encoder = nn.TransformerEncoder(encoder_layer, num_layers=6)
     """, "bare-transformer"),
 ]
+
+# Less common modules and arguments: newer norms, decoders, loss modules holding buffers.
+CASES += [
+    T(f"extra-{i:02d}-{expr.split('(')[0].split('.')[-1].lower()}", "import torch\nimport torch.nn as nn\n\nmodel = " + expr + "\n", pattern)
+    for i, (expr, pattern) in enumerate([
+        ("nn.RMSNorm(64)", "layer-norm"),
+        ("nn.RMSNorm([8, 16], elementwise_affine=False)", "layer-norm"),
+        ("nn.TransformerDecoder(nn.TransformerDecoderLayer(d_model=64, nhead=4, dim_feedforward=128), num_layers=2)",
+         "bare-transformer"),
+        ("nn.MultiheadAttention(32, 4, add_zero_attn=True, dropout=0.1)", "bare-attention"),
+        ("nn.RNN(6, 12, num_layers=2, bias=False, bidirectional=True)", "bare-rnn"),
+        ("nn.Embedding(5000, 64, max_norm=1.0, scale_grad_by_freq=True)", "bare-embedding"),
+        ("nn.Bilinear(8, 6, 4, bias=False)", "bare-linear"),
+        ("nn.ConvTranspose2d(8, 4, 3, stride=2, dilation=2, output_padding=1)", "conv-transpose"),
+        ("nn.Conv2d(16, 32, 3, groups=16)", "bare-conv"),
+        ("nn.InstanceNorm1d(10, affine=True, track_running_stats=True)", "bare-norm"),
+        ("nn.LocalResponseNorm(5)", "bare-norm"),
+        ("nn.CrossEntropyLoss(weight=torch.ones(10))", "bare-loss"),
+        ("nn.Sequential(nn.Unfold(kernel_size=2), nn.GLU(), nn.Mish(), nn.Hardtanh())", "bare-activation"),
+        ("nn.LSTM(input_size=40, hidden_size=40, num_layers=3, dropout=0.2, batch_first=True, bidirectional=True)",
+         "bare-rnn"),
+    ])
+]

@@ -472,6 +472,7 @@ CASES: list[Case] = [
         model = Encoder()
     """, "star-layers"),
     T("shared-module", """
+        import torch
         import torch.nn as nn
 
         class Siamese(nn.Module):
@@ -800,4 +801,169 @@ CASES += [
         encoder = nn.Sequential(nn.Linear(10, 4))
         decoder = nn.Sequential(nn.Linear(4, 10), nn.Sigmoid())
     """, "model-choice"),
+]
+
+CASES += [
+    T("encoder-decoder-conv", """
+        import torch.nn as nn
+
+        class ConvAutoencoder(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.encoder = nn.Sequential(
+                    nn.Conv2d(1, 16, 3, stride=2, padding=1), nn.ReLU(),
+                    nn.Conv2d(16, 32, 3, stride=2, padding=1), nn.ReLU(),
+                    nn.Conv2d(32, 64, 7),
+                )
+                self.decoder = nn.Sequential(
+                    nn.ConvTranspose2d(64, 32, 7), nn.ReLU(),
+                    nn.ConvTranspose2d(32, 16, 3, stride=2, padding=1, output_padding=1), nn.ReLU(),
+                    nn.ConvTranspose2d(16, 1, 3, stride=2, padding=1, output_padding=1), nn.Sigmoid(),
+                )
+
+        model = ConvAutoencoder()
+    """, "module-two-sequentials"),
+    T("modulelist-of-sequentials", """
+        import torch.nn as nn
+
+        class Tower(nn.Module):
+            def __init__(self, n_towers=3, dim=16):
+                super().__init__()
+                self.towers = nn.ModuleList([
+                    nn.Sequential(nn.Linear(dim, 32), nn.ReLU(), nn.Linear(32, 8)) for _ in range(n_towers)
+                ])
+                self.merge = nn.Linear(8 * n_towers, 1)
+
+        model = Tower()
+    """, "module-list"),
+    T("moduledict-per-task-sequential", """
+        import torch.nn as nn
+
+        class MultiTask(nn.Module):
+            def __init__(self, tasks={"a": 3, "b": 5}):
+                super().__init__()
+                self.shared = nn.Sequential(nn.Linear(40, 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU())
+                self.heads = nn.ModuleDict({name: nn.Linear(64, n) for name, n in tasks.items()})
+
+        model = MultiTask()
+    """, "module-dict"),
+    T("rnn-module-with-fc", """
+        import torch
+        import torch.nn as nn
+
+        class RNN(nn.Module):
+            def __init__(self, input_size=28, hidden_size=128, num_layers=2, num_classes=10):
+                super(RNN, self).__init__()
+                self.hidden_size = hidden_size
+                self.num_layers = num_layers
+                self.lstm = nn.LSTM(input_size, hidden_size, num_layers, batch_first=True)
+                self.fc = nn.Linear(hidden_size, num_classes)
+
+            def forward(self, x):
+                h0 = torch.zeros(self.num_layers, x.size(0), self.hidden_size)
+                c0 = torch.zeros(self.num_layers, x.size(0), self.hidden_size)
+                out, _ = self.lstm(x, (h0, c0))
+                return self.fc(out[:, -1, :])
+
+        model = RNN()
+    """, "module"),
+    T("gru-bidirectional-module", """
+        from torch import nn
+
+        class BiGRU(nn.Module):
+            def __init__(self, vocab_size=8000, embed_dim=128, hidden=64, n_classes=3):
+                super().__init__()
+                self.embedding = nn.Embedding(vocab_size, embed_dim, padding_idx=0)
+                self.gru = nn.GRU(embed_dim, hidden, batch_first=True, bidirectional=True)
+                self.dropout = nn.Dropout(0.3)
+                self.fc = nn.Linear(2 * hidden, n_classes)
+
+        model = BiGRU()
+    """, "module"),
+    T("mha-block-module", """
+        import torch.nn as nn
+
+        class Block(nn.Module):
+            def __init__(self, d=64, heads=4):
+                super().__init__()
+                self.ln1 = nn.LayerNorm(d)
+                self.attn = nn.MultiheadAttention(d, heads, batch_first=True)
+                self.ln2 = nn.LayerNorm(d)
+                self.mlp = nn.Sequential(nn.Linear(d, 4 * d), nn.GELU(), nn.Linear(4 * d, d))
+
+        class TinyGPT(nn.Module):
+            def __init__(self, vocab=100, d=64, n_layers=2, ctx=32):
+                super().__init__()
+                self.tok = nn.Embedding(vocab, d)
+                self.pos = nn.Embedding(ctx, d)
+                self.blocks = nn.Sequential(*[Block(d) for _ in range(n_layers)])
+                self.ln_f = nn.LayerNorm(d)
+                self.head = nn.Linear(d, vocab, bias=False)
+
+        model = TinyGPT()
+    """, "bare-attention"),
+    T("tied-head-gpt", """
+        import torch.nn as nn
+
+        class LM(nn.Module):
+            def __init__(self, vocab=50, d=16):
+                super().__init__()
+                self.tok = nn.Embedding(vocab, d)
+                self.ln = nn.LayerNorm(d)
+                self.head = nn.Linear(d, vocab, bias=False)
+                self.head.weight = self.tok.weight
+
+        model = LM()
+    """, "shared-layer"),
+    T("basicblock-downsample-resnet-tiny", """
+        import torch.nn as nn
+
+        class BasicBlock(nn.Module):
+            expansion = 1
+
+            def __init__(self, inplanes, planes, stride=1, downsample=None):
+                super().__init__()
+                self.conv1 = nn.Conv2d(inplanes, planes, 3, stride, 1, bias=False)
+                self.bn1 = nn.BatchNorm2d(planes)
+                self.relu = nn.ReLU(inplace=True)
+                self.conv2 = nn.Conv2d(planes, planes, 3, 1, 1, bias=False)
+                self.bn2 = nn.BatchNorm2d(planes)
+                self.downsample = downsample
+
+        class ResNetTiny(nn.Module):
+            def __init__(self, num_classes=10):
+                super().__init__()
+                self.inplanes = 16
+                self.conv1 = nn.Conv2d(3, 16, 3, 1, 1, bias=False)
+                self.bn1 = nn.BatchNorm2d(16)
+                self.layer1 = self._make_layer(16, 2)
+                self.layer2 = self._make_layer(32, 2, stride=2)
+                self.fc = nn.Linear(32, num_classes)
+
+            def _make_layer(self, planes, blocks, stride=1):
+                downsample = None
+                if stride != 1 or self.inplanes != planes:
+                    downsample = nn.Sequential(nn.Conv2d(self.inplanes, planes, 1, stride, bias=False), nn.BatchNorm2d(planes))
+                layers = [BasicBlock(self.inplanes, planes, stride, downsample)]
+                self.inplanes = planes
+                for _ in range(1, blocks):
+                    layers.append(BasicBlock(self.inplanes, planes))
+                return nn.Sequential(*layers)
+
+        model = ResNetTiny()
+    """, "resnet-block"),
+]
+
+CASES += [
+    T("bindings-module-free-names", """
+        import torch.nn as nn
+
+        class Classifier(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.body = nn.Sequential(nn.Linear(n_features, hidden), nn.ReLU())
+                self.out = nn.Linear(hidden, num_classes)
+
+        model = Classifier()
+    """, "bindings", bindings={"n_features": 13, "hidden": 40, "num_classes": 3}),
 ]

@@ -146,3 +146,38 @@ CASES: list[Case] = [
                 p.requires_grad = False
     """, "freeze-after"),
 ]
+
+CASES += [
+    T("freeze-then-unfreeze-last", """
+        import torch.nn as nn
+        model = nn.Sequential(nn.Linear(5, 5), nn.ReLU(), nn.Linear(5, 5), nn.ReLU(), nn.Linear(5, 2))
+        for p in model.parameters():
+            p.requires_grad = False
+        for p in model[-1].parameters():
+            p.requires_grad = True
+    """, "freeze-after"),
+    T("setitem-orderdict-name", """
+        from collections import OrderedDict
+        import torch.nn as nn
+        model = nn.Sequential(OrderedDict([("fc1", nn.Linear(10, 20)), ("act", nn.ReLU()), ("fc2", nn.Linear(20, 5))]))
+        model.fc2 = nn.Linear(20, 2)
+    """, "setitem"),
+    T("add-module-module-class", """
+        import torch.nn as nn
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.body = nn.Linear(12, 12)
+
+        model = Net()
+        model.add_module("head", nn.Linear(12, 4))
+        model.add_module("extra", nn.BatchNorm1d(4))
+    """, "add-module"),
+    T("insert-sequential", """
+        import torch.nn as nn
+        model = nn.Sequential(nn.Linear(6, 6), nn.Linear(6, 1))
+        model.insert(1, nn.ReLU())
+        model.insert(1, nn.Linear(6, 6))
+    """, "add-module"),
+]

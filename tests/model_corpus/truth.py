@@ -25,7 +25,8 @@ statistics are non-trainable). Rows: each top-level layer but InputLayer: name, 
 
 PyTorch: ``sum(p.numel() for p in model.parameters())`` (shared parameters once), split by
 ``requires_grad``; buffers (BatchNorm running statistics) are not parameters and are not counted,
-their size is recorded as ``buffers``. Rows: each leaf module's path (``features.0``), class, params.
+their size is recorded as ``buffers``. Rows: each leaf module's path (``features.0``), class, its own
+params, and ``shared`` when one of them is also another module's (tied weights: no per-row check).
 
 torchvision does not install against the pinned torch here (its wheel needs its C ops and Pillow), so
 ``torchvision.models.<name>`` resolves to ``tv_arch``: torchvision's architectures written out in
@@ -232,11 +233,16 @@ def _torch_truth(model: Any) -> dict[str, Any]:
     params = list(model.parameters())  # shared parameters come once
     total = sum(p.numel() for p in params)
     trainable = sum(p.numel() for p in params if p.requires_grad)
+    owners: dict[int, int] = {}  # parameter id -> how many leaf modules hold it (tied weights: 2)
+    leaves = [(path, m) for path, m in model.named_modules() if path and not any(True for _ in m.children())]
+    for _, module in leaves:
+        for p in module.parameters(recurse=False):
+            owners[id(p)] = owners.get(id(p), 0) + 1
     rows = []
-    for path, module in model.named_modules():
-        if path and not any(True for _ in module.children()):
-            n = sum(p.numel() for p in module.parameters(recurse=False))
-            rows.append({"name": path, "kind": type(module).__name__, "params": n})
+    for path, module in leaves:
+        own = list(module.parameters(recurse=False))
+        rows.append({"name": path, "kind": type(module).__name__, "params": sum(p.numel() for p in own),
+                     "shared": any(owners[id(p)] > 1 for p in own)})  # fmt: skip
     return {"total": total, "trainable": trainable, "non_trainable": total - trainable,
             "buffers": sum(b.numel() for b in model.buffers()), "layers": rows}  # fmt: skip
 
