@@ -74,6 +74,8 @@ class OpaqueCall(Opaque):
 
     def could_be_module(self) -> bool:
         last = self.path.rsplit(".", 1)[-1]
+        if any(part[:1].isupper() for part in self.path.split(".")):  # SomeModel.from_pretrained(...), nn.Embedding.from_pretrained
+            return True
         return any(p in f".{self.path}." for p in (".models.", ".hub.", ".timm.", ".load.", ".loads.", ".create_model.", ".load_model.",
                                                    ".model_from_json.", ".model_from_yaml.")) or last[:1].isupper()
 
@@ -376,6 +378,8 @@ class Hooks:
             return PValue(data.shape, grad is False)
         if last in ("tensor", "Tensor", "FloatTensor", "from_numpy", "as_tensor", "arange", "linspace", "eye"):
             return Opaque(f"{path}(...)")
+        if last == "from_pretrained" and path.rsplit(".", 2)[-2] in ("Embedding", "EmbeddingBag"):
+            return self.from_pretrained(path.rsplit(".", 2)[-2], args, kwargs, node)
         if last in ("TransformerEncoder", "TransformerDecoder"):
             return self.transformer_stack(last, args, kwargs, node)
         if last in TORCH:
@@ -394,6 +398,20 @@ class Hooks:
         if out.could_be_module() and len(self.opaque_models) < 1000:
             self.opaque_models.append((line, path))
         return out
+
+    def from_pretrained(self, kind: str, args: list[Any], kwargs: dict[str, Any], node: ast.AST) -> TModule:
+        """``nn.Embedding.from_pretrained(weights, freeze=True)``: the table's size from the tensor."""
+        line = getattr(node, "lineno", None)
+        data = args[0] if args else kwargs.get("embeddings")
+        freeze = kwargs.get("freeze", args[1] if len(args) > 1 else True)
+        if not (isinstance(data, ArrayVal) and len(data.shape) == 2 and all(isinstance(d, int) for d in data.shape)):
+            raise Refusal(line, f"{src(node)}: embeddings whose size the analyser cannot read",
+                          "nn.Embedding(num_embeddings, embedding_dim), or a tensor of literal sizes (torch.zeros(n, d))")  # fmt: skip
+        mod = self.module(kind, node, RawLayer(kind, data.shape, {}, line))
+        self.interp_resolve(mod)
+        if self.flag(freeze, node):
+            mod.frozen.add("weight")
+        return mod
 
     def torch_arg(self, value: Any, node: ast.AST) -> Any:
         if isinstance(value, Obj | Ext | Func):

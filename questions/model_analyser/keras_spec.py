@@ -447,11 +447,16 @@ def _sequential_input(root: KModel, b: Builder, input_shape: Any, fallback: Any)
     return shape
 
 
-def _effective(layer: Any, ancestors_trainable: bool) -> bool:
-    return ancestors_trainable and getattr(layer, "trainable", True)
+def _effective(layer: Any, root_on: bool = True) -> bool:
+    """Whether a layer's weights train. Keras sets the flag of every weight when ``trainable`` is
+    set on a layer or a model (a model passes it down to all its layers), so the last flag set on
+    the layer itself decides (``base.trainable = False; base.layers[-1].trainable = True`` trains
+    that last layer); only the analysed model's own flag overrides all (a frozen model has no
+    trainable weights)."""
+    return root_on and getattr(layer, "trainable", True)
 
 
-def _weights(obj: Any, b: Builder, trainable: bool, seen: set[int]) -> tuple[int, int]:
+def _weights(obj: Any, b: Builder, seen: set[int], on: bool = True) -> tuple[int, int]:
     """(trainable, non-trainable) of a layer or model, each layer object once."""
     if id(obj) in seen:
         return 0, 0
@@ -461,36 +466,34 @@ def _weights(obj: Any, b: Builder, trainable: bool, seen: set[int]) -> tuple[int
         if built is None or built.out is None:
             return 0, 0
         t, n = built.out.trainable, built.out.non_trainable
-        return (t, n) if _effective(obj, trainable) else (0, t + n)
+        return (t, n) if _effective(obj, on) else (0, t + n)
     if isinstance(obj, KModel):
-        on = _effective(obj, trainable)
         tt = nn = 0
         for item in b.members(obj):
-            a, c = _weights(item, b, on, seen)
+            a, c = _weights(item, b, seen, on)
             tt, nn = tt + a, nn + c
         return tt, nn
     return 0, 0
 
 
 def _totals(root: KModel, b: Builder) -> tuple[int, int]:
-    return _weights(root, b, True, set())
+    return _weights(root, b, set(), root.trainable)
 
 
 def _row(obj: Any, s_in: Any, s_out: Any, b: Builder, root: KModel) -> LayerSpec:
     if isinstance(obj, KInput):
         return LayerSpec("InputLayer", obj.name, {"shape": tuple(s_in)}, tuple(s_in), tuple(s_in), 0, 0, 0, obj.line, "no weights = 0")
-    on = root.trainable
     if isinstance(obj, KLayer):
         built = b.resolved[id(obj)]
-        t, n = _weights(obj, b, on, set())
+        t, n = _weights(obj, b, set(), root.trainable)
         config = dict(built.config)
-        if not _effective(obj, on):
+        if not _effective(obj, root.trainable):
             config["trainable"] = False
         ins = built.input_shape if s_in is None else s_in
         outs = built.output_shape if s_out is None else s_out
         return LayerSpec(built.kind.name, obj.name, config, _plain_shape(ins), _plain_shape(outs), t + n, t, n, obj.raw.line,
                          built.out.formula if built.out else "not built: no weights")  # fmt: skip
-    t, n = _weights(obj, b, on, set())
+    t, n = _weights(obj, b, set(), root.trainable)
     if s_in is None and id(obj) in b.model_shapes:
         s_in, s_out = b.model_shapes[id(obj)]
     kind = {"sequential": "Sequential", "functional": "Functional"}.get(obj.kind, obj.cls.name if obj.cls else "Model")

@@ -79,6 +79,12 @@ def read(code: str, bindings: Mapping[str, Any], framework: str) -> Found:
         line, path = hooks.opaque_models[-1] if hooks.opaque_models else (calls[-1].line, calls[-1].path)
         raise Refusal(line, f"{path}(...) makes a model the analyser cannot build without running it",
                       "the model written out as layers, or a Keras application / torchvision model it knows")  # fmt: skip
+    losses = [m for m in hooks.models if isinstance(m, TModule) and m.kind.endswith("Loss")]
+    if not found and losses:
+        from nnexam.questions.model_analyser.interp import Refusal
+
+        raise Refusal(losses[-1].line, f"nn.{losses[-1].kind}(): a loss, and the code makes no model",
+                      "code that builds the model (an nn.Module, nn.Sequential or a torch.nn layer)")  # fmt: skip
     if not found:
         what = "Keras code defining a Sequential model: keras.Sequential([...]) or model = Sequential() with model.add(...), " \
             "a functional keras.Model(inputs, outputs) or a subclassed keras.Model" if framework == "keras" else \
