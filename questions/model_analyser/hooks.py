@@ -574,7 +574,13 @@ class Hooks:
                 return obj.name
             if attr in ("count_params", "get_weights", "get_config", "set_weights", "build", "__call__"):
                 return Method(obj, attr)
-            if attr in ("output", "input", "output_shape", "input_shape"):
+            if attr in ("output", "input"):
+                for m in self.models:  # a layer of a Sequential with an input: that graph first
+                    if isinstance(m, KModel) and m.kind == "sequential" and m.input_shape is not None and obj in m.items:
+                        self.sequential_graph(m, node)
+                        break
+                return self.layer_tensor(obj, attr, node)
+            if attr in ("output_shape", "input_shape"):
                 raise Refusal(line, f"{src(node)}: a layer's {attr}", "tensors from keras.Input and layer calls")
             return Opaque(src(node))
         if isinstance(obj, KModel):
@@ -617,9 +623,9 @@ class Hooks:
             return m.tracked()
         if attr in ("input", "inputs", "output", "outputs"):
             if m.kind == "sequential":
-                raise Refusal(line, f"{src(node)}: the {attr} of a Sequential", "the functional API (Keras 3 gives a Sequential no "
-                              f"{attr} before it is called on data): x = keras.Input(...); y = model(x)")  # fmt: skip
-            if m.kind == "functional":
+                tensors = self.sequential_graph(m, node)
+                tensors = tensors[:1] if attr.startswith("input") else tensors[1:]
+            elif m.kind == "functional":
                 tensors = m.inputs if attr.startswith("input") else m.outputs
             else:
                 raise Refusal(line, f"{src(node)} of a subclassed model", "the functional API for a model whose tensors are used")
@@ -637,6 +643,35 @@ class Hooks:
             return Opaque(src(node))
         raise Refusal(line, f"{src(node)}: the model attribute {attr!r}",
                       "the model's layers, add/pop/build/trainable, or compile/fit/summary (which change no count)")  # fmt: skip
+
+    def sequential_graph(self, m: KModel, node: ast.AST) -> list[KTensor]:
+        """A Sequential with a known input is a graph in Keras (``model.inputs``, a layer's ``output``):
+        its input tensor and output tensor, made once."""
+        if "__graph__" not in m.attrs:
+            if m.input_shape is None:
+                raise Refusal(getattr(node, "lineno", None), f"{src(node)}: the tensors of a Sequential without an input",
+                              "an Input (or input_shape=) first in the Sequential")  # fmt: skip
+            inp = KInput(m.input_shape, m.attrs.get("__input_name__") or self.uid("input_layer"), m.line)
+            first = KNode(inp, [], 1, m.line)
+            self.add_node(first)
+            t = KTensor(first, 0)
+            for item in m.items:
+                n = KNode(item, [t], 1, m.line)
+                self.add_node(n)
+                t = KTensor(n, 0)
+            m.attrs["__graph__"] = [KTensor(first, 0), t]
+        return list(m.attrs["__graph__"])
+
+    def layer_tensor(self, layer: KLayer, attr: str, node: ast.AST) -> Any:
+        """``layer.output`` / ``layer.input`` of a layer called once in a graph."""
+        calls = [n for n in self.nodes if n.op is layer]
+        if len(calls) != 1:
+            raise Refusal(getattr(node, "lineno", None), f"{src(node)}: a layer called {len(calls)} times has no single {attr}",
+                          "the tensor a layer call returns")  # fmt: skip
+        n = calls[0]
+        if attr == "output":
+            return KTensor(n, 0)
+        return n.inputs[0] if len(n.inputs) == 1 else list(n.inputs)
 
     def module_attr(self, m: TModule, attr: str, node: ast.AST) -> Any:
         from nnexam.questions.model_analyser.interp import class_attr
