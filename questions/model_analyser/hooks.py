@@ -380,6 +380,11 @@ class Hooks:
             return Opaque(f"{path}(...)")
         if last == "from_pretrained" and path.rsplit(".", 2)[-2] in ("Embedding", "EmbeddingBag"):
             return self.from_pretrained(path.rsplit(".", 2)[-2], args, kwargs, node)
+        if last in ("DataParallel", "DistributedDataParallel"):
+            wrapped = args[0] if args else kwargs.get("module")
+            mod = self.module(last, node)
+            self.add_child(mod, "module", wrapped, node)
+            return mod
         if last in ("TransformerEncoder", "TransformerDecoder"):
             return self.transformer_stack(last, args, kwargs, node)
         if last in TORCH:

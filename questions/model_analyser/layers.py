@@ -351,6 +351,16 @@ def batch_norm(s: Shape, c: dict[str, Any]) -> Out:
     return Out(s, learned * ch, 2 * ch, f)
 
 
+def _axes(value: Any, key: str) -> int | tuple[int, ...]:
+    """An axis or a tuple of axes (LayerNormalization(axis=(1, 2)))."""
+    value = anything(value, key)
+    if isinstance(value, tuple | list):
+        if not value:
+            raise Bad(f"argument '{key}': expected an axis or a tuple of axes, received {show(value)}")
+        return tuple(integer(-8)(v, key) for v in value)
+    return integer(-8)(value, key)
+
+
 def group_norm(s: Shape, c: dict[str, Any]) -> Out:
     ch = _axis_size(s, c["axis"])
     if ch % c["groups"]:
@@ -523,7 +533,7 @@ KINDS: list[Kind] = [
     _kind("BatchNormalization", "axis momentum epsilon center scale",
           {"axis": integer(-8), "momentum": number(0, 1), "epsilon": number(0), "center": boolean, "scale": boolean},
           {"axis": -1, "momentum": 0.99, "epsilon": 0.001, "center": True, "scale": True}, batch_norm),
-    _kind("LayerNormalization", "axis epsilon center scale", {"axis": integer(-8), "epsilon": number(0), "center": boolean, "scale": boolean},
+    _kind("LayerNormalization", "axis epsilon center scale", {"axis": _axes, "epsilon": number(0), "center": boolean, "scale": boolean},
           {"axis": -1, "epsilon": 0.001, "center": True, "scale": True}, layer_norm),
     _kind("GroupNormalization", "groups axis epsilon center scale", {"groups": _pos, "axis": integer(-8), "epsilon": number(0),
           "center": boolean, "scale": boolean}, {"groups": 32, "axis": -1, "epsilon": 0.001, "center": True, "scale": True}, group_norm),

@@ -38,7 +38,8 @@ def _rank(obj: Any) -> int | None:
     if isinstance(obj, TModule):
         if obj.kind.endswith("Loss"):
             return None
-        if obj.cls is not None or obj.kind in ("Sequential", "ModuleDict", "ModuleList", "TransformerEncoder", "TransformerDecoder"):
+        if obj.cls is not None or obj.kind in ("Sequential", "ModuleDict", "ModuleList", "TransformerEncoder", "TransformerDecoder",
+                                                   "DataParallel", "DistributedDataParallel"):
             return 0 if obj.kind != "ModuleList" and obj.kind != "ModuleDict" else 1
         return 2
     return None
@@ -72,6 +73,9 @@ def read(code: str, bindings: Mapping[str, Any], framework: str) -> Found:
         hooks.found_models = lambda: bool([m for m in candidates(hooks) if _rank(m) == 0])  # type: ignore[method-assign]
         interp.run_uncalled()
     found = candidates(hooks)
+    named = interp.globals.vars.get("model")
+    if not found and isinstance(named, TModule):
+        found = [named]  # model = nn.CrossEntropyLoss(): what the code calls its model, no weights
     calls = [v for _, v in interp.top_values if isinstance(v, OpaqueCall)]
     if not found and (hooks.opaque_models or calls):
         from nnexam.questions.model_analyser.interp import Refusal

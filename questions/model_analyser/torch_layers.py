@@ -287,6 +287,7 @@ def _kinds() -> list[Kind]:
         "BCELoss": "weight reduction", "BCEWithLogitsLoss": "weight reduction pos_weight", "L1Loss": "reduction",
         "SmoothL1Loss": "reduction beta", "HuberLoss": "reduction delta", "KLDivLoss": "reduction log_target",
         "Dropout1d": "p inplace", "UpsamplingNearest2d": "size scale_factor", "UpsamplingBilinear2d": "size scale_factor",
+        "Unfold": "kernel_size dilation padding stride", "GLU": "dim", "Fold": "output_size kernel_size dilation padding stride",
     }  # fmt: skip
     shaped = {"ReLU", "ReLU6", "Sigmoid", "Tanh", "GELU", "SiLU", "Mish", "Identity", "ELU", "SELU", "CELU", "Hardswish", "Hardsigmoid",
               "Hardtanh", "Softplus", "Softsign", "Tanhshrink", "Softshrink", "Hardshrink", "LogSigmoid", "Threshold", "Softmin",
@@ -325,6 +326,9 @@ def _kinds() -> list[Kind]:
         _kind("LayerNorm", "normalized_shape eps elementwise_affine bias", {"normalized_shape": sizes_any, "elementwise_affine": boolean, "bias": boolean},
               {"normalized_shape": REQUIRED, "elementwise_affine": True, "bias": True}, identity, passthrough=frozenset({"eps"}),
               weights=layer_norm_weights),
+        _kind("RMSNorm", "normalized_shape eps elementwise_affine", {"normalized_shape": sizes_any, "elementwise_affine": boolean},
+              {"normalized_shape": REQUIRED, "elementwise_affine": True}, identity, passthrough=frozenset({"eps"}),
+              weights=lambda c: _w(("weight", math.prod(c["normalized_shape"]), c["elementwise_affine"]))),
         _kind("GroupNorm", "num_groups num_channels eps affine", {"num_groups": _pos, "num_channels": _pos, "affine": boolean},
               {"num_groups": REQUIRED, "num_channels": REQUIRED, "affine": True}, identity, passthrough=frozenset({"eps"}),
               weights=lambda c: _w(("weight", c["num_channels"], c["affine"]), ("bias", c["num_channels"], c["affine"]))),
