@@ -512,7 +512,7 @@ class Hooks:
             self.interp.call_func(init, [obj, *args], kwargs, node)
         elif cls.family == "torch-builtin":
             self.base_init(obj, args, kwargs, node)
-        if cls.family in ("keras-model", "keras-layer") and class_attr(cls, "build") is not None:
+        if cls.family == "keras-model" and class_attr(cls, "build") is not None:
             raise Refusal(line, f"{cls.name}.build(): weights created from the input shape in a custom build()",
                           "layers assigned in __init__ (self.dense = layers.Dense(8)) and used in call()")  # fmt: skip
         return obj
@@ -641,7 +641,7 @@ class Hooks:
                 return Bound(found, m)
             if found is not None:
                 return found
-        if attr in ("add", "pop", "build", "get_layer", "count_params", "__call__", "call") or attr in HARMLESS:
+        if attr in ("add", "pop", "build", "get_layer", "count_params", "__call__", "call", "add_weight") or attr in HARMLESS:
             return Method(m, attr)
         if attr in ("input_shape", "output_shape", "weights", "trainable_weights", "non_trainable_weights", "optimizer", "history",
                     "metrics_names", "loss", "built"):  # fmt: skip
@@ -891,6 +891,8 @@ class Hooks:
             if any(isinstance(a, KTensor) for a in args[1:]):
                 raise Refusal(line, src(node), "an operation on one tensor")
             return self.tensor_op(last, [args[0]], node)
+        if last in ("matmul", "dot") and len(args) == 2 and isinstance(args[0], KTensor) and isinstance(args[1], ArrayVal):
+            return self.tensor_op("matmul", [args[0]], node, consts=[args[1].shape])
         if last in BINARY and len(args) == 2:
             ops = {"add": ast.Add(), "subtract": ast.Sub(), "multiply": ast.Mult(), "divide": ast.Div(), "true_divide": ast.Div()}
             if last in ops:
@@ -1039,6 +1041,14 @@ class Hooks:
             raise Refusal(line, f"{m.cls.name if m.cls else 'model'} has no call() method", "a call(self, inputs) method")
         if m in self.in_call:
             raise Refusal(line, "a model whose call() calls itself", "no recursion")
+        build = class_attr(m.cls, "build") if m.cls is not None else None
+        if isinstance(build, Func) and not m.attrs.get("__built__"):
+            tensor = self.tensors(inputs)
+            shape = self.tensor_shape(tensor[0]) if tensor and len(tensor) == 1 else None
+            if shape is None:
+                raise Refusal(line, f"{m.name}.build(): the input shape is not known", "a layer called on tensors of known shape")
+            m.attrs["__built__"] = True
+            self.interp.call_func(build, [m, (None, *shape)], {}, node)
         self.in_call.append(m)
         try:
             out = self.interp.call_func(call, [m, inputs], {k: v for k, v in kwargs.items() if k != "inputs"}, node)
@@ -1069,6 +1079,23 @@ class Hooks:
                 raise Refusal(line, f"{m.name}.call() returns no tensor the analyser can follow", "call() returning layer outputs")
             m.inputs, m.outputs = [inp], outs
             return
+
+    def add_weight(self, m: KModel, args: list[Any], kwargs: dict[str, Any], node: ast.AST) -> ArrayVal:
+        """``self.add_weight(shape=(n, units), trainable=...)`` in a custom layer: a weight of that size."""
+        line = getattr(node, "lineno", None)
+        shape = kwargs.get("shape", args[0] if args else None)
+        if isinstance(shape, int) and not isinstance(shape, bool):
+            shape = (shape,)
+        if not (isinstance(shape, tuple | list) and all(isinstance(d, int) and not isinstance(d, bool) and d > 0 for d in shape)):
+            raise Refusal(line, f"{src(node)}: a weight whose shape the analyser cannot read", "add_weight(shape=(sizes the code fixes))")
+        trainable = kwargs.get("trainable", True)
+        if not isinstance(trainable, bool):
+            raise Refusal(line, f"{src(node)}: trainable= the code does not fix", "trainable=True or False")
+        size = 1
+        for d in shape:
+            size *= d
+        m.attrs.setdefault("__weights__", []).append((size, trainable))
+        return ArrayVal(tuple(shape))
 
     def call_method(self, obj: Any, name: str, args: list[Any], kwargs: dict[str, Any], node: ast.AST) -> Any:
         line = getattr(node, "lineno", None)
@@ -1105,6 +1132,8 @@ class Hooks:
                 raise Refusal(line, f"{src(node)}: no layer {key!r}", "the name of a layer of the model")
             if name in ("__call__", "call"):
                 return self.call_model(obj, args, kwargs, node)
+            if name == "add_weight":
+                return self.add_weight(obj, args, kwargs, node)
             if name == "summary":
                 return None
             return Opaque(src(node))

@@ -98,7 +98,8 @@ class _Built:
 
 
 class Builder:
-    def __init__(self, registry: Mapping[str, Kind], notes: list[str]):
+    def __init__(self, registry: Mapping[str, Kind], notes: list[str], hooks: Any = None):
+        self.hooks = hooks
         self.registry = {**EXTRA, **registry}
         self.notes = notes
         self.missing: list[str] = []
@@ -225,6 +226,12 @@ class Builder:
         if op.kind == "getitem":
             key = node.kwargs.get("index") if node else None
             return _index_shape(shapes[0], key, node)
+        if op.kind == "matmul":
+            w = node.kwargs["consts"][0] if node else ()
+            s = shapes[0]
+            if len(w) != 2 or (s[-1] is not None and s[-1] != w[0]):
+                raise ParamError("model", "a matmul of matching sizes", f"line {node.line if node else '?'}: {fmt_shape(s)} @ {w}")
+            return s[:-1] + (w[1],)
         if op.kind == "concatenate":
             from nnexam.questions.model_analyser.keras_extra import concatenate
 
@@ -247,6 +254,8 @@ class Builder:
         return out
 
     def _apply_model(self, m: KModel, shapes: list[Shape]) -> list[Shape]:
+        if m.kind == "subclass" and not m.inputs and self.hooks is not None and len(shapes) == 1:
+            self.hooks.build_model(m, tuple(shapes[0]), root_node(m))  # a custom layer in a Sequential: built on its input
         if m.kind == "sequential":
             if len(shapes) != 1:
                 raise ParamError("model", "a Sequential called on one tensor", f"{len(shapes)} tensors")
@@ -296,7 +305,7 @@ def spec(root: KModel, hooks: Any, *, registry: Mapping[str, Kind], input_shape:
          notes: Sequence[str]) -> ModelSpec:  # fmt: skip
     """The analysed model ``root`` (``input_shape``: the user's, wins over the code's)."""
     out_notes = list(notes)
-    b = Builder(registry, out_notes)
+    b = Builder(registry, out_notes, hooks)
     probe = hooks.probe
     if probe is not None and registry is KERAS:  # layers already resolved while the code ran (x.shape): reuse them
         b.resolved = {k: _Built(v.kind, v.config, v.name) for k, v in probe.resolved.items()}
@@ -469,6 +478,11 @@ def _weights(obj: Any, b: Builder, seen: set[int], on: bool = True) -> tuple[int
         return (t, n) if _effective(obj, on) else (0, t + n)
     if isinstance(obj, KModel):
         tt = nn = 0
+        for size, trainable in obj.attrs.get("__weights__", []):  # add_weight in a custom layer
+            if trainable and _effective(obj, on):
+                tt += size
+            else:
+                nn += size
         for item in b.members(obj):
             a, c = _weights(item, b, seen, on)
             tt, nn = tt + a, nn + c
