@@ -465,6 +465,25 @@ model = keras.Model(inputs=[a, b], outputs=out)
 }
 
 
+KERAS_CODE["custom-layer-functional"] = """
+import keras
+from keras import layers
+class Linear(layers.Layer):
+    def __init__(self, units=32):
+        super().__init__()
+        self.units = units
+    def build(self, input_shape):
+        self.w = self.add_weight(shape=(input_shape[-1], self.units), initializer="random_normal", trainable=True)
+        self.b = self.add_weight(shape=(self.units,), initializer="zeros", trainable=False)
+    def call(self, inputs):
+        return keras.ops.matmul(inputs, self.w) + self.b
+inputs = keras.Input((10,))
+x = Linear(4)(inputs)
+x = layers.Dense(3)(x)
+model = keras.Model(inputs, Linear(2)(x))
+"""
+
+
 @pytest.mark.keras
 @pytest.mark.parametrize("case", list(KERAS_CODE), ids=list(KERAS_CODE))
 def test_keras_code_matches_keras(case):
@@ -481,6 +500,8 @@ def test_keras_code_matches_keras(case):
     trainable = sum(int(w.numpy().size) for w in model.trainable_weights)
     assert (spec.total, spec.trainable) == (model.count_params(), trainable)
     assert [x.name for x in spec.layers if x.kind != "InputLayer"] == [x.name for x in model.layers if type(x).__name__ != "InputLayer"]
+
+
 
 
 APPS = [

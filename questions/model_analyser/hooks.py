@@ -1014,12 +1014,14 @@ class Hooks:
                 return Opaque(f"{src(node)} (a model's output on data)")
             raise Refusal(line, f"{src(node, 50)}: a model called on {type(inputs).__name__}", "a model called on tensors")
         if m.kind == "subclass":
-            if m.built_with is None and len(tensors) == 1:
-                shape = self.tensor_shape(tensors[0])
-                if shape is not None:
-                    m.built_with = shape
+            shape = self.tensor_shape(tensors[0]) if len(tensors) == 1 else None
+            if shape is None:
+                raise Refusal(line, f"{src(node, 50)}: {m.name} called on a tensor of unknown shape", "a tensor of known shape")
+            self.build_model(m, shape, node)  # its own graph, from an Input of that shape: one node here, as Keras shows it
             self.detach_model(m)
-            return self.run_call(m, inputs, kwargs, node)
+            knode = KNode(m, tensors, len(m.outputs), line)
+            self.add_node(knode)
+            return KTensor(knode, 0) if len(m.outputs) == 1 else [KTensor(knode, i) for i in range(len(m.outputs))]
         n_out = len(m.outputs) if m.kind == "functional" else 1
         knode = KNode(m, tensors, n_out, line)
         self.add_node(knode)
@@ -1071,7 +1073,7 @@ class Hooks:
             if isinstance(shape, list) and shape and all(isinstance(s, tuple) for s in shape):
                 raise Refusal(line, f"{m.name}.build() with several inputs", "one input shape")
             m.built_with = shape
-            inp = self.call_ext("keras.Input", [shape], {}, node)
+            inp = self.call_ext("keras.Input", [shape], {"name": f"{m.name}_input"}, node)
             m.attrs["__input__"] = inp
             out = self.run_call(m, inp, {}, node)
             outs = self.tensors(out)
