@@ -435,3 +435,95 @@ CASES += [
         ])
     """, "shape-decides-params"),
 ]
+
+# Subclassing and ops between layers.
+CASES += [
+    K("subclass-layer-list-and-dict", """
+        import keras
+        from keras import layers
+
+        class MultiHead(keras.Model):
+            def __init__(self):
+                super().__init__()
+                self.blocks = [layers.Dense(16, activation="relu") for _ in range(2)]
+                self.heads = {"a": layers.Dense(1), "b": layers.Dense(3)}
+
+            def call(self, x):
+                for block in self.blocks:
+                    x = block(x)
+                return [self.heads["a"](x), self.heads["b"](x)]
+
+        model = MultiHead()
+    """, "subclass", input_shape=(8,)),
+    K("functional-subclass-init", """
+        import keras
+        from keras import layers
+
+        class Classifier(keras.Model):
+            def __init__(self, n_classes=4, **kwargs):
+                inputs = keras.Input((20,))
+                x = layers.Dense(32, activation="relu")(inputs)
+                outputs = layers.Dense(n_classes)(x)
+                super().__init__(inputs=inputs, outputs=outputs, **kwargs)
+
+        model = Classifier(n_classes=6)
+    """, "subclass"),
+    K("sequential-subclass", """
+        import keras
+        from keras import layers
+
+        class SmallMLP(keras.Sequential):
+            def __init__(self):
+                super().__init__([keras.Input((5,)), layers.Dense(10), layers.Dense(2)])
+
+        model = SmallMLP()
+    """, "subclass"),
+    K("subclass-inheritance", """
+        import keras
+        from keras import layers
+
+        class Base(keras.Model):
+            def __init__(self):
+                super().__init__()
+                self.d1 = layers.Dense(16)
+
+            def call(self, x):
+                return self.d1(x)
+
+        class Extended(Base):
+            def __init__(self):
+                super().__init__()
+                self.d2 = layers.Dense(4)
+
+            def call(self, x):
+                return self.d2(super().call(x))
+
+        model = Extended()
+    """, "subclass", input_shape=(6,)),
+    K("ops-mean-between-layers", """
+        import keras
+        from keras import layers, ops
+        inputs = keras.Input((10, 6))
+        x = layers.Dense(12)(inputs)
+        x = ops.mean(x, axis=1)
+        outputs = layers.Dense(3)(x)
+        model = keras.Model(inputs, outputs)
+    """, "operator-merge"),
+    K("tensor-slice-between-layers", """
+        import keras
+        from keras import layers
+        inputs = keras.Input((5, 8))
+        first = inputs[:, 0, :]
+        x = layers.Dense(4)(first)
+        model = keras.Model(inputs, x)
+    """, "operator-merge"),
+    K("training-kwarg-calls", """
+        import keras
+        from keras import layers
+        inputs = keras.Input((12,))
+        x = layers.Dense(24)(inputs)
+        x = layers.BatchNormalization()(x, training=False)
+        x = layers.Dropout(0.5)(x, training=True)
+        model = keras.Model(inputs, layers.Dense(1)(x))
+    """, "functional-chain"),
+]

@@ -267,3 +267,103 @@ CASES += [
         model = Net()
     """, "module"),
 ]
+
+# Inheritance, conditional heads, static helpers.
+CASES += [
+    T("module-inheritance-adds", """
+        import torch.nn as nn
+
+        class Base(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.encoder = nn.Sequential(nn.Linear(10, 32), nn.ReLU())
+
+        class WithHead(Base):
+            def __init__(self, n_out=3):
+                super().__init__()
+                self.head = nn.Linear(32, n_out)
+
+        model = WithHead()
+    """, "module"),
+    T("module-inheritance-replaces", """
+        import torch.nn as nn
+
+        class Base(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.body = nn.Linear(8, 8)
+                self.fc = nn.Linear(8, 100)
+
+        class Small(Base):
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(8, 2)
+
+        model = Small()
+    """, "module"),
+    T("conditional-head-default-arg", """
+        import torch.nn as nn
+
+        class Net(nn.Module):
+            def __init__(self, hidden=24, num_classes=2):
+                super().__init__()
+                self.body = nn.Linear(12, hidden)
+                if num_classes > 2:
+                    self.out = nn.Linear(hidden, num_classes)
+                else:
+                    self.out = nn.Linear(hidden, 1)
+
+        model = Net(num_classes=2)
+    """, "module"),
+    T("staticmethod-builder", """
+        import torch.nn as nn
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.stage1 = self._stage(3, 16)
+                self.stage2 = self._stage(16, 32)
+
+            @staticmethod
+            def _stage(cin, cout):
+                return nn.Sequential(nn.Conv2d(cin, cout, 3, padding=1), nn.BatchNorm2d(cout), nn.ReLU())
+
+        model = Net()
+    """, "module"),
+    T("ordereddict-comprehension", """
+        from collections import OrderedDict
+        import torch.nn as nn
+        sizes = [6, 12, 12, 1]
+        model = nn.Sequential(OrderedDict(
+            (f"fc{i}", nn.Linear(a, b)) for i, (a, b) in enumerate(zip(sizes, sizes[1:]))
+        ))
+    """, "sequential-ordereddict"),
+    T("modulelist-extend-plus-equals", """
+        import torch.nn as nn
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.layers = nn.ModuleList([nn.Linear(4, 4)])
+                self.layers.extend([nn.Linear(4, 4), nn.Linear(4, 4)])
+                self.layers += [nn.Linear(4, 2)]
+
+        model = Net()
+    """, "module-list"),
+    T("apply-init-in-init", """
+        import torch.nn as nn
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc1 = nn.Linear(30, 15)
+                self.fc2 = nn.Linear(15, 1)
+                self.apply(self._init)
+
+            def _init(self, m):
+                if isinstance(m, nn.Linear):
+                    nn.init.zeros_(m.bias)
+
+        model = Net()
+    """, "module"),
+]
