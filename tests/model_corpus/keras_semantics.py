@@ -527,3 +527,57 @@ CASES += [
         model = keras.Model(inputs, layers.Dense(1)(x))
     """, "functional-chain"),
 ]
+
+# Freezing order: Keras sets `trainable` recursively, so the last assignment to a parent wins over its
+# children's earlier ones.
+CASES += [
+    K("children-frozen-then-parent-unfrozen", """
+        import keras
+        from keras import layers
+        base = keras.Sequential([keras.Input((6,)), layers.Dense(12), layers.Dense(12)])
+        for layer in base.layers:
+            layer.trainable = False
+        base.trainable = True
+        model = keras.Sequential([base, layers.Dense(2)])
+    """, "base-trainable"),
+    K("trainable-kwarg-then-model-unfrozen", """
+        import keras
+        from keras import layers
+        inputs = keras.Input((10,))
+        x = layers.Dense(5, trainable=False)(inputs)
+        model = keras.Model(inputs, layers.Dense(1)(x))
+        model.trainable = True
+    """, "freeze-after"),
+    K("freeze-compile-unfreeze", """
+        import keras
+        from keras import layers
+        model = keras.Sequential([keras.Input((4,)), layers.Dense(8), layers.BatchNormalization(), layers.Dense(1)])
+        model.trainable = False
+        model.compile(optimizer="adam", loss="mse")
+        model.trainable = True
+    """, "freeze-after"),
+    K("vgg16-freeze-by-block-name", """
+        import keras
+        from keras import layers
+        base = keras.applications.VGG16(include_top=False, weights="imagenet", input_shape=(64, 64, 3))
+        for layer in base.layers:
+            if not layer.name.startswith("block5"):
+                layer.trainable = False
+        model = keras.Sequential([base, layers.GlobalAveragePooling2D(), layers.Dense(2)])
+    """, "transfer"),
+    K("frozen-base-with-batchnorm", """
+        import keras
+        from keras import layers
+        base = keras.Sequential([
+            keras.Input((16, 16, 3)),
+            layers.Conv2D(8, 3, use_bias=False),
+            layers.BatchNormalization(),
+            layers.ReLU(),
+            layers.GlobalAveragePooling2D(),
+        ])
+        base.trainable = False
+        inputs = keras.Input((16, 16, 3))
+        x = base(inputs, training=False)
+        model = keras.Model(inputs, layers.Dense(3)(x))
+    """, "base-trainable"),
+]

@@ -367,3 +367,50 @@ CASES += [
         model = Net()
     """, "module"),
 ]
+
+# requires_grad: module-wide switches, no_grad (which does not freeze), names.
+CASES += [
+    T("requires-grad-module-then-head", """
+        import torch.nn as nn
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.body = nn.Sequential(nn.Linear(10, 20), nn.ReLU(), nn.Linear(20, 20))
+                self.fc = nn.Linear(20, 3)
+
+        model = Net()
+        model.requires_grad_(False)
+        model.fc.requires_grad_(True)
+    """, "freeze-after"),
+    T("requires-grad-underscore-loop", """
+        import torch.nn as nn
+        model = nn.Sequential(nn.Linear(5, 5), nn.Linear(5, 5), nn.Linear(5, 1))
+        for p in model.parameters():
+            p.requires_grad_(False)
+        model[2].weight.requires_grad_(True)
+    """, "freeze-after"),
+    T("no-grad-does-not-freeze", """
+        import torch
+        import torch.nn as nn
+        with torch.no_grad():
+            model = nn.Sequential(nn.Linear(8, 4), nn.ReLU(), nn.Linear(4, 1))
+            model[0].weight.fill_(0.0)
+    """, "freeze-after"),
+    T("freeze-bias-by-name", """
+        import torch.nn as nn
+        model = nn.Sequential(nn.Conv2d(3, 6, 3), nn.BatchNorm2d(6), nn.Flatten(), nn.Linear(6 * 6 * 6, 4))
+        for name, param in model.named_parameters():
+            if "bias" in name:
+                param.requires_grad = False
+    """, "freeze-after"),
+    T("resnet18-freeze-all-but-fc", """
+        import torch.nn as nn
+        import torchvision.models as models
+        model = models.resnet18(pretrained=True)
+        model.fc = nn.Linear(model.fc.in_features, 4)
+        for name, p in model.named_parameters():
+            if not name.startswith("fc"):
+                p.requires_grad = False
+    """, "torchvision-transfer", truth="published"),
+]
