@@ -581,3 +581,40 @@ CASES += [
         model = keras.Model(inputs, layers.Dense(3)(x))
     """, "base-trainable"),
 ]
+
+# Keras tracks layers held in lists, tuples and dicts on a subclass, appended in loops.
+CASES += [
+    K("subclass-list-append-loop", """
+        import keras
+        from keras import layers
+
+        class Tower(keras.Model):
+            def __init__(self, widths=(32, 16)):
+                super().__init__()
+                self.hidden = []
+                for w in widths:
+                    self.hidden.append(layers.Dense(w, activation="relu"))
+                self.out = layers.Dense(1)
+
+            def call(self, x):
+                for layer in self.hidden:
+                    x = layer(x)
+                return self.out(x)
+
+        model = Tower()
+    """, "subclass", input_shape=(12,)),
+    K("subclass-tuple-of-layers", """
+        import keras
+        from keras import layers
+
+        class Pair(keras.Model):
+            def __init__(self):
+                super().__init__()
+                self.pair = (layers.Dense(6), layers.Dense(3))
+
+            def call(self, x):
+                return self.pair[1](self.pair[0](x))
+
+        model = Pair()
+    """, "subclass", input_shape=(4,)),
+]

@@ -414,3 +414,39 @@ CASES += [
                 p.requires_grad = False
     """, "torchvision-transfer", truth="published"),
 ]
+
+# Copies versus the same object repeated: deepcopy clones are distinct parameters, `[m] * n` is one module.
+CASES += [
+    T("clones-deepcopy", """
+        import copy
+        import torch.nn as nn
+
+        def clones(module, N):
+            return nn.ModuleList([copy.deepcopy(module) for _ in range(N)])
+
+        class Encoder(nn.Module):
+            def __init__(self, layer, N):
+                super().__init__()
+                self.layers = clones(layer, N)
+                self.norm = nn.LayerNorm(32)
+
+        model = Encoder(nn.Linear(32, 32), 4)
+    """, "module-list"),
+    T("same-module-repeated-list", """
+        import torch.nn as nn
+        block = nn.Sequential(nn.Linear(16, 16), nn.ReLU())
+        model = nn.Sequential(*([block] * 3), nn.Linear(16, 1))
+    """, "shared-layer"),
+    T("modulelist-same-instance", """
+        import torch.nn as nn
+
+        class Recurrent(nn.Module):
+            def __init__(self, steps=5):
+                super().__init__()
+                cell = nn.Linear(10, 10)
+                self.steps = nn.ModuleList([cell for _ in range(steps)])
+                self.out = nn.Linear(10, 2)
+
+        model = Recurrent()
+    """, "shared-layer"),
+]
