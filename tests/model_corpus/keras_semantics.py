@@ -435,3 +435,186 @@ CASES += [
         ])
     """, "shape-decides-params"),
 ]
+
+# Subclassing and ops between layers.
+CASES += [
+    K("subclass-layer-list-and-dict", """
+        import keras
+        from keras import layers
+
+        class MultiHead(keras.Model):
+            def __init__(self):
+                super().__init__()
+                self.blocks = [layers.Dense(16, activation="relu") for _ in range(2)]
+                self.heads = {"a": layers.Dense(1), "b": layers.Dense(3)}
+
+            def call(self, x):
+                for block in self.blocks:
+                    x = block(x)
+                return [self.heads["a"](x), self.heads["b"](x)]
+
+        model = MultiHead()
+    """, "subclass", input_shape=(8,)),
+    K("functional-subclass-init", """
+        import keras
+        from keras import layers
+
+        class Classifier(keras.Model):
+            def __init__(self, n_classes=4, **kwargs):
+                inputs = keras.Input((20,))
+                x = layers.Dense(32, activation="relu")(inputs)
+                outputs = layers.Dense(n_classes)(x)
+                super().__init__(inputs=inputs, outputs=outputs, **kwargs)
+
+        model = Classifier(n_classes=6)
+    """, "subclass"),
+    K("sequential-subclass", """
+        import keras
+        from keras import layers
+
+        class SmallMLP(keras.Sequential):
+            def __init__(self):
+                super().__init__([keras.Input((5,)), layers.Dense(10), layers.Dense(2)])
+
+        model = SmallMLP()
+    """, "subclass"),
+    K("subclass-inheritance", """
+        import keras
+        from keras import layers
+
+        class Base(keras.Model):
+            def __init__(self):
+                super().__init__()
+                self.d1 = layers.Dense(16)
+
+            def call(self, x):
+                return self.d1(x)
+
+        class Extended(Base):
+            def __init__(self):
+                super().__init__()
+                self.d2 = layers.Dense(4)
+
+            def call(self, x):
+                return self.d2(super().call(x))
+
+        model = Extended()
+    """, "subclass", input_shape=(6,)),
+    K("ops-mean-between-layers", """
+        import keras
+        from keras import layers, ops
+        inputs = keras.Input((10, 6))
+        x = layers.Dense(12)(inputs)
+        x = ops.mean(x, axis=1)
+        outputs = layers.Dense(3)(x)
+        model = keras.Model(inputs, outputs)
+    """, "operator-merge"),
+    K("tensor-slice-between-layers", """
+        import keras
+        from keras import layers
+        inputs = keras.Input((5, 8))
+        first = inputs[:, 0, :]
+        x = layers.Dense(4)(first)
+        model = keras.Model(inputs, x)
+    """, "operator-merge"),
+    K("training-kwarg-calls", """
+        import keras
+        from keras import layers
+        inputs = keras.Input((12,))
+        x = layers.Dense(24)(inputs)
+        x = layers.BatchNormalization()(x, training=False)
+        x = layers.Dropout(0.5)(x, training=True)
+        model = keras.Model(inputs, layers.Dense(1)(x))
+    """, "functional-chain"),
+]
+
+# Freezing order: Keras sets `trainable` recursively, so the last assignment to a parent wins over its
+# children's earlier ones.
+CASES += [
+    K("children-frozen-then-parent-unfrozen", """
+        import keras
+        from keras import layers
+        base = keras.Sequential([keras.Input((6,)), layers.Dense(12), layers.Dense(12)])
+        for layer in base.layers:
+            layer.trainable = False
+        base.trainable = True
+        model = keras.Sequential([base, layers.Dense(2)])
+    """, "base-trainable"),
+    K("trainable-kwarg-then-model-unfrozen", """
+        import keras
+        from keras import layers
+        inputs = keras.Input((10,))
+        x = layers.Dense(5, trainable=False)(inputs)
+        model = keras.Model(inputs, layers.Dense(1)(x))
+        model.trainable = True
+    """, "freeze-after"),
+    K("freeze-compile-unfreeze", """
+        import keras
+        from keras import layers
+        model = keras.Sequential([keras.Input((4,)), layers.Dense(8), layers.BatchNormalization(), layers.Dense(1)])
+        model.trainable = False
+        model.compile(optimizer="adam", loss="mse")
+        model.trainable = True
+    """, "freeze-after"),
+    K("vgg16-freeze-by-block-name", """
+        import keras
+        from keras import layers
+        base = keras.applications.VGG16(include_top=False, weights="imagenet", input_shape=(64, 64, 3))
+        for layer in base.layers:
+            if not layer.name.startswith("block5"):
+                layer.trainable = False
+        model = keras.Sequential([base, layers.GlobalAveragePooling2D(), layers.Dense(2)])
+    """, "transfer"),
+    K("frozen-base-with-batchnorm", """
+        import keras
+        from keras import layers
+        base = keras.Sequential([
+            keras.Input((16, 16, 3)),
+            layers.Conv2D(8, 3, use_bias=False),
+            layers.BatchNormalization(),
+            layers.ReLU(),
+            layers.GlobalAveragePooling2D(),
+        ])
+        base.trainable = False
+        inputs = keras.Input((16, 16, 3))
+        x = base(inputs, training=False)
+        model = keras.Model(inputs, layers.Dense(3)(x))
+    """, "base-trainable"),
+]
+
+# Keras tracks layers held in lists, tuples and dicts on a subclass, appended in loops.
+CASES += [
+    K("subclass-list-append-loop", """
+        import keras
+        from keras import layers
+
+        class Tower(keras.Model):
+            def __init__(self, widths=(32, 16)):
+                super().__init__()
+                self.hidden = []
+                for w in widths:
+                    self.hidden.append(layers.Dense(w, activation="relu"))
+                self.out = layers.Dense(1)
+
+            def call(self, x):
+                for layer in self.hidden:
+                    x = layer(x)
+                return self.out(x)
+
+        model = Tower()
+    """, "subclass", input_shape=(12,)),
+    K("subclass-tuple-of-layers", """
+        import keras
+        from keras import layers
+
+        class Pair(keras.Model):
+            def __init__(self):
+                super().__init__()
+                self.pair = (layers.Dense(6), layers.Dense(3))
+
+            def call(self, x):
+                return self.pair[1](self.pair[0](x))
+
+        model = Pair()
+    """, "subclass", input_shape=(4,)),
+]

@@ -267,3 +267,186 @@ CASES += [
         model = Net()
     """, "module"),
 ]
+
+# Inheritance, conditional heads, static helpers.
+CASES += [
+    T("module-inheritance-adds", """
+        import torch.nn as nn
+
+        class Base(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.encoder = nn.Sequential(nn.Linear(10, 32), nn.ReLU())
+
+        class WithHead(Base):
+            def __init__(self, n_out=3):
+                super().__init__()
+                self.head = nn.Linear(32, n_out)
+
+        model = WithHead()
+    """, "module"),
+    T("module-inheritance-replaces", """
+        import torch.nn as nn
+
+        class Base(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.body = nn.Linear(8, 8)
+                self.fc = nn.Linear(8, 100)
+
+        class Small(Base):
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(8, 2)
+
+        model = Small()
+    """, "module"),
+    T("conditional-head-default-arg", """
+        import torch.nn as nn
+
+        class Net(nn.Module):
+            def __init__(self, hidden=24, num_classes=2):
+                super().__init__()
+                self.body = nn.Linear(12, hidden)
+                if num_classes > 2:
+                    self.out = nn.Linear(hidden, num_classes)
+                else:
+                    self.out = nn.Linear(hidden, 1)
+
+        model = Net(num_classes=2)
+    """, "module"),
+    T("staticmethod-builder", """
+        import torch.nn as nn
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.stage1 = self._stage(3, 16)
+                self.stage2 = self._stage(16, 32)
+
+            @staticmethod
+            def _stage(cin, cout):
+                return nn.Sequential(nn.Conv2d(cin, cout, 3, padding=1), nn.BatchNorm2d(cout), nn.ReLU())
+
+        model = Net()
+    """, "module"),
+    T("ordereddict-comprehension", """
+        from collections import OrderedDict
+        import torch.nn as nn
+        sizes = [6, 12, 12, 1]
+        model = nn.Sequential(OrderedDict(
+            (f"fc{i}", nn.Linear(a, b)) for i, (a, b) in enumerate(zip(sizes, sizes[1:]))
+        ))
+    """, "sequential-ordereddict"),
+    T("modulelist-extend-plus-equals", """
+        import torch.nn as nn
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.layers = nn.ModuleList([nn.Linear(4, 4)])
+                self.layers.extend([nn.Linear(4, 4), nn.Linear(4, 4)])
+                self.layers += [nn.Linear(4, 2)]
+
+        model = Net()
+    """, "module-list"),
+    T("apply-init-in-init", """
+        import torch.nn as nn
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc1 = nn.Linear(30, 15)
+                self.fc2 = nn.Linear(15, 1)
+                self.apply(self._init)
+
+            def _init(self, m):
+                if isinstance(m, nn.Linear):
+                    nn.init.zeros_(m.bias)
+
+        model = Net()
+    """, "module"),
+]
+
+# requires_grad: module-wide switches, no_grad (which does not freeze), names.
+CASES += [
+    T("requires-grad-module-then-head", """
+        import torch.nn as nn
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.body = nn.Sequential(nn.Linear(10, 20), nn.ReLU(), nn.Linear(20, 20))
+                self.fc = nn.Linear(20, 3)
+
+        model = Net()
+        model.requires_grad_(False)
+        model.fc.requires_grad_(True)
+    """, "freeze-after"),
+    T("requires-grad-underscore-loop", """
+        import torch.nn as nn
+        model = nn.Sequential(nn.Linear(5, 5), nn.Linear(5, 5), nn.Linear(5, 1))
+        for p in model.parameters():
+            p.requires_grad_(False)
+        model[2].weight.requires_grad_(True)
+    """, "freeze-after"),
+    T("no-grad-does-not-freeze", """
+        import torch
+        import torch.nn as nn
+        with torch.no_grad():
+            model = nn.Sequential(nn.Linear(8, 4), nn.ReLU(), nn.Linear(4, 1))
+            model[0].weight.fill_(0.0)
+    """, "freeze-after"),
+    T("freeze-bias-by-name", """
+        import torch.nn as nn
+        model = nn.Sequential(nn.Conv2d(3, 6, 3), nn.BatchNorm2d(6), nn.Flatten(), nn.Linear(6 * 6 * 6, 4))
+        for name, param in model.named_parameters():
+            if "bias" in name:
+                param.requires_grad = False
+    """, "freeze-after"),
+    T("resnet18-freeze-all-but-fc", """
+        import torch.nn as nn
+        import torchvision.models as models
+        model = models.resnet18(pretrained=True)
+        model.fc = nn.Linear(model.fc.in_features, 4)
+        for name, p in model.named_parameters():
+            if not name.startswith("fc"):
+                p.requires_grad = False
+    """, "torchvision-transfer", truth="published"),
+]
+
+# Copies versus the same object repeated: deepcopy clones are distinct parameters, `[m] * n` is one module.
+CASES += [
+    T("clones-deepcopy", """
+        import copy
+        import torch.nn as nn
+
+        def clones(module, N):
+            return nn.ModuleList([copy.deepcopy(module) for _ in range(N)])
+
+        class Encoder(nn.Module):
+            def __init__(self, layer, N):
+                super().__init__()
+                self.layers = clones(layer, N)
+                self.norm = nn.LayerNorm(32)
+
+        model = Encoder(nn.Linear(32, 32), 4)
+    """, "module-list"),
+    T("same-module-repeated-list", """
+        import torch.nn as nn
+        block = nn.Sequential(nn.Linear(16, 16), nn.ReLU())
+        model = nn.Sequential(*([block] * 3), nn.Linear(16, 1))
+    """, "shared-layer"),
+    T("modulelist-same-instance", """
+        import torch.nn as nn
+
+        class Recurrent(nn.Module):
+            def __init__(self, steps=5):
+                super().__init__()
+                cell = nn.Linear(10, 10)
+                self.steps = nn.ModuleList([cell for _ in range(steps)])
+                self.out = nn.Linear(10, 2)
+
+        model = Recurrent()
+    """, "shared-layer"),
+]
