@@ -176,6 +176,8 @@ class Hooks:
                 return MATH[last](*args)
             except (ValueError, OverflowError, TypeError):
                 return Opaque(src(node))
+        if last == "deepcopy" and len(args) == 1 and isinstance(args[0], TModule):
+            return self.clone(args[0], node)
         if last == "OrderedDict":
             items = args[0] if args else []
             if isinstance(items, dict):
@@ -533,8 +535,22 @@ class Hooks:
                 self.add_child(obj, k, v, node)
             built.attrs["__used__"] = True
             self.models.remove(built)
-        elif isinstance(obj, KModel) and isinstance(kwargs.get("name"), str):
-            obj.name = kwargs["name"]
+        elif isinstance(obj, KModel):
+            if isinstance(kwargs.get("name"), str):
+                obj.name = kwargs["name"]
+            base = self.builtin_base(obj.cls) if obj.cls is not None else ""
+            if base == "Sequential":  # class SmallMLP(keras.Sequential): super().__init__([layers...])
+                obj.kind = "sequential"
+                items = args[0] if args else kwargs.get("layers")
+                seq = self.interp.iterate(items, node) if items is not None else []
+                if seq is None:
+                    raise Refusal(getattr(node, "lineno", None), src(node), "super().__init__([layers ...]) with layers the code builds")
+                for item in seq:
+                    self.seq_add(obj, item, node)
+            elif args[:2] or "inputs" in kwargs or "outputs" in kwargs:  # super().__init__(inputs=..., outputs=...)
+                made = self.functional(args, {k: v for k, v in kwargs.items() if k != "name"}, node)
+                self.models.remove(made)
+                obj.kind, obj.inputs, obj.outputs = "functional", made.inputs, made.outputs
 
     def isinstance(self, obj: Any, kinds: Any, node: ast.AST) -> Any:
         options = kinds if isinstance(kinds, tuple | list) else (kinds,)
@@ -572,6 +588,8 @@ class Hooks:
         line = getattr(node, "lineno", None)
         if isinstance(obj, Method):
             return Opaque(src(node))
+        if isinstance(obj, KInput):
+            return obj.name if attr == "name" else True if attr == "trainable" else Opaque(src(node))
         if isinstance(obj, KLayer):
             if attr == "trainable":
                 return obj.trainable
@@ -637,7 +655,7 @@ class Hooks:
             return tensors if attr.endswith("s") else tensors[0] if len(tensors) == 1 else list(tensors)
         if m.kind == "subclass" and m.cls is not None:
             found = class_attr(m.cls, attr)
-            if isinstance(found, Func):
+            if isinstance(found, Func) and not found.static:
                 return Bound(found, m)
             if found is not None:
                 return found
@@ -689,7 +707,7 @@ class Hooks:
             return m.attrs[attr]
         if m.cls is not None:
             found = class_attr(m.cls, attr)
-            if isinstance(found, Func):
+            if isinstance(found, Func) and not found.static:
                 return Bound(found, m)
             if found is not None:
                 return found
@@ -873,6 +891,10 @@ class Hooks:
                     raise Refusal(getattr(node, "lineno", None), f"{src(node)}: a tensor combined with {type(x).__name__}",
                                   "tensors and numbers")  # fmt: skip
             return self.tensor_op(name, tensors, node, consts=consts)
+        if inplace and isinstance(op, ast.Add) and isinstance(a, TModule) and a.kind in ("Sequential", "ModuleList") and isinstance(b, list | tuple):
+            for v in b:
+                self.add_child(a, str(len(a.children)), v, node)
+            return a
         if isinstance(a, TModule) and isinstance(b, TModule) and isinstance(op, ast.Add) and a.kind == b.kind and a.kind in ("Sequential", "ModuleList"):
             out = self.module(a.kind, node)
             for i, v in enumerate([*a.children.values(), *b.children.values()]):
@@ -891,6 +913,12 @@ class Hooks:
             if any(isinstance(a, KTensor) for a in args[1:]):
                 raise Refusal(line, src(node), "an operation on one tensor")
             return self.tensor_op(last, [args[0]], node)
+        if last in ("mean", "sum", "max", "min", "reduce_mean", "reduce_sum", "reduce_max") and args and isinstance(args[0], KTensor):
+            axis = kwargs.get("axis", args[1] if len(args) > 1 else None)
+            keep = kwargs.get("keepdims", False)
+            if not (isinstance(axis, int) and not isinstance(axis, bool) and axis != 0 and isinstance(keep, bool)):
+                raise Refusal(line, src(node), "a reduction over one feature axis (axis=1, keepdims=...)")
+            return self.tensor_op("reduce", [args[0]], node, axis=axis, keepdims=keep)
         if last in ("matmul", "dot") and len(args) == 2 and isinstance(args[0], KTensor) and isinstance(args[1], ArrayVal):
             return self.tensor_op("matmul", [args[0]], node, consts=[args[1].shape])
         if last in BINARY and len(args) == 2:

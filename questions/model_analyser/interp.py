@@ -246,7 +246,8 @@ class Interpreter:
         cls = Cls(st.name, bases, {}, family, st.lineno)
         for item in st.body:
             if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef):
-                cls.attrs[item.name] = Func(item, scope, self.defaults(item.args, scope), owner=cls)
+                static = any(isinstance(d, ast.Name) and d.id == "staticmethod" for d in item.decorator_list)
+                cls.attrs[item.name] = Func(item, scope, self.defaults(item.args, scope), owner=cls, static=static)
             elif isinstance(item, ast.Assign | ast.AnnAssign):
                 self.stmt(item, body)
         cls.attrs.update({k: v for k, v in body.vars.items() if k not in cls.attrs})
@@ -706,7 +707,7 @@ class Interpreter:
             if attr in obj.attrs:
                 return obj.attrs[attr]
             found = class_attr(obj.cls, attr)
-            if isinstance(found, Func):
+            if isinstance(found, Func) and not found.static:
                 return Bound(found, obj)
             return found if found is not None else Opaque(f"{src(node)}")
         if isinstance(obj, Cls):

@@ -226,6 +226,13 @@ class Builder:
         if op.kind == "getitem":
             key = node.kwargs.get("index") if node else None
             return _index_shape(shapes[0], key, node)
+        if op.kind == "reduce":
+            s, axis, keep = shapes[0], node.kwargs["axis"] if node else -1, node.kwargs.get("keepdims") if node else False
+            full = len(s) + 1
+            if not -full < axis < full:
+                raise ParamError("model", "an axis of the tensor", f"line {node.line if node else '?'}: axis {axis} of {fmt_shape(s)}")
+            a = axis % full - 1
+            return tuple(1 if i == a else d for i, d in enumerate(s)) if keep else tuple(d for i, d in enumerate(s) if i != a)
         if op.kind == "matmul":
             w = node.kwargs["consts"][0] if node else ()
             s = shapes[0]

@@ -39,6 +39,7 @@ class Func(Obj):
     scope: Any
     defaults: dict[str, Any] = field(default_factory=dict)
     owner: Any = None  # the class a method was defined in (for super())
+    static: bool = False  # @staticmethod: called without self
 
     @property
     def name(self) -> str:
@@ -154,7 +155,8 @@ class KModel(Obj):
         """A subclassed model's layers in assignment order (lists of layers included)."""
         out: list[Any] = []
         for value in self.attrs.values():
-            for v in value if isinstance(value, list | tuple) else (value,):
+            values = value.values() if isinstance(value, dict) else value if isinstance(value, list | tuple) else (value,)
+            for v in values:
                 if isinstance(v, KLayer | KModel) and v not in out:
                     out.append(v)
         return out
