@@ -484,6 +484,16 @@ model = keras.Model(inputs, Linear(2)(x))
 """
 
 
+KERAS_CODE["channels-first-layers"] = """
+import keras
+from keras import layers
+model = keras.Sequential([keras.Input((3, 32, 28)), layers.Conv2D(8, 3, data_format="channels_first"), layers.BatchNormalization(axis=1),
+    layers.MaxPooling2D(2, data_format="channels_first"), layers.ZeroPadding2D(1, data_format="channels_first"),
+    layers.Conv2D(4, 3, strides=2, padding="same", data_format="channels_first"),
+    layers.GlobalAveragePooling2D(data_format="channels_first", keepdims=True), layers.Flatten(), layers.Dense(2)])
+"""
+
+
 @pytest.mark.keras
 @pytest.mark.parametrize("case", list(KERAS_CODE), ids=list(KERAS_CODE))
 def test_keras_code_matches_keras(case):

@@ -239,10 +239,12 @@ def build(
         if r.name in seen:
             raise LayerError(i, r.name, f"two layers are named {r.name!r}; Keras requires unique layer names", r.line)
         seen.add(r.name)
+    layers = tuple(_run(resolved, tuple(shape_in)))
     return ModelSpec(
         source=source,
         input_shape=tuple(shape_in),
-        layers=tuple(_run(resolved, tuple(shape_in))),
+        layers=layers,
+        chain=not any(x.config.get("data_format") == "channels_first" for x in layers),  # backends build channels last
         data_format=data_format,
         name=model_name,
         notes=tuple(out_notes),

@@ -391,6 +391,7 @@ def spec(root: KModel, hooks: Any, *, registry: Mapping[str, Kind], input_shape:
     chain = root.kind == "sequential" and all(isinstance(x, KLayer) for x in root.items) and len(set(map(id, root.items))) == len(root.items)
     if root.kind == "functional":
         chain = _is_chain(root, b)
+    chain = chain and not any(x.config.get("data_format") == "channels_first" for x in layer_specs)  # backends build channels last
     return ModelSpec(source="keras", input_shape=tuple(model_input) if root.kind == "sequential" or len(root.inputs) == 1 else model_input,
                      layers=tuple(layer_specs), name=root.name, notes=tuple(dict.fromkeys(out_notes)), chain=chain,
                      totals=_totals(root, b))  # fmt: skip

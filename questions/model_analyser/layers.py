@@ -99,7 +99,7 @@ FIRST_LAYER_INPUT = ("input_shape", "input_dim", "batch_input_shape", "batch_sha
 
 _pos = integer(1)
 _padding = choice("valid", "same")
-_fmt = optional(choice("channels_last"))
+_fmt = optional(choice("channels_last", "channels_first"))
 
 
 def _prod(values: Shape) -> int | None:
@@ -570,6 +570,21 @@ KINDS: list[Kind] = [
           {**_GATED_DEF, "reset_after": True}, gru, (2,), _SEQ_HINT),
 ]  # fmt: skip
 
+def _any_format(forward: Callable[[Shape, dict[str, Any]], Out]) -> Callable[[Shape, dict[str, Any]], Out]:
+    """A channels-last shape function that also serves ``data_format="channels_first"``: the channel
+    axis moves last for the arithmetic and back first for the output (counts do not change)."""
+
+    def run(s: Shape, c: dict[str, Any]) -> Out:
+        if c.get("data_format") != "channels_first" or len(s) < 2:
+            return forward(s, c)
+        out = forward(s[1:] + s[:1], c)
+        shape = out.shape if len(out.shape) < 2 else out.shape[-1:] + out.shape[:-1]
+        return dataclasses.replace(out, shape=shape)
+
+    return run
+
+
+KINDS = [dataclasses.replace(k, forward=_any_format(k.forward)) if "data_format" in k.norm else k for k in KINDS]
 KERAS: dict[str, Kind] = {k.name: k for k in KINDS}
 
 ALIASES: dict[str, str] = {
