@@ -1,7 +1,8 @@
 """param-count: per-layer output shapes and parameter counts of a model, as Keras' ``model.summary()``.
 
-The model is Keras code (read safely, never run), a list of layer tables, VGG notation or PyTorch
-``nn.Sequential`` code; :mod:`nnexam.questions.model_analyser` does the arithmetic. The known mistakes
+The model is Keras or PyTorch code (read by a safe interpreter, never run: Sequential, functional
+graphs, subclassed models, nn.Module trees, applications and torchvision models by name), a list
+of layer tables or VGG notation; :mod:`nnexam.questions.model_analyser` does the arithmetic. The known mistakes
 are the same analysis with one layer kind counted the mistaken way (bias forgotten, input
 channels forgotten, batch-norm statistics left out, ...).
 """
@@ -86,7 +87,7 @@ class Bindings(Converter):
 
 
 PARAMS = (
-    Param("model", ModelSource(), help="Keras code, a list of layer tables, VGG notation or PyTorch nn.Sequential code"),
+    Param("model", ModelSource(), help="Keras or PyTorch model code, a list of layer tables, or VGG notation"),
     Param("input_shape", ShapeValue(), default=None, help="input shape without the batch (when the model does not state it)"),
     Param("bindings", Bindings(), default=None, help="values for names the code leaves free (num_classes, input_shape)"),
 )
