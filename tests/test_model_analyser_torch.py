@@ -154,6 +154,16 @@ def test_torch_bad_input(code, shape, match):
         analyse(code, input_shape=shape)
 
 
+def test_device_moves_under_a_runtime_condition_change_nothing():
+    code = (
+        "import torch, torch.nn as nn\nmodel = nn.Sequential(nn.Linear(4, 3), nn.ReLU(), nn.Linear(3, 1))\n"
+        "if torch.cuda.is_available():\n    model = model.cuda()\nmodel = model.to('cpu').eval()\n"
+    )
+    assert analyse(code).total == 19
+    with pytest.raises(ParamError, match=r"line 3: the condition"):
+        analyse(code.replace("model = model.cuda()", "model = nn.Sequential(nn.Linear(4, 5))"))
+
+
 def test_counts_need_no_input_shape():
     spec = analyse(TORCH_CNN)
     assert spec.total == 320 + 64 + 54090 and spec.input_shape is None

@@ -110,6 +110,7 @@ MODEL_VERBS = frozenset({
     "Sequential", "Model", "ModuleList", "ModuleDict", "Parameter", "build", "update", "setdefault", "remove",
 })  # fmt: skip
 MODEL_ATTRS = frozenset({"trainable", "requires_grad"})
+SAME_OBJECT = frozenset({"to", "cuda", "cpu", "eval", "train", "double", "float", "half", "bfloat16"})  # module methods returning it
 
 
 def literal(value: Any) -> bool:
@@ -273,8 +274,18 @@ class Interpreter:
                 scope.set(node.id, Opaque(f"{node.id} (set at line {st.lineno} under {what})"))
 
     def touches_model(self, body: Sequence[ast.stmt], scope: Scope) -> str:
-        """The first construct in ``body`` that could build or change a model, or ''."""
+        """The first construct in ``body`` that could build or change a model, or ''.
+        ``model = model.cuda()`` / ``.to(device)`` / ``.eval()`` (same object back) changes nothing."""
+        same: set[int] = set()
         for node in (n for s in body for n in ast.walk(s)):
+            if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+                v = node.value
+                if (isinstance(v, ast.Call) and isinstance(v.func, ast.Attribute) and v.func.attr in SAME_OBJECT
+                        and isinstance(v.func.value, ast.Name) and v.func.value.id == node.targets[0].id):
+                    same.update({id(node.targets[0]), id(v)})
+        for node in (n for s in body for n in ast.walk(s)):
+            if id(node) in same:
+                continue
             if isinstance(node, ast.Call):
                 name = node.func.attr if isinstance(node.func, ast.Attribute) else node.func.id if isinstance(node.func, ast.Name) else ""
                 if name in MODEL_VERBS or self.hooks.is_layer_name(name):
