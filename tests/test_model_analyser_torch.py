@@ -164,6 +164,21 @@ def test_device_moves_under_a_runtime_condition_change_nothing():
         analyse(code.replace("model = model.cuda()", "model = nn.Sequential(nn.Linear(4, 5))"))
 
 
+def test_a_training_loop_over_data_is_skipped_but_a_list_it_fills_becomes_unknown():
+    code = (
+        "import torch, torch.nn as nn\nmodel = nn.Sequential(nn.Linear(4, 3), nn.ReLU(), nn.Linear(3, 1))\nlosses = []\n"
+        "for epoch in range(3):\n    for x, y in loader:\n        loss = ((model(x) - y) ** 2).mean()\n        loss.backward()\n"
+        "        losses.append(loss.item())\n"
+    )
+    assert analyse(code).total == 19
+    hidden = (
+        "import torch.nn as nn\nlayers = []\nblock = nn.Linear(3, 3)\ndef fill():\n    for n in sizes_from_file():\n"
+        "        layers.append(block)\nfill()\nmodel = nn.Sequential(*layers)\n"
+    )
+    with pytest.raises(ParamError, match=r"line 8: \*layers"):
+        analyse(hidden)
+
+
 def test_counts_need_no_input_shape():
     spec = analyse(TORCH_CNN)
     assert spec.total == 320 + 64 + 54090 and spec.input_shape is None

@@ -94,6 +94,16 @@ class Scope:
     def set(self, name: str, value: Any) -> None:
         (self.root() if name in self.globals_declared else self).vars[name] = value
 
+    def rebind(self, name: str, value: Any) -> None:
+        """Change ``name`` where it lives (an object mutated in a function is the outer one)."""
+        scope: Scope | None = self
+        while scope is not None:
+            if name in scope.vars:
+                scope.vars[name] = value
+                return
+            scope = scope.parent
+        self.vars[name] = value
+
 
 _BINOPS: dict[type, Callable[[Any, Any], Any]] = {
     ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.FloorDiv: operator.floordiv,
@@ -110,6 +120,7 @@ MODEL_VERBS = frozenset({
     "Sequential", "Model", "ModuleList", "ModuleDict", "Parameter", "build", "update", "setdefault", "remove",
 })  # fmt: skip
 MODEL_ATTRS = frozenset({"trainable", "requires_grad"})
+LIST_VERBS = frozenset({"append", "extend", "insert", "update", "pop", "remove", "setdefault"})
 SAME_OBJECT = frozenset({"to", "cuda", "cpu", "eval", "train", "double", "float", "half", "bfloat16"})  # module methods returning it
 
 
@@ -272,6 +283,9 @@ class Interpreter:
         for node in (n for s in body for n in ast.walk(s)):
             if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
                 scope.set(node.id, Opaque(f"{node.id} (set at line {st.lineno} under {what})"))
+            elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in LIST_VERBS
+                  and isinstance(node.func.value, ast.Name)):  # a list filled there: its contents are unknown now
+                scope.rebind(node.func.value.id, Opaque(f"{node.func.value.id} (changed at line {st.lineno} under {what})"))
 
     def touches_model(self, body: Sequence[ast.stmt], scope: Scope) -> str:
         """The first construct in ``body`` that could build or change a model, or ''.
@@ -288,6 +302,8 @@ class Interpreter:
                 continue
             if isinstance(node, ast.Call):
                 name = node.func.attr if isinstance(node.func, ast.Attribute) else node.func.id if isinstance(node.func, ast.Name) else ""
+                if name in LIST_VERBS and isinstance(node.func, ast.Attribute) and self.plain_container(node.func.value, scope):
+                    continue  # losses.append(loss.item()): a list of the code's numbers, no model
                 if name in MODEL_VERBS or self.hooks.is_layer_name(name):
                     return f"{src(node, 40)} at line {node.lineno}"
                 if isinstance(node.func, ast.Name):
@@ -309,6 +325,17 @@ class Interpreter:
                 if isinstance(old, Obj) and not isinstance(old, Func | Cls | Ext):
                     return f"{node.id} = ... at line {node.lineno}"
         return ""
+
+    def plain_container(self, node: ast.expr, scope: Scope) -> bool:
+        """A name bound to a list or dict holding no layer or model (a notebook's ``history`` list)."""
+        if not isinstance(node, ast.Name):
+            return False
+        try:
+            value = scope.lookup(node.id)
+        except KeyError:
+            return False
+        items = value.values() if isinstance(value, dict) else value if isinstance(value, list) else None
+        return items is not None and not any(isinstance(v, Obj) for v in items)
 
     def iterate(self, value: Any, node: ast.AST) -> list[Any] | None:
         if isinstance(value, list | tuple | str):
