@@ -334,6 +334,8 @@ class Interpreter:
             value = scope.lookup(node.id)
         except KeyError:
             return False
+        if isinstance(value, Opaque):
+            return True  # already unknown (filled under a loop before): it stays unknown, and is refused if a model uses it
         items = value.values() if isinstance(value, dict) else value if isinstance(value, list) else None
         return items is not None and not any(isinstance(v, Obj) for v in items)
 
