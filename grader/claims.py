@@ -347,6 +347,8 @@ def _layer_claim(claim: Claim, spec: ModelSpec) -> Verdict:
             return _verdict(claim, layer.params, _int(claim.value) == layer.params,
                             f"layer {layer.name} ({layer.kind}, input {layer.input_shape}): {_fmt(layer.params)} parameters")
         expected_shape, label = layer.output_shape, f"layer {layer.name} ({layer.kind})"
+    if expected_shape is None:
+        return _verdict(claim, None, "unverifiable", f"{label}: the analyser gives no output shape here (give input_shape)")
     got = _shape(claim.value)
     if got is not None and len(got) == len(expected_shape) + 1 and got[0] is None:
         got = got[1:]  # Keras prints the batch axis as None

@@ -87,10 +87,36 @@ def answer_cmd(type_id: str, sets: tuple[str, ...], seed: int | None, as_json: b
     click.secho("\nWorked solution", bold=True)
     click.echo(doc.plain(answer.steps))
     click.secho("\nAnswer", bold=True)
+    layers = next((p for p in answer.parts if p.kind == "table" and p.name == "layers"), None)
     for p in answer.parts:
+        if p is layers:
+            continue
         exact = exact_str(p.exact)
         value = json_value(p.exact)
         approx = ""
         if isinstance(value, float) and exact != repr(value):
             approx = f"  (≈ {value:.8g})"
         click.echo(f"  {p.name} = {exact}{approx}")
+    if layers is not None:
+        click.echo("")
+        click.echo(summary_table(layers.exact, {p.name: p.exact for p in answer.parts}))
+
+
+def summary_table(rows: object, totals: dict[str, object]) -> str:
+    """The layer table as Keras' ``model.summary()`` prints it: name (type), output shape with the
+    batch as None (``?`` where the analyser gives none), parameters; then the totals."""
+
+    def shape(s: object) -> str:
+        if s is None:
+            return "?"
+        dims = ["None", *("None" if d is None else str(d) for d in s)]  # type: ignore[union-attr]
+        return "(" + ", ".join(dims) + ")"
+
+    table = [(f"{r['name']} ({r['type']})", shape(r["output_shape"]), f"{r['params']:,}") for r in rows]  # type: ignore[attr-defined, index]
+    head = ("Layer (type)", "Output Shape", "Param #")
+    w = [max(len(x[i]) for x in [head, *table]) for i in range(3)]
+    line = lambda c: f"{c[0]:<{w[0]}}  {c[1]:<{w[1]}}  {c[2]:>{w[2]}}"  # noqa: E731
+    out = [line(head), "=" * (w[0] + w[1] + w[2] + 4), *(line(c) for c in table), "=" * (w[0] + w[1] + w[2] + 4)]
+    out += [f"Total params: {totals.get('total', 0):,}", f"Trainable params: {totals.get('trainable', 0):,}",
+            f"Non-trainable params: {totals.get('non_trainable', 0):,}"]  # fmt: skip
+    return "\n".join(out)

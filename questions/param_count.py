@@ -1,7 +1,8 @@
 """param-count: per-layer output shapes and parameter counts of a model, as Keras' ``model.summary()``.
 
-The model is Keras code (read safely, never run), a list of layer tables, VGG notation or PyTorch
-``nn.Sequential`` code; :mod:`nnexam.questions.model_analyser` does the arithmetic. The known mistakes
+The model is Keras or PyTorch code (read by a safe interpreter, never run: Sequential, functional
+graphs, subclassed models, nn.Module trees, applications and torchvision models by name), a list
+of layer tables or VGG notation; :mod:`nnexam.questions.model_analyser` does the arithmetic. The known mistakes
 are the same analysis with one layer kind counted the mistaken way (bias forgotten, input
 channels forgotten, batch-norm statistics left out, ...).
 """
@@ -86,7 +87,7 @@ class Bindings(Converter):
 
 
 PARAMS = (
-    Param("model", ModelSource(), help="Keras code, a list of layer tables, VGG notation or PyTorch nn.Sequential code"),
+    Param("model", ModelSource(), help="Keras or PyTorch model code, a list of layer tables, or VGG notation"),
     Param("input_shape", ShapeValue(), default=None, help="input shape without the batch (when the model does not state it)"),
     Param("bindings", Bindings(), default=None, help="values for names the code leaves free (num_classes, input_shape)"),
 )
@@ -163,22 +164,30 @@ def solve(p: Params) -> Answer:
     s = spec(p)
     parts = _parts(s)
     rows = tuple(
-        (str(i), layer.name, layer.kind, fmt_shape(layer.output_shape), f"{layer.params:,}", layer.formula)
+        (str(i), layer.name, layer.kind, "?" if layer.output_shape is None else fmt_shape(layer.output_shape), f"{layer.params:,}", layer.formula)
         for i, layer in enumerate(s.layers, 1)
     )
-    layout = "" if len(s.input_shape) < 2 else ", channels first" if s.data_format == "channels_first" else ", channels last"
+    if s.input_shape is None:
+        intro = "The input shape is not given: each module's parameters follow from its arguments (output shapes are not computed):"
+    else:
+        shown = fmt_shape(s.input_shape) if all(isinstance(d, int | None) for d in s.input_shape) else " and ".join(map(fmt_shape, s.input_shape))  # type: ignore[arg-type]
+        layout = "" if len(s.input_shape) < 2 else ", channels first" if s.data_format == "channels_first" else ", channels last"
+        intro = f"Input shape {shown} (batch dimension excluded{layout}). Each layer's output shape and parameters:"
     steps: list[doc.Block] = [
-        para(f"Input shape {fmt_shape(s.input_shape)} (batch dimension excluded{layout}). Each layer's output shape and parameters:"),
+        para(intro),
         doc.Table(("#", "layer", "type", "output shape", "params", "arithmetic"), rows),
-        para("Total parameters: ", _sum([layer.params for layer in s.layers]), "."),
-        para("Trainable: ", _sum([layer.trainable for layer in s.layers]), "."),
+        para("Total parameters: ", _sum([layer.params for layer in s.layers]) if sum(x.params for x in s.layers) == s.total else f"{s.total:,}", "."),
+        para("Trainable: ", _sum([layer.trainable for layer in s.layers]) if sum(x.trainable for x in s.layers) == s.trainable else f"{s.trainable:,}", "."),
     ]
     frozen = [layer for layer in s.layers if layer.non_trainable]
     if frozen:
         names = ", ".join(layer.name for layer in frozen)
-        steps.append(para(f"Non-trainable ({names}): ", _sum([layer.non_trainable for layer in frozen]), "."))
+        nt = _sum([layer.non_trainable for layer in frozen]) if sum(x.non_trainable for x in frozen) == s.non_trainable else f"{s.non_trainable:,}"
+        steps.append(para(f"Non-trainable ({names}): ", nt, "."))
     else:
         steps.append(para("Non-trainable: 0 (no batch normalisation or frozen layer)."))
+    if s.totals is not None and s.totals != (sum(x.trainable for x in s.layers), sum(x.non_trainable for x in s.layers)):
+        steps.append(para("A layer used in several places holds one set of weights: it is counted once."))
     steps += [para(f"Note: {n}.") for n in s.notes]
     return Answer(parts=tuple(Part(k, v, "table" if k == "layers" else "integer") for k, v in parts.items()), steps=tuple(steps))
 
@@ -190,7 +199,7 @@ def statement(p: Params) -> tuple[doc.Block, ...]:
         given.append(f"the input shape is {fmt_shape(p.input_shape)} (batch excluded)")
     given += [f"{k} = {json.dumps(v)}" for k, v in (p.bindings or {}).items()]
     where = f" where {', '.join(given)}" if given else ""
-    naming = "its index in the nn.Sequential" if source == "torch" else "as Keras names it"
+    naming = "its module path, as named_modules() gives it" if source == "torch" else "as Keras names it"
     ask = para(
         "How many parameters does the model have in total, how many are trainable and how many non-trainable? "
         f"Give each layer's name ({naming}), output shape (batch excluded) and number of parameters."

@@ -262,7 +262,7 @@ def test_code_is_never_executed(tmp_path):
         ("model = Sequential([Input((4,)), Dense(3, *args)])", None, None, r"\*args"),
         ("model = Sequential([Input((4,)), Dense(3)])", [0, 2], None, r"input_shape"),
         ("print('hello')", None, None, r"no Sequential model found"),
-        ("a = keras.Input((3,))\nb = layers.Dense(2)(a)\nc = layers.Concatenate()([a, b])\nm = keras.Model(a, c)", None, None, r"merging layers"),
+        ("a = keras.Input((3,))\nb = layers.Dense(2)(a)\nc = layers.Add()([a, b])\nm = keras.Model(a, c)", None, None, r"layer 2 \(add, line 3\): a merge layer needs inputs of one shape"),
         ("a = keras.Input((3,))\nm = keras.Model(a, base.output)", None, None, r"functional keras.Model"),
         ("model = Sequential([Input((4,)), Dense(3)", None, None, r"Python code that parses \(line 1"),
         ("model = Sequential([Input((4,)), 3])", None, None, r"expected a layer call"),
@@ -309,7 +309,32 @@ def test_shape_neutral_arguments_pass_through_or_are_noted():
         analyse("m = Sequential([Input((4,)), Dense(3, dropout=0.2)])")
 
 
-@pytest.mark.parametrize("source", ["keras", "vgg", "torch"])
+MANGLE_MODULE = """
+import torch.nn as nn
+class Net(nn.Module):
+    def __init__(self, n=10):
+        super().__init__()
+        self.blocks = nn.ModuleList([nn.Linear(8, 8) for _ in range(3)])
+        self.head = nn.Sequential(nn.ReLU(), nn.Linear(8, n))
+        for p in self.blocks[0].parameters():
+            p.requires_grad = False
+model = Net()
+"""
+MANGLE_FUNCTIONAL = """
+import keras
+from keras import layers
+def block(x, f):
+    y = layers.Conv2D(f, 3, padding="same")(x)
+    return layers.Add()([x, y]) if x.shape[-1] == f else y
+inputs = keras.Input((8, 8, 4))
+x = block(inputs, 4)
+x, h = layers.GRU(3, return_state=True)(layers.Reshape((64, 4))(x))
+model = keras.Model(inputs, [x, h])
+model.layers[1].trainable = False
+"""
+
+
+@pytest.mark.parametrize("source", ["keras", "vgg", "torch", "module", "functional"])
 def test_mangled_models_raise_only_nnexam_errors(source):
     """Randomly damaged code or notation: a clear error or a result, never another exception."""
     import random
@@ -317,8 +342,10 @@ def test_mangled_models_raise_only_nnexam_errors(source):
     from nnexam.questions.errors import NnexamError
 
     base = {"keras": MNIST_CONVNET, "vgg": VGG16_NOTATION,
-            "torch": "import torch.nn as nn\nnet = nn.Sequential(nn.Conv2d(1, 8, 3), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(8*13*13, 10))"}[source]  # fmt: skip
-    tokens = ["(", ")", ",", "3", "-1", "None", "'same'", "x", "[", "]", "=", "0", "(3,)", "((1,2),)", "True", "1e9", "10**13", "'a'", "*", "."]
+            "torch": "import torch.nn as nn\nnet = nn.Sequential(nn.Conv2d(1, 8, 3), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(8*13*13, 10))",
+            "module": MANGLE_MODULE, "functional": MANGLE_FUNCTIONAL}[source]  # fmt: skip
+    tokens = ["(", ")", ",", "3", "-1", "None", "'same'", "x", "[", "]", "=", "0", "(3,)", "((1,2),)", "True", "1e9", "10**13", "'a'", "*", ".",
+              "\n", "return", "break", ":", "self", "**", "lambda: 1", "del "]
     rng = random.Random(7)
     for _ in range(400):
         chars = list(base)
@@ -329,7 +356,7 @@ def test_mangled_models_raise_only_nnexam_errors(source):
             else:
                 chars.insert(i, rng.choice(tokens))
         try:
-            analyse("".join(chars), input_shape=[1, 28, 28] if source == "torch" else None)
+            analyse("".join(chars), input_shape=[1, 28, 28] if source == "torch" else None)  # a result or a clear error
         except NnexamError:
             pass
 
@@ -375,7 +402,7 @@ def test_loops_and_literal_conditions_are_unrolled():
 
 def test_loop_over_unknown_values_is_named():
     code = "model = Sequential([Input((4,))])\nfor units in config['hidden']:\n    model.add(Dense(units))"
-    with pytest.raises(ParamError, match=r"line 2 loops over \"config\['hidden'\]\""):
+    with pytest.raises(ParamError, match=r"line 2: the loop over \"config\['hidden'\]\" decides how the model is built"):
         analyse(code)
 
 

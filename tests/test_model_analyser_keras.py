@@ -278,8 +278,9 @@ def _weights(ws) -> int:
 
 
 def compare(spec, model) -> None:
-    assert len(spec.layers) == len(model.layers)
-    for mine, theirs in zip(spec.layers, model.layers):
+    rows = [x for x in spec.layers if x.kind != "InputLayer"]  # a functional model's summary lists its Input
+    assert len(rows) == len(model.layers)
+    for mine, theirs in zip(rows, model.layers):
         assert mine.name == theirs.name
         assert mine.output_shape == tuple(theirs.output.shape[1:]), mine.name
         assert mine.params == theirs.count_params(), mine.name
@@ -297,7 +298,7 @@ def rebuild_from_spec(spec):
         nested = {k: make(v["class_name"], v["config"]) for k, v in config.items() if isinstance(v, dict) and "class_name" in v}
         return getattr(keras.layers, kind)(**{**config, **nested}, **extra)
 
-    layers = [make(layer.kind, dict(layer.config), name=layer.name) for layer in spec.layers]
+    layers = [make(layer.kind, dict(layer.config), name=layer.name) for layer in spec.layers if layer.kind != "InputLayer"]
     return keras.Sequential([keras.Input(shape=spec.input_shape)] + layers)
 
 
@@ -364,3 +365,201 @@ def test_invalid_models_fail_in_both(input_shape, layer):
         analyse(write_code(input_shape, [layer], random.Random(0)))
     with pytest.raises((ValueError, TypeError)):
         build_keras(input_shape, [layer])
+
+
+# Keras code in course-notebook styles beyond Sequential lists: subclassed models (built by a call on
+# data), freezing and pop() after construction, helpers that add to a model, a frozen Sequential
+# used as a layer, shared layers over two inputs.
+KERAS_CODE = {
+"subclass": """
+import keras
+from keras import layers
+class MyModel(keras.Model):
+    def __init__(self, num_classes=10):
+        super().__init__()
+        self.conv = layers.Conv2D(8, 3, activation="relu")
+        self.pool = layers.GlobalAveragePooling2D()
+        self.blocks = [layers.Dense(16, activation="relu") for _ in range(2)]
+        self.out = layers.Dense(num_classes)
+        self.drop = layers.Dropout(0.5)
+    def call(self, inputs, training=False):
+        x = self.pool(self.conv(inputs))
+        for b in self.blocks:
+            x = b(x)
+        if training:
+            x = self.drop(x, training=training)
+        return self.out(x)
+model = MyModel()
+model(keras.ops.zeros((2, 28, 28, 1)))
+""",
+"freeze-pop": """
+import keras
+from keras import layers
+model = keras.Sequential([keras.Input((20,)), layers.Dense(32), layers.BatchNormalization(), layers.Dense(16), layers.Dense(4)])
+model.pop()
+model.add(layers.Dense(3, activation="softmax"))
+model.layers[0].trainable = False
+for layer in model.layers[1:2]:
+    layer.trainable = False
+""",
+"base-trainable": """
+import keras
+from keras import layers
+base = keras.Sequential([layers.Conv2D(8, 3), layers.BatchNormalization(), layers.Conv2D(8, 3)], name="base")
+base.trainable = False
+inputs = keras.Input((16, 16, 3))
+x = base(inputs, training=False)
+x = layers.GlobalAveragePooling2D()(x)
+outputs = layers.Dense(2)(x)
+model = keras.Model(inputs, outputs)
+""",
+"helper-add": """
+from tensorflow import keras
+from tensorflow.keras import layers
+def conv_block(m, f):
+    m.add(layers.Conv2D(f, 3, padding="same", activation="relu"))
+    m.add(layers.MaxPooling2D())
+def make_base():
+    m = keras.Sequential()
+    m.add(keras.Input((32, 32, 3)))
+    return m
+model = make_base()
+for f in [16, 32]:
+    conv_block(model, f)
+model.add(layers.Flatten())
+model.add(layers.Dense(10))
+""",
+"subclass-layer-block": """
+import keras
+from keras import layers
+class Block(keras.Model):
+    def __init__(self, f):
+        super().__init__()
+        self.c1 = layers.Conv2D(f, 3, padding="same")
+        self.bn = layers.BatchNormalization()
+    def call(self, x):
+        return keras.activations.relu(self.bn(self.c1(x)))
+class Net(keras.Model):
+    def __init__(self):
+        super().__init__()
+        self.b1 = Block(8)
+        self.b2 = Block(16)
+        self.head = layers.Dense(3)
+        self.gap = layers.GlobalAveragePooling2D()
+    def call(self, x):
+        return self.head(self.gap(self.b2(self.b1(x))))
+model = Net()
+model(keras.ops.zeros((1, 12, 12, 3)))
+""",
+"shared-embedding-two-inputs": """
+import keras
+from keras import layers
+a = keras.Input((10,), dtype="int32")
+b = keras.Input((10,), dtype="int32")
+emb = layers.Embedding(100, 8)
+lstm = layers.LSTM(16)
+x = layers.concatenate([lstm(emb(a)), lstm(emb(b))])
+out = layers.Dense(1, activation="sigmoid")(x)
+model = keras.Model(inputs=[a, b], outputs=out)
+""",
+}
+
+
+KERAS_CODE["custom-layer-functional"] = """
+import keras
+from keras import layers
+class Linear(layers.Layer):
+    def __init__(self, units=32):
+        super().__init__()
+        self.units = units
+    def build(self, input_shape):
+        self.w = self.add_weight(shape=(input_shape[-1], self.units), initializer="random_normal", trainable=True)
+        self.b = self.add_weight(shape=(self.units,), initializer="zeros", trainable=False)
+    def call(self, inputs):
+        return keras.ops.matmul(inputs, self.w) + self.b
+inputs = keras.Input((10,))
+x = Linear(4)(inputs)
+x = layers.Dense(3)(x)
+model = keras.Model(inputs, Linear(2)(x))
+"""
+
+
+KERAS_CODE["channels-first-layers"] = """
+import keras
+from keras import layers
+model = keras.Sequential([keras.Input((3, 32, 28)), layers.Conv2D(8, 3, data_format="channels_first"), layers.BatchNormalization(axis=1),
+    layers.MaxPooling2D(2, data_format="channels_first"), layers.ZeroPadding2D(1, data_format="channels_first"),
+    layers.Conv2D(4, 3, strides=2, padding="same", data_format="channels_first"),
+    layers.GlobalAveragePooling2D(data_format="channels_first", keepdims=True), layers.Flatten(), layers.Dense(2)])
+"""
+
+
+@pytest.mark.keras
+@pytest.mark.parametrize("case", list(KERAS_CODE), ids=list(KERAS_CODE))
+def test_keras_code_matches_keras(case):
+    import textwrap
+
+    import keras
+
+    code = textwrap.dedent(KERAS_CODE[case]).replace("from tensorflow import keras", "import keras").replace("tensorflow.keras", "keras")
+    keras.backend.clear_session()
+    ns: dict = {}
+    exec(code, ns)  # noqa: S102 - the test's own code, to get Keras' counts
+    model = ns["model"]
+    spec = analyse(code)
+    trainable = sum(int(w.numpy().size) for w in model.trainable_weights)
+    assert (spec.total, spec.trainable) == (model.count_params(), trainable)
+    assert [x.name for x in spec.layers if x.kind != "InputLayer"] == [x.name for x in model.layers if type(x).__name__ != "InputLayer"]
+
+
+
+
+APPS = [
+    ("VGG16", "include_top=False, input_shape=(64, 64, 3), pooling='max'"),
+    ("ResNet50", "include_top=False, input_shape=(64, 64, 3), pooling='avg'"),
+    ("ResNet50V2", "include_top=True, classes=5, input_shape=(64, 80, 3)"),
+    ("MobileNetV2", "include_top=False, input_shape=(96, 96, 3)"),
+    ("DenseNet121", "include_top=True, classes=7, input_shape=(64, 64, 3)"),
+    ("EfficientNetB0", "include_top=False, input_shape=(64, 64, 3), pooling='avg'"),
+    ("MobileNetV3Small", "include_top=True, classes=4, input_shape=(64, 64, 3)"),
+    ("ConvNeXtTiny", "include_top=False, input_shape=(64, 64, 3), pooling='max'"),
+]
+SLOW_APPS = [("ResNet152", "include_top=True"), ("EfficientNetB3", "include_top=True, classes=3, input_shape=(96, 96, 3)"),
+             ("Xception", "include_top=False, input_shape=(96, 96, 3)"), ("InceptionV3", "include_top=True, classes=5, input_shape=(96, 96, 3)")]
+
+
+def _app_matches(name: str, kwargs: str) -> None:
+    import keras
+
+    keras.backend.clear_session()
+    real = eval(f"keras.applications.{name}(weights=None, {kwargs})")  # noqa: S307 - the test's own literal
+    spec = analyse(f"import keras\nbase = keras.applications.{name}(weights=None, {kwargs})")
+    assert (spec.total, spec.trainable) == (real.count_params(), sum(int(w.numpy().size) for w in real.trainable_weights))
+    assert [x.name for x in spec.layers] == [x.name for x in real.layers] and spec.name == real.name
+    assert [x.output_shape for x in spec.layers] == [tuple(x.output.shape[1:]) for x in real.layers]
+    assert [x.params for x in spec.layers] == [x.count_params() for x in real.layers]
+
+
+@pytest.mark.keras
+@pytest.mark.parametrize("name,kwargs", APPS, ids=[a for a, _ in APPS])
+def test_applications_equal_keras(name, kwargs):
+    _app_matches(name, kwargs)
+
+
+@pytest.mark.keras
+@pytest.mark.slow
+@pytest.mark.parametrize("name,kwargs", SLOW_APPS, ids=[f"{a}-{i}" for i, (a, _) in enumerate(SLOW_APPS)])
+def test_large_applications_equal_keras(name, kwargs):
+    _app_matches(name, kwargs)
+
+
+def test_transfer_learning_counts_the_frozen_base_once():
+    code = """
+base = keras.applications.VGG16(weights="imagenet", include_top=False, input_shape=(224, 224, 3))
+base.trainable = False
+model = Sequential([base, Flatten(), Dense(256), Dense(10)])
+"""
+    spec = analyse(code)
+    assert [x.name for x in spec.layers] == ["vgg16", "flatten", "dense", "dense_1"]
+    assert spec.layers[0].params == 14714688 and spec.non_trainable == 14714688
+    assert spec.trainable == (7 * 7 * 512 + 1) * 256 + 257 * 10 and not spec.chain

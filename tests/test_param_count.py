@@ -143,6 +143,11 @@ def test_cli_answer_json_and_text():
     assert out["parts"]["layers"]["value"][0] == {"name": "conv2d", "type": "Conv2D", "output_shape": [26, 26, 32], "params": 320}
     r = run("answer", "param-count", "--set", "model=VGG-16")
     assert r.exit_code == 0 and "138,357,544" in r.output and "(3*3*512 + 1)*512 = 2359808" in r.output
+    r = run("answer", "param-count", "--set", f"model={MNIST}", "--set", 'bindings={"num_classes": 10}')
+    table = r.output[r.output.index("Layer (type)"):].splitlines()
+    assert table[2].split() == ["conv2d", "(Conv2D)", "(None,", "26,", "26,", "32)", "320"]
+    assert table[-3:] == ["Total params: 34,826", "Trainable params: 34,826", "Non-trainable params: 0"]
+    assert "{" not in r.output[r.output.index("Answer"):]  # no list of dicts
 
 
 @pytest.mark.parametrize(

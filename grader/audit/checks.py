@@ -40,7 +40,7 @@ def match_model(table: Table, found: Sequence[FoundModel]) -> FoundModel | None:
     for fm in found:
         if fm.spec is None or len(_layers(fm.spec)) != len(rows):
             continue
-        s = sum(r.params == lay.params and tuple(r.shape) == tuple(lay.output_shape) for r, lay in zip(rows, _layers(fm.spec)))
+        s = sum(r.params == lay.params and tuple(r.shape) == tuple(lay.output_shape or ()) for r, lay in zip(rows, _layers(fm.spec)))
         if s > score:
             best, score = fm, s
     return best
@@ -101,7 +101,7 @@ def _row_verdict(table: Table, row: Row, prev: tuple[int | None, ...] | None, la
                  fm: FoundModel | None) -> Verdict:
     where = table.where(row)
     claimed = f"{row.kind}: {_shape(row.shape)}, {row.params:,} params"
-    if layer is not None and (layer.params != row.params or tuple(layer.output_shape) != tuple(row.shape)):
+    if layer is not None and (layer.params != row.params or (layer.output_shape is not None and tuple(layer.output_shape) != tuple(row.shape))):
         expected = f"{layer.kind}: {_shape(layer.output_shape)}, {layer.params:,} params"
         derived = rows_mod.check(row.kind, prev, row.shape, row.params, _unusual_in_code(layer))
         line = f"line {fm.line_of(layer)}, " if fm else ""

@@ -42,6 +42,8 @@ class KerasBackend:
         keras = _keras()
         if spec.source == "torch":
             raise NnexamError("the keras backend builds Keras models; this model is PyTorch code: use --backend torch")
+        if not spec.chain:
+            raise NnexamError(f"the keras backend rebuilds a model from its chain of layers; {spec.name} has branches, nested or shared parts")
         keras.utils.set_random_seed(seed)
         layers = [keras.Input(shape=tuple(spec.input_shape))]
         for layer in spec.layers:

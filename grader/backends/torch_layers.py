@@ -386,6 +386,8 @@ class SpecModel(nn.Module):
         super().__init__()
         if not spec.layers:
             raise NnexamError("the model has no layers to build")
+        if not spec.chain or spec.input_shape is None:
+            raise NnexamError(f"the torch backend rebuilds a model from its chain of layers with a known input; {spec.name} is not one")
         if any(d is None for d in spec.input_shape):
             raise ParamError("input_shape", "fixed sizes to build and train the model (no None)", spec.input_shape)
         self.spec = spec

@@ -3,8 +3,11 @@
 
 Keras code: ``Sequential([...])`` or ``model.add(...)`` (in functions, classes, literal loops and
 conditions), or a functional model that is one chain of layers. Modules, one job each:
-``keras_code`` / ``torch_code`` / ``vgg`` / ``tables`` read a source into raw layers, ``build``
-names and checks them, ``layers`` / ``torch_layers`` hold each kind's shape and parameter math.
+``reader`` runs model code through ``interp`` (a safe interpreter of the Python subset model code
+is written in; ``hooks`` knows the frameworks' objects, ``applications`` the Keras applications)
+and ``keras_spec`` / ``torch_spec`` turn the model object into a ModelSpec; ``vgg`` / ``tables``
+read notation and layer tables into raw layers that ``build`` names and checks; ``layers`` /
+``keras_extra`` / ``torch_layers`` hold each kind's shape and parameter math.
 
 Pure integer arithmetic, as Keras' ``compute_output_shape``; nothing is imported from or run in
 a framework, and code is read through its AST, never executed. Used by the ``param-count``
@@ -21,9 +24,10 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from nnexam.questions.errors import ParamError
-from nnexam.questions.model_analyser import keras_code, tables, torch_code, vgg
+from nnexam.questions.model_analyser import keras_spec, reader, tables, torch_code, torch_spec, vgg
 from nnexam.questions.model_analyser.build import LayerError, build
 from nnexam.questions.model_analyser.layers import ALIASES, KERAS, Kind
+from nnexam.questions.model_analyser.objects import KModel
 from nnexam.questions.model_analyser.values import Bad, Missing, int_tuple
 from nnexam.questions.model_spec import ModelSpec
 
@@ -58,7 +62,7 @@ def analyse(
     """
     bindings = dict(bindings or {})
     shape = _shape(input_shape)
-    kinds = dict(KERAS if registry is None else registry)
+    kinds = KERAS if registry is None else dict(registry)
     source = detect(model)
     fallback = bindings.get("input_shape")
     if source == "tables":
@@ -69,14 +73,10 @@ def analyse(
         raw, notes = vgg.read(text)
         return build(raw, registry={**kinds, **vgg.KINDS}, aliases=ALIASES, source="vgg",
                      input_shape=shape or vgg.input_shape(text) or vgg.INPUT_SHAPE, notes=notes)  # fmt: skip
-    if source == "torch":
-        found = torch_code.read(text, bindings)
-        return build(found.layers, registry=torch_code.KINDS, aliases={}, source="torch", input_shape=shape,
-                     code_input=found.input, fallback_input=fallback, index_names=True, data_format="channels_first",
-                     notes=found.notes)  # fmt: skip
-    km = keras_code.read(text, bindings)
-    return build(km.layers, registry=kinds, aliases=ALIASES, source="keras", input_shape=shape, code_input=km.input,
-                 fallback_input=fallback, model_name=km.name, notes=km.notes)  # fmt: skip
+    found = reader.read(text, bindings, source)
+    if isinstance(found.root, KModel):
+        return keras_spec.spec(found.root, found.hooks, registry=kinds, input_shape=shape, fallback=fallback, notes=found.notes)
+    return torch_spec.spec(found.root, found.hooks, input_shape=shape, fallback=fallback, notes=found.notes)
 
 
 def _shape(value: Any) -> tuple[int | None, ...] | None:

@@ -13,6 +13,7 @@ import difflib
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from nnexam.questions.errors import ParamError
@@ -56,6 +57,7 @@ class LayerError(ParamError):
         return self.args[0]
 
 
+@lru_cache(maxsize=1024)
 def snake_case(name: str) -> str:
     """Keras 3's ``to_snake_case``: Conv2D -> conv2d, MaxPooling2D -> max_pooling2d, ReLU -> re_lu."""
     name = re.sub(r"\W+", "", name)
@@ -133,6 +135,9 @@ def _resolve(
         trainable = boolean(given.pop("trainable", True), "trainable")
     except Bad as err:
         raise LayerError(i, label, str(err), raw.line) from None
+    except Missing as err:
+        missing.extend(err.names)
+        trainable = True
     inputs = {k: given.pop(k) for k in FIRST_LAYER_INPUT if k in given and k not in kind.norm}
     for key, value in list(given.items()):
         if isinstance(value, RawLayer):  # a wrapped layer: Bidirectional(LSTM(8)), TimeDistributed(Dense(4))
@@ -234,10 +239,12 @@ def build(
         if r.name in seen:
             raise LayerError(i, r.name, f"two layers are named {r.name!r}; Keras requires unique layer names", r.line)
         seen.add(r.name)
+    layers = tuple(_run(resolved, tuple(shape_in)))
     return ModelSpec(
         source=source,
         input_shape=tuple(shape_in),
-        layers=tuple(_run(resolved, tuple(shape_in))),
+        layers=layers,
+        chain=not any(x.config.get("data_format") == "channels_first" for x in layers),  # backends build channels last
         data_format=data_format,
         name=model_name,
         notes=tuple(out_notes),

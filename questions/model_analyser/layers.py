@@ -57,6 +57,9 @@ class Kind:
     rank_hint: str = ""
     passthrough: frozenset[str] = field(default_factory=frozenset)  # accepted, shape-neutral extras
     complete: Callable[[dict[str, Any]], dict[str, Any]] | None = None  # defaults that depend on others
+    # PyTorch: the module's own parameters (name, count) from its arguments alone, no input shape needed
+    weights: Callable[[dict[str, Any]], list[tuple[str, int]]] | None = None
+    shapes: bool = True  # False: the analyser does not compute this kind's output shape
 
 
 REQUIRED = object()
@@ -74,11 +77,11 @@ def _extras_for(name: str) -> frozenset[str]:
         groups += ["depthwise", "pointwise", "bias", "activity_regularizer"]
     elif name in ("SimpleRNN", "LSTM", "GRU"):
         groups += ["kernel", "recurrent", "bias", "activity_regularizer", "dropout", "recurrent_dropout", "go_backwards",
-                   "stateful", "unroll", "seed"]  # fmt: skip
+                   "stateful", "unroll", "seed", "return_state"]  # fmt: skip
         groups += ["unit_forget_bias"] if name == "LSTM" else []
     elif name == "Embedding":
         groups += ["embeddings", "mask_zero", "activity_regularizer"]
-    elif name in ("BatchNormalization", "LayerNormalization"):
+    elif name in ("BatchNormalization", "LayerNormalization", "GroupNormalization"):
         groups += ["beta", "gamma"]
         groups += ["moving_mean_initializer", "moving_variance_initializer"] if name == "BatchNormalization" else []
     elif name == "Dropout":
@@ -96,7 +99,7 @@ FIRST_LAYER_INPUT = ("input_shape", "input_dim", "batch_input_shape", "batch_sha
 
 _pos = integer(1)
 _padding = choice("valid", "same")
-_fmt = optional(choice("channels_last"))
+_fmt = optional(choice("channels_last", "channels_first"))
 
 
 def _prod(values: Shape) -> int | None:
@@ -182,10 +185,19 @@ def conv(s: Shape, c: dict[str, Any]) -> Out:
 def conv_transpose(s: Shape, c: dict[str, Any]) -> Out:
     k, cin, filters = c["kernel_size"], _known_last(s, "a convolution"), c["filters"]
     spans = tuple(effective_kernel(kk, d) for kk, d in zip(k, c["dilation_rate"]))
-    spatial = tuple(
-        None if n is None else (n * st if c["padding"] == "same" else n * st + max(sp - st, 0))
-        for n, st, sp in zip(s[: len(k)], c["strides"], spans)
-    )
+    op = c.get("output_padding")
+    if op is None:
+        spatial = tuple(
+            None if n is None else (n * st if c["padding"] == "same" else n * st + max(sp - st, 0))
+            for n, st, sp in zip(s[: len(k)], c["strides"], spans)
+        )
+    else:
+        if any(p >= st for p, st in zip(op, c["strides"])):
+            raise Bad(f"output_padding {op} must be smaller than strides {c['strides']}")
+        spatial = tuple(
+            None if n is None else (n - 1) * st + sp - 2 * (sp // 2 if c["padding"] == "same" else 0) + p
+            for n, st, sp, p in zip(s[: len(k)], c["strides"], spans, op)
+        )
     w = math.prod(k) * cin * filters + (filters if c["use_bias"] else 0)
     fan = "*".join(str(v) for v in (*k, cin))
     f = f"({fan} + 1)*{filters}" if c["use_bias"] else f"{fan}*{filters}"
@@ -339,6 +351,24 @@ def batch_norm(s: Shape, c: dict[str, Any]) -> Out:
     return Out(s, learned * ch, 2 * ch, f)
 
 
+def _axes(value: Any, key: str) -> int | tuple[int, ...]:
+    """An axis or a tuple of axes (LayerNormalization(axis=(1, 2)))."""
+    value = anything(value, key)
+    if isinstance(value, tuple | list):
+        if not value:
+            raise Bad(f"argument '{key}': expected an axis or a tuple of axes, received {show(value)}")
+        return tuple(integer(-8)(v, key) for v in value)
+    return integer(-8)(value, key)
+
+
+def group_norm(s: Shape, c: dict[str, Any]) -> Out:
+    ch = _axis_size(s, c["axis"])
+    if ch % c["groups"]:
+        raise Bad(f"the {ch} channels must be divisible by groups ({c['groups']})")
+    learned = int(c["center"]) + int(c["scale"])
+    return Out(s, learned * ch, 0, f"{learned}*{ch} (gamma, beta) = {learned * ch}")
+
+
 def layer_norm(s: Shape, c: dict[str, Any]) -> Out:
     axes = c["axis"] if isinstance(c["axis"], tuple) else (c["axis"],)
     ch = math.prod(_axis_size(s, a) for a in axes)
@@ -425,8 +455,9 @@ def _conv_kinds() -> list[Kind]:
         kinds += [
             _kind(f"Conv{n}D", "filters kernel_size strides padding data_format dilation_rate groups activation use_bias",
                   _conv_norm(n, causal=n == 1), _conv_defaults(n, filters=REQUIRED, kernel_size=REQUIRED, groups=1), conv, (n + 1,), hint),
-            _kind(f"Conv{n}DTranspose", "filters kernel_size strides padding data_format dilation_rate activation use_bias",
-                  _conv_norm(n, groups=False), _conv_defaults(n, filters=REQUIRED, kernel_size=REQUIRED), conv_transpose, (n + 1,), hint),
+            _kind(f"Conv{n}DTranspose", "filters kernel_size strides padding output_padding data_format dilation_rate activation use_bias",
+                  {**_conv_norm(n, groups=False), "output_padding": optional(sizes(n, lo=0))},
+                  _conv_defaults(n, filters=REQUIRED, kernel_size=REQUIRED, output_padding=None), conv_transpose, (n + 1,), hint),
             _kind(f"DepthwiseConv{n}D", "kernel_size strides padding depth_multiplier data_format dilation_rate activation use_bias",
                   _conv_norm(n, filters=False, groups=False, depth=True), _conv_defaults(n, kernel_size=REQUIRED, depth_multiplier=1), depthwise, (n + 1,), hint),
             _kind(f"SeparableConv{n}D", "filters kernel_size strides padding data_format dilation_rate depth_multiplier activation use_bias",
@@ -502,8 +533,10 @@ KINDS: list[Kind] = [
     _kind("BatchNormalization", "axis momentum epsilon center scale",
           {"axis": integer(-8), "momentum": number(0, 1), "epsilon": number(0), "center": boolean, "scale": boolean},
           {"axis": -1, "momentum": 0.99, "epsilon": 0.001, "center": True, "scale": True}, batch_norm),
-    _kind("LayerNormalization", "axis epsilon center scale", {"axis": integer(-8), "epsilon": number(0), "center": boolean, "scale": boolean},
+    _kind("LayerNormalization", "axis epsilon center scale", {"axis": _axes, "epsilon": number(0), "center": boolean, "scale": boolean},
           {"axis": -1, "epsilon": 0.001, "center": True, "scale": True}, layer_norm),
+    _kind("GroupNormalization", "groups axis epsilon center scale", {"groups": _pos, "axis": integer(-8), "epsilon": number(0),
+          "center": boolean, "scale": boolean}, {"groups": 32, "axis": -1, "epsilon": 0.001, "center": True, "scale": True}, group_norm),
     _kind("Resizing", "height width interpolation crop_to_aspect_ratio", {"height": _pos, "width": _pos},
           {"height": REQUIRED, "width": REQUIRED}, resize, (3,), _RANK_HINT[2]),
     _kind("CenterCrop", "height width data_format", {"height": _pos, "width": _pos, "data_format": _fmt},
@@ -537,6 +570,21 @@ KINDS: list[Kind] = [
           {**_GATED_DEF, "reset_after": True}, gru, (2,), _SEQ_HINT),
 ]  # fmt: skip
 
+def _any_format(forward: Callable[[Shape, dict[str, Any]], Out]) -> Callable[[Shape, dict[str, Any]], Out]:
+    """A channels-last shape function that also serves ``data_format="channels_first"``: the channel
+    axis moves last for the arithmetic and back first for the output (counts do not change)."""
+
+    def run(s: Shape, c: dict[str, Any]) -> Out:
+        if c.get("data_format") != "channels_first" or len(s) < 2:
+            return forward(s, c)
+        out = forward(s[1:] + s[:1], c)
+        shape = out.shape if len(out.shape) < 2 else out.shape[-1:] + out.shape[:-1]
+        return dataclasses.replace(out, shape=shape)
+
+    return run
+
+
+KINDS = [dataclasses.replace(k, forward=_any_format(k.forward)) if "data_format" in k.norm else k for k in KINDS]
 KERAS: dict[str, Kind] = {k.name: k for k in KINDS}
 
 ALIASES: dict[str, str] = {

@@ -1,9 +1,10 @@
 """Reading model code safely: parse with ``ast`` (never execute) and evaluate only literals.
 
-Shared by the Keras and PyTorch readers. :class:`Evaluator` turns an argument expression into a
-plain value: constants, tuples/lists, integer arithmetic, names defined by simple assignments in
-the code or given in ``bindings``; a name defined nowhere becomes :class:`Free`, anything else
-(calls, attributes, subscripts) :class:`Opaque` with its source text.
+:func:`parse` is how the model interpreter reads code; :class:`Evaluator` (used by the report
+auditor for the settings next to a model) turns an expression into a plain value: constants,
+tuples/lists, integer arithmetic, names defined by simple assignments in the code or given in
+``bindings``; a name defined nowhere becomes :class:`Free`, anything else (calls, attributes,
+subscripts) :class:`Opaque` with its source text.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import ast
 import operator
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from nnexam.questions.errors import ParamError
@@ -46,12 +47,6 @@ def parse(code: str) -> ast.Module:
         raise ParamError("model", f"Python code that parses (line {err.lineno}: {err.msg})", (err.text or "").strip()) from None
     except (RecursionError, MemoryError, ValueError):
         raise ParamError("model", "Python code of reasonable nesting depth", "code too deeply nested") from None
-
-
-def in_order(tree: ast.AST) -> list[ast.AST]:
-    """Every node with a position, in source order (``ast.walk`` is breadth-first)."""
-    nodes = [n for n in ast.walk(tree) if hasattr(n, "lineno")]
-    return sorted(nodes, key=lambda n: (n.lineno, n.col_offset))  # type: ignore[attr-defined]
 
 
 def dotted(node: ast.AST) -> str | None:
@@ -150,28 +145,6 @@ class Evaluator:
             return Opaque(_source(node))
         result = _BINOPS[type(op)](a, b)
         return result if abs(result) <= MAX_INT else Opaque(_source(node))
-
-
-def constants(nodes: Sequence[ast.AST], bindings: Mapping[str, Any]) -> Evaluator:
-    """An evaluator knowing the simple literal assignments among ``nodes`` (``num_classes = 10``,
-    ``rows, cols = 28, 28``), in source order; ``bindings`` override them."""
-    ev = Evaluator({})
-    for node in nodes:
-        if not isinstance(node, ast.Assign):
-            continue
-        for target in node.targets:
-            pairs: list[tuple[ast.AST, ast.AST]] = [(target, node.value)]
-            if isinstance(target, ast.Tuple) and isinstance(node.value, ast.Tuple) and len(target.elts) == len(node.value.elts):
-                pairs = list(zip(target.elts, node.value.elts))
-            for t, v in pairs:
-                if isinstance(t, ast.Name):
-                    value = ev(v)
-                    if is_literal(value):
-                        ev.env[t.id] = value
-                    else:
-                        ev.env.pop(t.id, None)
-    ev.env.update({k: to_tuples(v) for k, v in bindings.items()})
-    return ev
 
 
 def is_literal(value: Any) -> bool:
