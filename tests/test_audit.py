@@ -438,6 +438,9 @@ def test_a_model_that_cannot_be_read_still_ends_the_previous_experiment():
     subclass = ("```python\nclass Net(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
                 "        self.fc = nn.Linear(784, 10)\n```\nThe network has 7,850 parameters in total.\n")
     (v,) = by(run(first + subclass), "total_params")
+    assert v.verdict == "confirmed"  # the analyser reads nn.Module subclasses: 784 * 10 + 10
+    loaded = "```python\nmodel = keras.models.load_model('best.keras')\n```\nThe model has 7,850 parameters in total.\n"
+    (v,) = by(run(first + loaded), "total_params")
     assert v.verdict == "unverifiable"  # not compared with the 650-parameter model above
 
 

@@ -23,7 +23,12 @@ from nnexam.questions.model_analyser.pycode import Evaluator, is_literal
 from nnexam.questions.model_spec import LayerSpec, ModelSpec
 
 FENCE = re.compile(r"^\s*(```|~~~|\\(?:begin|end)\{(?:lstlisting|verbatim|minted|Verbatim)\})")
-MODEL_HINT = re.compile(r"Sequential\s*\(|\.add\s*\(|\bModel\((?=\s*(?:inputs|\w+\s*,))|\(\s*nn\.Module\s*\)")
+# Code that makes a model another way: loaded from a file, a Keras application, a torchvision model,
+# or a model variable assigned from a call (``model = Net()``, ``model = build_model()``).
+OTHER_MODEL = (r"\bload_model\s*\(|\bapplications\.\w+\s*\(|\bmodels\.[a-z]\w*\s*\("
+               r"|^\s*(?:model|net|network|cnn|mlp|classifier)\w*\s*=\s*(?:[A-Za-z_]\w*\.){0,3}[A-Za-z_]\w*\s*\(")
+MODEL_HINT = re.compile(r"Sequential\s*\(|\.add\s*\(|\bModel\((?=\s*(?:inputs|\w+\s*,))|\(\s*nn\.Module\s*\)|"
+                        + OTHER_MODEL, re.M)
 SETUP_HINT = re.compile(r"\.(fit|compile)\s*\(")
 MAX_SNIPPET_LINES = 400
 MAX_CODE_CHARS = 100_000  # one snippet; longer code is not read
@@ -190,7 +195,7 @@ def assignments(lines: tuple[str, ...]) -> dict[str, Any]:
 
 
 MODEL_START = re.compile(r"^\s*\w+\s*=\s*(?:[A-Za-z_]\w*\.){0,3}(?:Sequential|Model)\s*\("
-                         r"|^\s*class\s+\w+\s*\(\s*(?:nn\.Module|(?:keras\.)?Model|Module)\s*\)")
+                         r"|^\s*class\s+\w+\s*\(\s*(?:nn\.Module|(?:keras\.)?Model|Module)\s*\)|" + OTHER_MODEL)
 
 
 def unread_models(lines: tuple[str, ...], found: list[FoundModel]) -> list[FoundModel]:
@@ -203,7 +208,7 @@ def unread_models(lines: tuple[str, ...], found: list[FoundModel]) -> list[Found
     for i, line in enumerate(lines, start=1):
         if i not in covered and len(line) < 2000 and MODEL_START.match(line):
             out.append(FoundModel(Snippet(i, line.strip()), None, f"the model defined at line {i} could not be read (a "
-                                  "fragment, code cut by a page break, or a model class)"))
+                                  "fragment, code cut by a page break, a model loaded from a file, or a model class)"))
     return out
 
 
