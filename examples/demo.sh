@@ -20,6 +20,9 @@ echo
     --set padding=1 --set stride=2 --set bias=1
 echo
 "$NN" answer param-count --set model=VGG-16 | tail -n 5
+echo
+"$NN" answer optimizer-step --set optimizer=adam --set convention=keras --set w='[1,-2]' \
+    --set 'gradients=[[0.5,-1],[0.25,0.5]]' --set learning_rate=0.1
 
 echo
 echo "== 2. Generate the example exam for the example roster (nnexam generate)"

@@ -18,6 +18,7 @@ from typing import Any
 import sympy as sp
 from nnexam.grader.equivalence import expressions_equivalent
 from nnexam.grader.values import Formula
+from nnexam.questions.exact import exact_n
 from nnexam.questions.grading import DEFAULT, AnswerKind, Tolerance
 
 Element = Callable[[Any, Any], bool]
@@ -36,7 +37,7 @@ def to_float(x: Any) -> float | None:
             return math.copysign(math.inf, int(x.p))
     if isinstance(x, sp.Basic) and x.is_number:
         try:
-            v = complex(sp.N(x, 20))
+            v = complex(exact_n(x, 20))
         except (TypeError, ValueError, OverflowError):
             return None
         if abs(v.imag) > 1e-12 * max(1.0, abs(v.real)) or math.isnan(v.real):

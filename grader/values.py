@@ -26,6 +26,7 @@ from typing import Any
 
 import sympy as sp
 from nnexam.questions.errors import InputError
+from nnexam.questions.exact import exact_n
 from nnexam.questions.functions import NAMES as FUNCTION_NAMES
 from nnexam.questions.safe_expr import (
     CONSTANTS,
@@ -135,7 +136,7 @@ def _is_fraction(expected: Any) -> bool:
 @lru_cache(maxsize=16384)
 def _magnitude(x: sp.Basic) -> float:
     try:
-        return abs(complex(sp.N(x, 15)))
+        return abs(complex(exact_n(x, 15)))
     except (TypeError, ValueError):
         return math.inf
 

@@ -14,7 +14,7 @@ from typing import Any
 from nnexam.questions import doc, functions
 from nnexam.questions.doc import F
 from nnexam.questions.errors import ParamError, UnknownNameError
-from nnexam.questions.exact import to_sympy
+from nnexam.questions.exact import exact_n, to_sympy
 from nnexam.questions.params import Converter
 
 NAMES = ("relu", "sigmoid", "tanh", "softmax", "linear", "leaky_relu")
@@ -64,7 +64,7 @@ def sign(e: Any) -> int:
 
     if isinstance(e, sp.Rational | int | float):
         return int(bool(e > 0)) - int(bool(e < 0))
-    v = sp.N(e, 40)
+    v = exact_n(e, 40)
     if not v.is_real:
         raise ParamError("values", "real numbers", e)
     if abs(v) < sp.Float("1e-35"):

@@ -23,7 +23,7 @@ from nnexam.questions import dense_forward as dense
 from nnexam.questions import doc
 from nnexam.questions.doc import Display, para, var
 from nnexam.questions.errors import ParamError
-from nnexam.questions.exact import to_sympy
+from nnexam.questions.exact import exact_n, to_sympy
 from nnexam.questions.family import Answer, Mistake, Part, same
 from nnexam.questions.params import Choice, Integer, ListOf, Nested, Param, PartSpec
 
@@ -246,10 +246,9 @@ class _Shown:
         self.memo: dict[Any, float] = {}
 
     def value(self, v: Any) -> float:
-        import sympy as sp
 
         if v not in self.memo:
-            self.memo[v] = float(sp.N(v, 15))
+            self.memo[v] = float(exact_n(v, 15))
         return self.memo[v]
 
     def text(self, v: Any) -> str:

@@ -21,7 +21,7 @@ from typing import Any
 from nnexam.questions import doc
 from nnexam.questions.doc import Display, op, para, var
 from nnexam.questions.errors import ParamError
-from nnexam.questions.exact import to_exact, to_sympy
+from nnexam.questions.exact import exact_n, to_exact, to_sympy
 from nnexam.questions.family import Answer, Mistake, Part
 from nnexam.questions.params import Boolean, Choice, Integer, ListOf, Nested, Number, Param, PartSpec
 
@@ -244,7 +244,7 @@ def _approx(v: Any) -> doc.F:
 
     if isinstance(v, sp.Rational):
         return doc.F("", "", "")
-    s = f"{float(sp.N(v, 17)):.6g}"
+    s = f"{float(exact_n(v, 17)):.6g}"
     return op("~") + doc.F(s, s, s)
 
 

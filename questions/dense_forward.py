@@ -17,7 +17,7 @@ from nnexam.questions import activations as act
 from nnexam.questions import doc
 from nnexam.questions.doc import Display, op, para, var
 from nnexam.questions.errors import ParamError
-from nnexam.questions.exact import to_exact, to_sympy
+from nnexam.questions.exact import exact_n, to_exact, to_sympy
 from nnexam.questions.family import Answer, Mistake, Part, same
 from nnexam.questions.params import Integer, Nested, Number, Param, PartSpec, Vector
 
@@ -268,7 +268,7 @@ class _Shown:
 
         if isinstance(v, sp.Rational):
             return doc.F("", "", "")
-        s = f"{float(sp.N(v, 15)):.6g}"
+        s = f"{float(exact_n(v, 15)):.6g}"
         return op("~") + doc.F(s, s, s)
 
     def value(self, v: Any, written: doc.F | None = None) -> doc.F:
@@ -282,7 +282,7 @@ class _Shown:
 
         if all(isinstance(v, sp.Rational) for v in vs):
             return op("=") + doc.vec(vs)
-        return op("~") + doc.vec([sp.Float(f"{float(sp.N(v, 15)):.6g}", 6) for v in vs])
+        return op("~") + doc.vec([sp.Float(f"{float(exact_n(v, 15)):.6g}", 6) for v in vs])
 
 
 def _layer_steps(show: _Shown, i: int, p: Params, a_prev: Any, z: Any, a: Any) -> list[doc.Block]:
@@ -520,11 +520,10 @@ SATURATION = 4  # |z| of a sigmoid/tanh unit, and the spread of a softmax layer'
 
 def _unsaturated(z: Sequence[Any], name: str) -> bool:
     """Sigmoid, tanh and softmax away from 0 and 1, where decimals (and mistakes) still tell apart."""
-    import sympy as sp
 
     if name not in act.TRANSCENDENTAL:
         return True
-    values = [float(sp.N(v, 15)) for v in z]
+    values = [float(exact_n(v, 15)) for v in z]
     if name == "softmax":
         return max(values) - min(values) <= SATURATION
     return all(abs(v) <= SATURATION for v in values)

@@ -174,6 +174,29 @@ def exact_str(value: Any) -> str:
     return str(value)
 
 
+_MAXN = (110, 1_000, 10_000)  # working precisions (bits) tried in turn
+
+
+def exact_n(value: Any, digits: int = 15) -> Any:
+    """``value`` to ``digits`` significant digits, *correctly*: sympy's plain ``evalf`` loses a
+    cancellation silently (ln(1 - sigmoid(332.37)) came out as -288.3 at 15 digits and -332.305
+    at 30, for -332.37), so the evaluation is strict and the working precision is raised until the
+    digits are certain. A value that 10,000 bits cannot tell from zero is zero (below 1e-3000)."""
+    import sympy as sp
+    from sympy.core.evalf import PrecisionExhausted
+
+    if not isinstance(value, sp.Basic):
+        value = sp.sympify(value) if isinstance(value, int | float | Fraction) else value
+    if not isinstance(value, sp.Basic) or value.is_Rational or value.is_Float:
+        return sp.N(value, digits)
+    for maxn in _MAXN:
+        try:
+            return value.evalf(digits, strict=True, maxn=maxn)
+        except PrecisionExhausted:
+            continue
+    return value.evalf(digits, chop=True, maxn=_MAXN[-1])
+
+
 def _float(value: Fraction) -> float:
     try:
         return float(value)
@@ -199,7 +222,7 @@ def json_value(value: Any) -> Any:
         if value.is_Integer:
             return int(value)
         if value.is_number:
-            v = value.evalf(30)
+            v = exact_n(value, 30)
             if v.is_real:
                 return float(v)
         return _sstr(value)

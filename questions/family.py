@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 
 from nnexam.questions.doc import Block
 from nnexam.questions.errors import NnexamError, ParamError
-from nnexam.questions.exact import is_number, is_sympy_matrix, loaded_sympy
+from nnexam.questions.exact import exact_n, is_number, is_sympy, is_sympy_matrix, loaded_sympy
 from nnexam.questions.grading import DEFAULT, AnswerKind, Tolerance
 from nnexam.questions.params import Param, PartSpec, parse_fields
 
@@ -113,7 +113,7 @@ def same(a: Any, b: Any) -> bool:
     if ea.is_Rational and eb.is_Rational:  # distinct exact rationals: no need to evaluate
         return False
     if ea.is_number and eb.is_number:
-        return bool(abs(sp.N(ea - eb, 40)) < sp.Float("1e-30"))
+        return bool(abs(exact_n(ea - eb, 40)) < sp.Float("1e-30"))
     if ea.free_symbols or eb.free_symbols:
         return sp.simplify(ea - eb) == 0
     return False
@@ -122,7 +122,7 @@ def same(a: Any, b: Any) -> bool:
 def _as_float(x: Any) -> float | None:
     """An exact numeric answer as a float (None for symbols, non-numbers and overflow)."""
     try:
-        v = complex(x)
+        v = complex(exact_n(x, 20) if is_sympy(x) else x)
     except (TypeError, ValueError, OverflowError):
         return None
     return v.real if abs(v.imag) <= 1e-12 * max(1.0, abs(v.real)) else None

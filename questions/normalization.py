@@ -25,6 +25,7 @@ from typing import Any
 from nnexam.questions import doc
 from nnexam.questions.doc import Display, para, var
 from nnexam.questions.errors import ParamError
+from nnexam.questions.exact import exact_n
 from nnexam.questions.family import Answer, Mistake, Part, same
 from nnexam.questions.params import (
     Boolean,
@@ -326,7 +327,7 @@ def statement(p: Params) -> tuple[doc.Block, ...]:
 def _approx_matrix(rows: Sequence[Sequence[Any]]) -> doc.F:
     import sympy as sp
 
-    return doc.mat([[sp.Float(f"{float(sp.N(v, 15)):.6g}", 6) if not isinstance(v, sp.Rational) else v for v in r] for r in rows])
+    return doc.mat([[sp.Float(f"{float(exact_n(v, 15)):.6g}", 6) if not isinstance(v, sp.Rational) else v for v in r] for r in rows])
 
 
 def _steps(p: Params, right: Mapping[str, Any]) -> list[doc.Block]:
@@ -428,7 +429,6 @@ def _unbiased(p: Params) -> dict[str, Any]:
 
 
 def _forgot_eps(p: Params) -> dict[str, Any]:
-    import sympy as sp
 
     if not p.eps:
         return {}
@@ -437,7 +437,7 @@ def _forgot_eps(p: Params) -> dict[str, Any]:
     if "output" not in wrong:
         return {}
     for a, b in zip(sum(wrong["output"], ()), sum(right, ())):
-        fa, fb = float(sp.N(a, 20)), float(sp.N(b, 20))
+        fa, fb = float(exact_n(a, 20)), float(exact_n(b, 20))
         if abs(fa - fb) > VISIBLE * max(abs(fb), 0.05):
             return wrong
     return {}

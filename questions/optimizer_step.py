@@ -38,6 +38,7 @@ from typing import Any
 from nnexam.questions import doc
 from nnexam.questions.doc import Display, para, var
 from nnexam.questions.errors import ParamError
+from nnexam.questions.exact import exact_n
 from nnexam.questions.family import Answer, Mistake, Part
 from nnexam.questions.normalization import readable
 from nnexam.questions.params import Choice, Integer, ListOf, Nested, Number, OneOf, Param, PartSpec, Text
@@ -528,7 +529,7 @@ def _value(x: Any) -> doc.F:
 
     if isinstance(x, sp.Rational):
         return doc.expr(x)
-    s = f"{float(sp.N(x, 15)):.6g}"
+    s = f"{float(exact_n(x, 15)):.6g}"
     return doc.F(r"\approx " + s, "approx " + s, "≈ " + s)
 
 
@@ -652,12 +653,11 @@ def _flat_tuple(v: Any) -> tuple[Any, ...]:
 def _visible(p: Params, wrong: Mapping[str, Any]) -> dict[str, Any]:
     """``wrong`` when some weight moves by more than VISIBLE (relative, or absolutely near 0), else {}:
     an epsilon of 1e-7 placed inside or outside a square root changes nothing a grader can see."""
-    import sympy as sp
 
     right = _parts(p, _right(p))
     for k, v in wrong.items():
         for a, b in zip(_flat_tuple(v), _flat_tuple(right[k])):
-            fa, fb = float(sp.N(a, 20)), float(sp.N(b, 20))
+            fa, fb = float(exact_n(a, 20)), float(exact_n(b, 20))
             if abs(fa - fb) > VISIBLE * max(abs(fb), 0.05):
                 return dict(wrong)
     return {}

@@ -21,7 +21,7 @@ from nnexam.questions import doc
 from nnexam.questions.dense_forward import _given_vector, _Shown
 from nnexam.questions.doc import Display, op, para, var
 from nnexam.questions.errors import ParamError
-from nnexam.questions.exact import to_exact, to_sympy
+from nnexam.questions.exact import exact_n, to_exact, to_sympy
 from nnexam.questions.family import Answer, Mistake, Part
 from nnexam.questions.params import Boolean, Choice, Integer, ListOf, Nested, Param, PartSpec
 
@@ -245,9 +245,8 @@ class _Decimals(_Shown):
         return self.memo[key]
 
     def _float(self, v: Any) -> float:
-        import sympy as sp
 
-        return self.known[v] if v in self.known else float(sp.N(v, 15))
+        return self.known[v] if v in self.known else float(exact_n(v, 15))
 
     def approx(self, v: Any) -> doc.F:
         import sympy as sp

@@ -642,6 +642,8 @@ class _Builder:
         if len(args) != 1:
             raise self.fail(f"{name} takes one argument, got {len(args)}", node)
         (x,) = args
+        if name == "sqrt":  # x^(1/2), with the power's own bounds: sqrt(6187510) is as cheap as 6187510^(1/2)
+            return self.power(x, sp.Rational(1, 2), node)
         if x.is_Number and abs(x) > MAX_FUNC_ARG:
             raise self.fail(f"the argument of {name} is larger than {MAX_FUNC_ARG}", node)
         if name in ("exp",) and _huge(x):

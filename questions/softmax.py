@@ -12,7 +12,7 @@ from nnexam.questions import activations as act
 from nnexam.questions import doc
 from nnexam.questions.doc import Display, op, para, var
 from nnexam.questions.errors import ParamError
-from nnexam.questions.exact import to_exact, to_sympy
+from nnexam.questions.exact import exact_n, to_exact, to_sympy
 from nnexam.questions.family import Answer, Mistake, Part
 from nnexam.questions.params import Integer, Nested, Param, PartSpec
 
@@ -89,7 +89,7 @@ def solve(p: Params) -> Answer:
             steps.append(para(f"Sample {n}:"))
         written = doc.join("+", [doc.call("exp", doc.num(v)) for v in z])
         sum_f, ratios = act.softmax_shown(z)
-        total_f = doc.F("", "", "") if isinstance(total, sp.Rational) else op("~") + doc.expr(sp.N(total, 6))
+        total_f = doc.F("", "", "") if isinstance(total, sp.Rational) else op("~") + doc.expr(exact_n(total, 6))
         steps.append(Display(doc.eq(_SUM, written, sum_f) + total_f))
         top_z = max(z)
         shifted = [math.exp(float(v - top_z)) for v in z]  # decimals for display only: exp(z - max) never overflows

@@ -55,3 +55,20 @@ def test_unknown_name_suggests_close_ones():
         act.resolve("softmx")
     assert act.ActivationNames()("relu", "activations") == "relu"
     assert act.ActivationNames()('["relu", "tanh"]', "activations") == ("relu", "tanh")
+
+
+def test_decimals_survive_cancellation():
+    """sympy's plain evalf gives ln(1 - sigmoid(332.37)) as -288.3 (15 digits) or -332.305 (30):
+    every decimal nnexam prints or compares comes from exact_n, which raises the precision until the
+    digits are certain."""
+    import math
+
+    import sympy as sp
+    from nnexam.questions.activations import sigmoid
+    from nnexam.questions.exact import exact_n, json_value
+
+    z = sp.Rational(33237, 100)
+    x = sp.log(1 - sigmoid(z))
+    assert math.isclose(float(exact_n(x)), -332.37, rel_tol=1e-12)
+    assert math.isclose(json_value(x), -332.37, rel_tol=1e-12)
+    assert exact_n(sp.exp(2) / (1 + sp.exp(2)) - sigmoid(2)) == 0  # an exact zero stays zero

@@ -22,6 +22,7 @@ from nnexam.grader.audit.code import Setup
 from nnexam.grader.audit.document import Document, Paragraph
 from nnexam.grader.claims import Verdict
 from nnexam.questions.errors import NnexamError
+from nnexam.questions.exact import exact_n
 from nnexam.questions.training_steps import train_rows
 
 NUMBER = r"-?\d{1,6}(?:\.\d{1,8})?"
@@ -74,7 +75,7 @@ def _float_tree(x: Any) -> Any:
     try:
         return float(x)
     except (TypeError, ValueError):
-        return float(x.evalf()) if hasattr(x, "evalf") else None
+        return float(exact_n(x)) if hasattr(x, "evalf") else None
 
 
 def _decimals(text: str) -> int | None:
