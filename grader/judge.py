@@ -298,7 +298,8 @@ def _points(x: float) -> str:
 def match_parts(answers: Mapping[str, Any], known: set[str]) -> tuple[dict[str, Any], list[str], list[str]]:
     """Answers keyed by the key's part ids: an id that differs only in case or surrounding spaces
     (``Q6.RF`` for ``q6.rf``) is taken for the part when that is unambiguous. Returns the answers,
-    notes on what was matched so, and the ids that match no part (each one a problem to report)."""
+    notes on what was matched so, and the ids that match no part (each one a problem to report;
+    a blank answer to an unknown id is no answer, so no problem)."""
     out: dict[str, Any] = {}
     loose: dict[str, list[str]] = {}
     for k in known:
@@ -308,8 +309,8 @@ def match_parts(answers: Mapping[str, Any], known: set[str]) -> tuple[dict[str, 
         if k in known:
             out[k] = v
     for k, v in answers.items():
-        if k in known:
-            continue
+        if k in known or v is None or (isinstance(v, str) and not v.strip()):
+            continue  # a blank cell under another student's part (an LMS export has every column) says nothing
         cands = loose.get(str(k).strip().lower(), [])
         if len(cands) == 1 and cands[0] not in out:  # a second spelling of an answered part is reported
             out[cands[0]] = v

@@ -219,3 +219,14 @@ def test_a_5000_digit_integer_in_a_yaml_or_json_file_is_a_problem_not_a_crash(tm
     from nnexam.grader.values import parse_answer
 
     assert isinstance(parse_answer(batch.submissions[0].answers["q1.z1"], "integer"), Unreadable)
+
+
+def test_blank_cells_under_parts_of_other_variants_are_not_problems() -> None:
+    """An LMS export has a column for every part of every variant; a student's blank cell under a
+    part their variant lacks is no answer, while a filled one is reported."""
+    from nnexam.grader.judge import match_parts
+
+    out, notes, unknown = match_parts({"q1.a": "3", "q2.w2": "", "q2.w3": None, "q2.w4": " "}, {"q1.a", "q2.w1"})
+    assert out == {"q1.a": "3"} and notes == [] and unknown == []
+    _, _, unknown = match_parts({"q1.a": "3", "q2.w2": "7"}, {"q1.a", "q2.w1"})
+    assert unknown == ["q2.w2"]
