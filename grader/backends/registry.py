@@ -8,10 +8,9 @@ installed. Nothing here imports torch or keras.
 
 from __future__ import annotations
 
-import importlib.metadata
-import warnings
 from functools import cache
 
+from nnexam.grader import plugins
 from nnexam.grader.backends.base import Backend
 from nnexam.grader.backends.keras_backend import KerasBackend
 from nnexam.grader.backends.torch_backend import TorchBackend
@@ -22,18 +21,14 @@ GROUP = "nnexam.backends.v1"
 
 @cache
 def _all() -> dict[str, Backend]:
-    found: dict[str, Backend] = {"torch": TorchBackend(), "keras": KerasBackend()}
-    for ep in importlib.metadata.entry_points(group=GROUP):
-        try:
-            obj = ep.load()
-            backend = obj() if isinstance(obj, type) else obj
-            if not isinstance(backend, Backend):
-                raise TypeError("it lacks members of nnexam.grader.backends.base.Backend")
-        except Exception as err:  # noqa: BLE001 - a broken plugin must not stop the others
-            warnings.warn(f"backend plugin {ep.name!r} ({ep.value}) skipped: {err}", stacklevel=2)
-            continue
-        found.setdefault(ep.name, backend)
-    return found
+    def accept(obj: object) -> Backend:
+        backend = obj() if isinstance(obj, type) else obj
+        if not isinstance(backend, Backend):
+            raise TypeError("it lacks members of nnexam.grader.backends.base.Backend")
+        return backend
+
+    builtin: dict[str, Backend] = {"torch": TorchBackend(), "keras": KerasBackend()}
+    return builtin | {k: v for k, v in plugins.load(GROUP, "backend", accept).items() if k not in builtin}
 
 
 def installed() -> list[str]:

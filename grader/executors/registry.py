@@ -5,12 +5,11 @@ name raises :class:`UnknownNameError` listing the known ones. Nothing here impor
 
 from __future__ import annotations
 
-import importlib.metadata
-import warnings
 from collections.abc import Callable, Mapping
 from functools import cache
 from typing import Any
 
+from nnexam.grader import plugins
 from nnexam.grader.executors.base import Executor
 from nnexam.grader.executors.local import LocalExecutor
 from nnexam.grader.executors.ray_executor import RayExecutor
@@ -23,17 +22,13 @@ Factory = Callable[[Mapping[str, Any]], Executor]
 
 @cache
 def factories() -> dict[str, Factory]:
-    found: dict[str, Factory] = {"local": LocalExecutor, "ray": RayExecutor}
-    for ep in importlib.metadata.entry_points(group=GROUP):
-        try:
-            obj = ep.load()
-            if not callable(obj):
-                raise TypeError("it is not a class or factory taking the options mapping")
-        except Exception as err:  # noqa: BLE001 - a broken plugin must not stop the others
-            warnings.warn(f"executor plugin {ep.name!r} ({ep.value}) skipped: {err}", stacklevel=2)
-            continue
-        found.setdefault(ep.name, obj)
-    return found
+    def accept(obj: object) -> Factory:
+        if not callable(obj):
+            raise TypeError("it is not a class or factory taking the options mapping")
+        return obj
+
+    builtin: dict[str, Factory] = {"local": LocalExecutor, "ray": RayExecutor}
+    return builtin | {k: v for k, v in plugins.load(GROUP, "executor", accept).items() if k not in builtin}
 
 
 def get(name: str | None = None, options: Mapping[str, Any] | None = None) -> Executor:
