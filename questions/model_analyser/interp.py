@@ -509,16 +509,7 @@ class Interpreter:
                 return Opaque(src(node))
             return v if isinstance(v, str | int | float | bool) or v is None else Opaque(src(node))
         if isinstance(node, ast.Name):
-            try:
-                return scope.lookup(node.id)
-            except KeyError:
-                pass
-            builtin = BUILTINS.get(node.id)
-            if builtin is not None:
-                return builtin
-            if node.id == "__name__":
-                return "__main__"
-            return Free(node.id)
+            return self.name(node, scope)
         if isinstance(node, ast.Tuple):
             return tuple(self.elements(node.elts, scope, node))
         if isinstance(node, ast.List):
