@@ -186,7 +186,10 @@ def exact_n(value: Any, digits: int = 15) -> Any:
     from sympy.core.evalf import PrecisionExhausted
 
     if not isinstance(value, sp.Basic):
-        value = sp.sympify(value) if isinstance(value, int | float | Fraction) else value
+        if isinstance(value, Fraction):
+            value = sp.Rational(value.numerator, value.denominator)
+        elif isinstance(value, int | float):
+            value = sp.Integer(value) if isinstance(value, int) else sp.Float(value)
     if not isinstance(value, sp.Basic) or value.is_Rational or value.is_Float:
         return sp.N(value, digits)
     for maxn in _MAXN:
