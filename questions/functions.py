@@ -22,7 +22,7 @@ class Function:
     numeric: Callable[..., Any]  # floats or 2-D float64 arrays -> float64 value
     arity: tuple[int, int]  # fewest and most arguments
     elementwise: bool = True  # keeps its argument's shape (applied entry by entry)
-    spelled: bool = True  # a word a student may type (root and HadamardProduct come from notation)
+    spelled: bool = True  # a word the tokenizer reads (root comes from \sqrt[n]{} notation only)
 
 
 @cache
@@ -97,14 +97,15 @@ TABLE: dict[str, Function] = {
     "min": Function(lambda *a: _sp().Min(*a), lambda *a: min(a), (1, MAX_ARGS), False),
     "sum": Function(lambda x: x, _sum_numeric, (1, 1), False),
     "softmax": Function(lambda x: _sp().Integer(1), _softmax_numeric, (1, 1)),
-    "HadamardProduct": Function(lambda *a: _sp().hadamard_product(*a), _hadamard_numeric, (2, MAX_ARGS), True, False),
+    # how sympy prints ⊙ in keys, so a word the tokenizer reads
+    "HadamardProduct": Function(lambda *a: _sp().hadamard_product(*a), _hadamard_numeric, (2, MAX_ARGS)),
 }
 
 # Other spellings: sympy prints Max/Min/Abs in keys; sigma and ReLU as course notes write them.
 ALIASES: dict[str, str] = {"sigma": "sigmoid", "ReLU": "relu", "Max": "max", "Min": "min", "Abs": "abs"}
 
-# Words the tokenizer reads as function names (HadamardProduct: how sympy prints ⊙ in keys).
-NAMES: frozenset[str] = frozenset(n for n, f in TABLE.items() if f.spelled) | ALIASES.keys() | {"HadamardProduct"}
+# Words the tokenizer reads as function names.
+NAMES: frozenset[str] = frozenset(n for n, f in TABLE.items() if f.spelled) | ALIASES.keys()
 
 
 def canonical(name: str) -> str:
