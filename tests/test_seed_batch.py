@@ -82,6 +82,53 @@ def test_seed_batched_runs_equal_the_sequential_runs(torch_backend, code, cfg):
     assert sequential[0].epochs[-1]["loss"] != sequential[1].epochs[-1]["loss"]
 
 
+ROWWISE = ("model = keras.Sequential([keras.Input((64,)), layers.Dense(16, activation='tanh'), "
+           "layers.Dense(12, activation='softmax'), layers.Dense(10), layers.Activation('softmax')])")
+
+
+def test_row_wise_activations_between_stacked_layers(torch_backend):
+    """A softmax inside the network (along the features, not element-wise) and a softmax head as its own layer."""
+    spec = analyse(ROWWISE)
+    cfg = TrainConfig(optimizer="adam", epochs=2, validation_split=0.2)
+    data = _digits(spec)
+    _same([torch_backend.train(spec, data, cfg, s) for s in (2, 3)], torch_backend.train_seeds(spec, data, cfg, [2, 3]))
+
+
+@pytest.mark.parametrize("loss", ["sparse_categorical_crossentropy", "categorical_crossentropy"])
+def test_clipped_cross_entropy_batches_agree(torch_backend, monkeypatch, loss):
+    """Keras clips probabilities to [1e-7, 1 - 1e-7]; the sequential loop clamps only the batches that need
+    it, the batched loss always clamps. A large rate saturates the softmax, so both kinds of batch occur."""
+    from nnexam.grader.backends import torch_train
+
+    seen: list[bool] = []
+    check = torch_train.clipped
+    monkeypatch.setattr(torch_train, "clipped", lambda lp, t: seen.append(check(lp, t)) or seen[-1])
+    spec = analyse(MLP)
+    cfg = TrainConfig(optimizer="sgd", learning_rate=3.0, epochs=3, validation_split=0.2, loss=loss)
+    data = _digits(spec, 300)
+    sequential = [torch_backend.train(spec, data, cfg, s) for s in (0, 4)]
+    assert True in seen and False in seen, "the case must exercise both the clipped and the unclipped loss"
+    _same(sequential, torch_backend.train_seeds(spec, data, cfg, [0, 4]))
+
+
+def test_batches_give_every_row_once_per_epoch_in_each_seeds_order(monkeypatch):
+    """Chunked gathering (whatever the chunk size) yields exactly each seed's own order, step by step."""
+    import torch
+    from nnexam.grader.backends import torch_train
+
+    x = torch.arange(23 * 6, dtype=torch.float32).reshape(23, 2, 3).permute(0, 2, 1)  # rows outermost, not contiguous
+    y = torch.arange(23)
+    order = torch.stack([torch.randperm(23, generator=torch.Generator().manual_seed(s)) for s in (1, 2, 3)])
+    for chunk in (1, 100, 1 << 22):
+        monkeypatch.setattr(torch_train, "CHUNK_BYTES", chunk)
+        got = [(xb.clone(), yb.clone()) for xb, yb in torch_train.batches(x, y, order, 5)]
+        assert [len(yb) for _, yb in got] == [15, 15, 15, 15, 9]  # 3 seeds x (5, 5, 5, 5, 3 rows)
+        for step, (xb, yb) in enumerate(got):
+            rows = len(yb) // 3
+            want = order[:, step * 5 : step * 5 + rows].reshape(-1)
+            assert torch.equal(yb, want) and torch.equal(xb, x[want]) and xb.stride() == x.stride()
+
+
 def test_layers_that_cannot_be_batched_fall_back_and_say_why(torch_backend):
     spec = analyse(TORCH_BN)
     why = torch_backend.batch_blocker(spec)

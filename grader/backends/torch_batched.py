@@ -3,7 +3,7 @@
 Each seed's model is built exactly as its sequential run builds it (``torch.manual_seed(seed)`` then
 the model); its parameters are stacked along a new seed axis (leaves of shape ``(S, ...)``) and one
 forward pass runs every seed, activations laid out ``(S * B, ...)`` (seed-major). Layers with
-parameters run batched: Dense/Linear as one ``baddbmm`` over the seed axis, convolutions as one
+parameters run batched: Dense/Linear as one ``baddbmm`` over the seed axis (weights ``(S, in, out)``), convolutions as one
 grouped convolution on a GPU (the seeds' channels side by side, ``groups * S``; on a CPU one plain
 convolution per seed, which measured faster), BatchNormalization with
 statistics per seed; layers without parameters (pooling, flatten, activations) run on the merged
@@ -18,13 +18,20 @@ What makes each seed's run its own, and equal to its sequential run up to float 
   is channels-last after a convolution on a one-channel image);
 - BatchNormalization (nnexam's Keras layer): batch mean and biased variance per seed, moving
   statistics updated per seed;
-- losses: each seed's Keras loss on its own outputs (one vectorised cross-entropy when no row is
-  clipped, else the sequential loop's own function per seed); their sum is backpropagated, whose
-  gradient for seed k's parameters is seed k's gradient;
+- losses: each seed's Keras loss on its own outputs (cross-entropy vectorised over the seeds, see
+  :func:`_losses`; other losses the sequential loop's own function per seed); their sum is
+  backpropagated, whose gradient for seed k's parameters is seed k's gradient;
 - optimizers: SGD (momentum, nesterov), Keras' Adam and RMSprop are element-wise, so one optimizer
   over the stacked parameters updates each seed as its own optimizer would.
 Validation and test metrics are computed in chunks of up to :data:`EVAL_ROWS` rows (inference mode:
-a row's output does not depend on its batch; only the summation order changes).
+a row's output does not depend on its batch; only the summation order changes); every seed sees the
+same rows there, so the first layer multiplies them by all seeds' weights at once.
+
+Where the time goes (``benchmarks/bench_class_verify.py``): a step of a small model is mostly fixed
+costs (Python, dispatch, autograd nodes, the optimizer call), which batching pays once for S seeds, plus
+arithmetic and memory traffic, which grow with S. So the batched loop adds as few ops a step as it can:
+rows gathered a chunk of steps at a time (:func:`torch_train.batches`), MLP activations kept stacked,
+weights laid out for ``bmm``, no per-step clip check, accuracy counted in bulk (:class:`_Hits`).
 
 Layers outside :data:`KERAS_KINDS` / :data:`TORCH_KINDS` (PyTorch's BatchNorm, dropout variants,
 Embedding, ...) make :func:`blocker` say why, and the backend trains those seeds one after another.
@@ -40,6 +47,8 @@ import torch.nn.functional as F
 from nnexam.grader.backends import torch_train
 from nnexam.grader.backends.base import Data, History, TrainConfig, accuracy_kind
 from nnexam.grader.backends.torch_layers import (
+    ROW_ACTIVATIONS,
+    Activation,
     BatchNormalization,
     Conv,
     Dense,
@@ -134,110 +143,178 @@ def _masks(drops: Sequence[Drop], gens: Sequence[torch.Generator], batch: int, d
     return out
 
 
+ELEMENTWISE_TORCH = (nn.ReLU, nn.Sigmoid, nn.Tanh, nn.LeakyReLU, nn.ELU, nn.GELU, nn.SiLU, nn.Identity, nn.Softplus,
+                     nn.ReLU6, nn.Hardtanh, nn.Mish)
+Op = Callable[[Tensor, bool, Iterator[Tensor], bool, bool], tuple[Tensor, bool]]
+
+
 class SeedBatch:
-    """S models of one spec as stacked parameters and a batched forward (see the module docstring)."""
+    """S models of one spec as stacked parameters and a batched forward (see the module docstring).
+
+    Between layers the activations are either merged ``(S * B, ...)`` (seed-major) or, after a Dense
+    layer on feature vectors, stacked ``(S, B, F)``: element-wise layers, BatchNormalization, Dropout
+    and the next Dense take that as it is, so an MLP runs without a reshape (an autograd node, forward
+    and backward) between its layers. Every op is ``(x, stacked, masks, logits, shared) -> (x, stacked)``;
+    ``shared`` (evaluation): ``x`` is one batch ``(B, ...)`` every seed sees, which the first Dense or
+    convolution multiplies by all seeds' weights at once (one wide GEMM / one convolution with
+    ``S * filters`` channels) instead of copying the batch S times."""
 
     def __init__(self, models: Sequence[SpecModel]) -> None:
         self.base = models[0]
         self.S = len(models)
         self.training = True
         self.params: list[Tensor] = []
-        self.ops: list[Callable[[Tensor, Iterator[Tensor], bool], Tensor]] = []
+        self.ops: list[Op] = []
         for i, m in enumerate(self.base._seq):
-            stack = {name: self._stack([mod._seq[i] for mod in models], name) for name, _ in m.named_parameters()}
-            self.ops.append(self._op(m, stack, [mod._seq[i] for mod in models]))
+            layers = [mod._seq[i] for mod in models]
+            dense = isinstance(m, (Dense, nn.Linear))
+            stack = {name: self._stack(layers, name, dense) for name, _ in m.named_parameters()}
+            self.ops.append(self._op(m, stack, layers))
 
-    def _stack(self, layers: Sequence[nn.Module], name: str) -> Tensor:
-        t = torch.stack([dict(layer.named_parameters())[name].detach() for layer in layers]).requires_grad_()
+    def _stack(self, layers: Sequence[nn.Module], name: str, dense: bool) -> Tensor:
+        """One parameter of every seed, stacked ``(S, ...)``. A dense weight as ``(S, in, out)`` and its bias
+        as ``(S, 1, out)``: ``baddbmm`` takes them as they are, and their gradients come out contiguous."""
+        own = [dict(layer.named_parameters())[name].detach() for layer in layers]
+        if dense and name in ("kernel", "weight"):
+            own = [p.t() for p in own]
+        elif dense and name == "bias":
+            own = [p.unsqueeze(0) for p in own]
+        t = torch.stack(own).requires_grad_()
         self.params.append(t)
         return t
 
-    def _op(self, m: nn.Module, p: Mapping[str, Tensor], layers: Sequence[nn.Module]):
-        S = self.S
-        if isinstance(m, Dense) or isinstance(m, nn.Linear):
-            w, b = (p["kernel"], p.get("bias")) if isinstance(m, Dense) else (p["weight"], p.get("bias"))
-            act = m.act if isinstance(m, Dense) else (lambda x: x)
+    def _merged(self, x: Tensor, stacked: bool) -> Tensor:
+        return x.reshape(-1, *x.shape[2:]) if stacked else x
 
-            def dense(x: Tensor, masks: Iterator[Tensor], logits: bool) -> Tensor:
-                rank3 = x.dim() > 2 and isinstance(m, Dense)
-                xl = to_last(x) if rank3 else x
-                xs = xl.reshape(S, -1, xl.shape[-1])
-                wt = w.transpose(1, 2)
-                y = torch.baddbmm(b.unsqueeze(1), xs, wt) if b is not None else torch.bmm(xs, wt)
-                y = y.reshape(*xl.shape[:-1], w.shape[1])
-                y = y if logits else act(y)
-                return to_first(y) if rank3 else y
-            return dense
-        if isinstance(m, Conv) or isinstance(m, nn.modules.conv._ConvNd):
-            w, b = p["weight"], p.get("bias")
-            if isinstance(m, Conv):
-                conv, pad, stride, padding, dilation, groups, act = (m.conv, m.pad, m.strides, m.sym, m.dilation,
-                                                                     m.groups, m.act)
-            else:
-                conv = (F.conv1d, F.conv2d, F.conv3d)[len(m.kernel_size) - 1]
-                pad, stride, padding, dilation, groups = None, m.stride, m.padding, m.dilation, m.groups
-                act = lambda x: x  # noqa: E731
-
-            def convolve(x: Tensor, masks: Iterator[Tensor], logits: bool) -> Tensor:
-                if pad is not None:
-                    x = F.pad(x, pad)
-                B = x.shape[0] // S
-                if not x.is_cuda:  # CPU: a grouped convolution is slower than S plain ones (measured)
-                    return act(torch.cat([conv(x[k * B : (k + 1) * B], w[k], None if b is None else b[k], stride,
-                                               padding, dilation, groups) for k in range(S)]))
-                xs = x.reshape(S, B, *x.shape[1:]).transpose(0, 1).reshape(B, S * x.shape[1], *x.shape[2:])
-                y = conv(xs, w.reshape(-1, *w.shape[2:]), None if b is None else b.reshape(-1), stride, padding,
-                         dilation, groups * S)
-                y = y.reshape(B, S, -1, *y.shape[2:]).transpose(0, 1).reshape(S * B, -1, *y.shape[2:])
-                return act(y)
-            return convolve
+    def _op(self, m: nn.Module, p: Mapping[str, Tensor], layers: Sequence[nn.Module]) -> Op:
+        if isinstance(m, (Dense, nn.Linear)):
+            return self._dense(m, p)
+        if isinstance(m, (Conv, nn.modules.conv._ConvNd)):
+            return self._conv(m, p)
         if isinstance(m, BatchNormalization):
-            gamma, beta = p.get("gamma"), p.get("beta")
-            moving_mean = torch.stack([layer.moving_mean for layer in layers])
-            moving_var = torch.stack([layer.moving_variance for layer in layers])
-
-            def norm(x: Tensor, masks: Iterator[Tensor], logits: bool) -> Tensor:
-                xs = x.reshape(S, -1, *x.shape[1:])
-                dims = [1, *range(3, xs.dim())]
-                shape = [S, 1, -1] + [1] * (xs.dim() - 3)
-                if self.training:
-                    mean, var = xs.mean(dim=dims), xs.var(dim=dims, unbiased=False)
-                    with torch.no_grad():
-                        moving_mean.mul_(m.momentum).add_(mean.detach(), alpha=1 - m.momentum)
-                        moving_var.mul_(m.momentum).add_(var.detach(), alpha=1 - m.momentum)
-                else:
-                    mean, var = moving_mean, moving_var
-                y = (xs - mean.view(shape)) * torch.rsqrt(var.view(shape) + m.eps)
-                if gamma is not None:
-                    y = y * gamma.view(shape)
-                if beta is not None:
-                    y = y + beta.view(shape)
-                return y.reshape(x.shape)
-            return norm
+            return self._norm(m, p, layers)
         if _dropout_p(m) is not None:
-            def drop(x: Tensor, masks: Iterator[Tensor], logits: bool) -> Tensor:
-                return x * next(masks) if self.training else x
+            def drop(x: Tensor, stacked: bool, masks: Iterator[Tensor], logits: bool, shared: bool) -> tuple[Tensor, bool]:
+                if not self.training:
+                    return x, stacked
+                mask = next(masks)
+                return x * (mask.view(x.shape) if stacked else mask), stacked
             return drop
         if p:
             raise NotImplementedError(f"{type(m).__name__} has parameters and no seed-batched form")
-        return lambda x, masks, logits: m(x)  # no parameters: the merged batch as it is
+        if isinstance(m, ELEMENTWISE_TORCH) or (isinstance(m, Activation) and m.act not in ROW_ACTIVATIONS):
+            return lambda x, stacked, masks, logits, shared: (m(x), stacked)
+        return lambda x, stacked, masks, logits, shared: (m(self._merged(x, stacked)), False)  # the merged batch as it is
 
-    def forward(self, x: Tensor, masks: Sequence[Tensor] = (), logits: bool = False) -> Tensor:
-        """``x``: ``(S * B, ...)`` seed-major; the output likewise. ``logits``: stop before the final softmax."""
+    def _dense(self, m: nn.Module, p: Mapping[str, Tensor]) -> Op:
+        S = self.S
+        w, b = (p["kernel"], p.get("bias")) if isinstance(m, Dense) else (p["weight"], p.get("bias"))
+        act = m.act if isinstance(m, Dense) else (lambda x: x)
+        rowwise = act in ROW_ACTIVATIONS
+
+        def dense(x: Tensor, stacked: bool, masks: Iterator[Tensor], logits: bool, shared: bool) -> tuple[Tensor, bool]:
+            if isinstance(m, Dense) and not stacked and x.dim() > 2:  # Keras Dense on feature maps: the last axis
+                xl = to_last(x.repeat(S, *([1] * (x.dim() - 1))) if shared else x)
+                xs = xl.reshape(S, -1, xl.shape[-1])
+                y = torch.baddbmm(b, xs, w) if b is not None else torch.bmm(xs, w)
+                y = y.reshape(*xl.shape[:-1], w.shape[2])
+                return to_first(y if logits else act(y)), False
+            if shared:  # one GEMM against every seed's weights side by side
+                wide = w.transpose(0, 1).reshape(w.shape[1], -1)
+                y = x @ wide if b is None else torch.addmm(b.reshape(-1), x, wide)
+                y = y.view(len(x), S, -1).transpose(0, 1)
+            else:
+                xs = x if stacked else x.view(S, -1, x.shape[-1])
+                y = torch.baddbmm(b, xs, w) if b is not None else torch.bmm(xs, w)
+            if logits:
+                return y, True
+            if rowwise:
+                return act(y.reshape(-1, y.shape[-1])), False
+            return act(y), True
+        return dense
+
+    def _conv(self, m: nn.Module, p: Mapping[str, Tensor]) -> Op:
+        S = self.S
+        w, b = p["weight"], p.get("bias")
+        if isinstance(m, Conv):
+            conv, pad, stride, padding, dilation, groups, act = (m.conv, m.pad, m.strides, m.sym, m.dilation,
+                                                                 m.groups, m.act)
+        else:
+            conv = (F.conv1d, F.conv2d, F.conv3d)[len(m.kernel_size) - 1]
+            pad, stride, padding, dilation, groups = None, m.stride, m.padding, m.dilation, m.groups
+            act = lambda x: x  # noqa: E731
+
+        def convolve(x: Tensor, stacked: bool, masks: Iterator[Tensor], logits: bool, shared: bool) -> tuple[Tensor, bool]:
+            x = self._merged(x, stacked)
+            if pad is not None:
+                x = F.pad(x, pad)
+            if shared and groups == 1:  # every seed's filters side by side: one convolution, S * filters channels
+                y = conv(x, w.reshape(-1, *w.shape[2:]), None if b is None else b.reshape(-1), stride, padding, dilation, 1)
+                y = y.view(len(x), S, -1, *y.shape[2:]).transpose(0, 1).reshape(S * len(x), -1, *y.shape[2:])
+                return act(y), False
+            if shared:
+                x = x.repeat(S, *([1] * (x.dim() - 1)))
+            B = x.shape[0] // S
+            if not x.is_cuda:  # CPU: a grouped convolution is slower than S plain ones (measured)
+                return act(torch.cat([conv(x[k * B : (k + 1) * B], w[k], None if b is None else b[k], stride,
+                                           padding, dilation, groups) for k in range(S)])), False
+            xs = x.reshape(S, B, *x.shape[1:]).transpose(0, 1).reshape(B, S * x.shape[1], *x.shape[2:])
+            y = conv(xs, w.reshape(-1, *w.shape[2:]), None if b is None else b.reshape(-1), stride, padding,
+                     dilation, groups * S)
+            y = y.reshape(B, S, -1, *y.shape[2:]).transpose(0, 1).reshape(S * B, -1, *y.shape[2:])
+            return act(y), False
+        return convolve
+
+    def _norm(self, m: BatchNormalization, p: Mapping[str, Tensor], layers: Sequence[nn.Module]) -> Op:
+        S = self.S
+        gamma, beta = p.get("gamma"), p.get("beta")
+        moving_mean = torch.stack([layer.moving_mean for layer in layers])
+        moving_var = torch.stack([layer.moving_variance for layer in layers])
+
+        def norm(x: Tensor, stacked: bool, masks: Iterator[Tensor], logits: bool, shared: bool) -> tuple[Tensor, bool]:
+            xs = x if stacked else x.reshape(S, -1, *x.shape[1:])
+            dims = [1, *range(3, xs.dim())]
+            shape = [S, 1, -1] + [1] * (xs.dim() - 3)
+            if self.training:
+                mean, var = xs.mean(dim=dims), xs.var(dim=dims, unbiased=False)
+                with torch.no_grad():
+                    moving_mean.mul_(m.momentum).add_(mean.detach(), alpha=1 - m.momentum)
+                    moving_var.mul_(m.momentum).add_(var.detach(), alpha=1 - m.momentum)
+            else:
+                mean, var = moving_mean, moving_var
+            y = (xs - mean.view(shape)) * torch.rsqrt(var.view(shape) + m.eps)
+            if gamma is not None:
+                y = y * gamma.view(shape)
+            if beta is not None:
+                y = y + beta.view(shape)
+            return (y, True) if stacked else (y.reshape(x.shape), False)
+        return norm
+
+    def forward(self, x: Tensor, masks: Sequence[Tensor] = (), logits: bool = False, shared: bool = False) -> Tensor:
+        """``x``: ``(S * B, ...)`` seed-major, or with ``shared`` one batch ``(B, ...)`` for every seed; the
+        output ``(S, B, ...)``. ``logits``: stop before the final softmax."""
         it = iter(masks)
         last = len(self.ops) - 1
+        stacked = False
+        if shared and not isinstance(self.base._seq[0], (Dense, nn.Linear, Conv, nn.modules.conv._ConvNd)):
+            x, shared = x.repeat(self.S, *([1] * (x.dim() - 1))), False
         for i, op in enumerate(self.ops):
-            if logits and i == last:
-                return op(x, it, True) if isinstance(self.base._seq[i], Dense) else x
-            x = op(x, it, False)
-        return x
+            if logits and i == last and not isinstance(self.base._seq[i], Dense):
+                break
+            x, stacked = op(x, stacked, it, logits and i == last, shared)
+            shared = False
+        return x if stacked else x.reshape(self.S, -1, *x.shape[1:])
 
 
 def _losses(cfg: TrainConfig, fused: bool, lf: torch_train.LossFn) -> Callable[[Tensor, Tensor], Tensor]:
-    """Per-seed losses ``(S,)`` of outputs ``(S, B, ...)``: one vectorised cross-entropy where the
-    sequential loop would use PyTorch's (logits, no clipped row), else its own function per seed."""
+    """Per-seed losses ``(S,)`` of outputs ``(S, B, ...)``. Cross-entropy on logits is one vectorised
+    computation; from a softmax head (``fused``) it is Keras' clipped CE, the log-probability clamped to
+    [log 1e-7, log(1 - 1e-7)]. The sequential loop checks each batch and clamps only when a row needs it:
+    the clamp is the identity, in value and gradient, on the rows that do not, so clamping always gives
+    the same result without the check (a host sync a step). Other losses: the sequential function per seed."""
     sparse = cfg.loss == "sparse_categorical_crossentropy"
     vector = (fused or cfg.from_logits) and cfg.loss in ("categorical_crossentropy", "sparse_categorical_crossentropy")
+    lo, hi = torch_train.LOG_EPS, torch_train.LOG_1M_EPS
 
     def per_seed(out: Tensor, t: Tensor) -> Tensor:
         return torch.stack([lf(out[k], t[k]) for k in range(len(out))])
@@ -245,17 +322,12 @@ def _losses(cfg: TrainConfig, fused: bool, lf: torch_train.LossFn) -> Callable[[
     def losses(out: Tensor, t: Tensor) -> Tensor:
         if not vector or out.dim() != 3:
             return per_seed(out, t)
-        if fused:
-            with torch.no_grad():
-                lp = torch.log_softmax(out, dim=2)
-                picked = lp.gather(2, t.unsqueeze(2)) if sparse else lp[t > 0]
-                if picked.numel():
-                    lo, hi = torch.aminmax(picked)
-                    if bool(lo < torch_train.LOG_EPS) or bool(hi > torch_train.LOG_1M_EPS):
-                        return per_seed(out, t)
         S, B, C = out.shape
-        flat_t = t.reshape(S * B) if sparse else t.reshape(S * B, C)
-        return F.cross_entropy(out.reshape(S * B, C), flat_t, reduction="none").view(S, B).mean(dim=1)
+        lp = torch.log_softmax(out, dim=2)
+        if sparse:  # F.cross_entropy is nll_loss(log_softmax): the same kernels
+            rows = F.nll_loss(lp.reshape(S * B, C), t.reshape(S * B), reduction="none")
+            return (rows.clamp(-hi, -lo) if fused else rows).view(S, B).mean(dim=1)
+        return -(t * (lp.clamp(lo, hi) if fused else lp)).sum(dim=2).mean(dim=1)
     return losses
 
 
@@ -266,6 +338,49 @@ def _correct(kind: str) -> Callable[[Tensor, Tensor], Tensor]:
     if kind == "sparse":
         return lambda out, t: (out.argmax(dim=2) == t).sum(dim=1)
     return lambda out, t: (out.argmax(dim=2) == t.argmax(dim=2)).sum(dim=1)
+
+
+class _Hits:
+    """Each seed's correct predictions over an epoch, counted in bulk: a step keeps its outputs
+    ``(S, rows, ...)``, and every :data:`FLUSH` of them are compared at once with their targets, gathered
+    again through the epoch's order (three ops per flush instead of three a step). The counts equal the
+    sequential loop's per-batch sums (whole numbers; binary accuracy's fractions up to float rounding)."""
+
+    FLUSH = 1 << 22  # output values held at most
+
+    def __init__(self, y: Tensor, order: Tensor, correct: Callable[[Tensor, Tensor], Tensor]) -> None:
+        self.y, self.order, self.correct = y, order, correct
+        self.outs: list[Tensor] = []
+        self.held = self.done = 0
+        self.sums = torch.zeros(len(order), dtype=torch.float64, device=order.device)
+
+    def add(self, out: Tensor) -> None:
+        self.outs.append(out.detach())
+        self.held += out.numel()
+        if self.held >= self.FLUSH:
+            self._flush()
+
+    def _flush(self) -> None:
+        if not self.outs:
+            return
+        out = torch.cat(self.outs, dim=1)
+        S, rows = out.shape[:2]
+        idx = self.order[:, self.done : self.done + rows].reshape(-1)
+        with torch.no_grad():
+            self.sums += self.correct(out, self.y.index_select(0, idx).reshape(S, rows, *self.y.shape[1:])).double()
+        self.outs, self.held, self.done = [], 0, self.done + rows
+
+    def total(self) -> list[float]:
+        self._flush()
+        return self.sums.cpu().tolist()
+
+
+def _weighted_sums(values: list[Tensor], weights: list[int], S: int) -> list[float]:
+    """Per seed, sum_i values[i][k] * weights[i] in float64, in step order, as the sequential loop sums."""
+    if not values:
+        return [0.0] * S
+    rows = torch.stack(values).double().cpu().tolist()
+    return [sum(r[k] * w for r, w in zip(rows, weights)) for k in range(S)]
 
 
 def fit_seeds(spec: ModelSpec, data: Data, cfg: TrainConfig, seeds: Sequence[int], device: torch.device,
@@ -304,7 +419,7 @@ def fit_seeds(spec: ModelSpec, data: Data, cfg: TrainConfig, seeds: Sequence[int
         with torch.no_grad():
             for i in range(0, len(xe), step):
                 xb, yb = xe[i : i + step], ye[i : i + step]
-                out = seed_major(net.forward(xb.repeat(S, *([1] * (xb.dim() - 1))), (), logits))
+                out = net.forward(xb, (), logits, shared=True)
                 ys = yb.unsqueeze(0).expand(S, *yb.shape)
                 loss_sum += losses(out, ys).double().cpu() * len(yb)
                 ok_sum += correct(out, ys).double().cpu()
@@ -319,25 +434,26 @@ def fit_seeds(spec: ModelSpec, data: Data, cfg: TrainConfig, seeds: Sequence[int
     for epoch in range(cfg.epochs):
         net.training = True
         if cfg.shuffle:
-            order = torch.stack([torch.randperm(n, generator=g) for g in orders]).to(device)
+            order = torch.stack([torch.randperm(n, generator=g) for g in orders])
         else:
-            order = torch.arange(n, device=device).expand(S, n)
-        loss_sum = torch.zeros(S, dtype=torch.float64, device=device)
-        ok_sum = torch.zeros(S, dtype=torch.float64, device=device)
-        for i in range(0, n, bs):
-            idx = order[:, i : i + bs]
-            rows = idx.shape[1]
-            flat = idx.reshape(-1)
-            xb, yb = x[flat], seed_major(y[flat])
-            out = seed_major(net.forward(xb, _masks(drops, gens, rows, device), logits))
+            order = torch.arange(n).expand(S, n)
+        order = order.to(device)
+        per_step, sizes = [], []
+        hits = _Hits(y, order, correct)
+        for xb, yb_flat in torch_train.batches(x, y, order, bs):
+            rows = len(xb) // S
+            yb = seed_major(yb_flat)
+            out = net.forward(xb, _masks(drops, gens, rows, device), logits)
             per = losses(out, yb)
             opt.zero_grad(set_to_none=True)
             per.sum().backward()
             opt.step()
-            loss_sum += per.detach().double() * rows
+            per_step.append(per.detach())
+            sizes.append(rows)
             if track_acc:
-                with torch.no_grad():
-                    ok_sum += correct(out, yb).double()
+                hits.add(out)
+        loss_sum = _weighted_sums(per_step, sizes, S)
+        ok_sum = hits.total()
         val = evaluate(xv, yv) if len(xv) else None
         for k in range(S):
             logs = {"loss": float(loss_sum[k]) / n}

@@ -54,6 +54,9 @@ ACTIVATIONS: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
 }
 
 
+ROW_ACTIVATIONS = frozenset({ACTIVATIONS["softmax"], ACTIVATIONS["log_softmax"]})  # along the feature axis; the rest are element-wise
+
+
 def activation(name: str | None) -> Callable[[torch.Tensor], torch.Tensor]:
     key = (name or "linear").lower()
     if key not in ACTIVATIONS:

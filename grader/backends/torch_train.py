@@ -30,7 +30,7 @@ Matched Keras semantics (each tested against the keras backend):
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import numpy as np
 import torch
@@ -81,17 +81,19 @@ def loss_fn(name: str, from_logits: bool) -> LossFn:
 LOG_EPS, LOG_1M_EPS = float(np.log(EPS)), float(np.log1p(-EPS))
 
 
+def clipped(lp: torch.Tensor, t: torch.Tensor) -> bool:
+    """Whether Keras' clip changes this batch: a target's log-probability outside [log 1e-7, log(1 - 1e-7)]."""
+    picked = lp.gather(1, t.unsqueeze(1)) if t.dim() == 1 else lp[t > 0]
+    if picked.numel() == 0:
+        return False
+    lo, hi = torch.aminmax(picked)
+    return bool(lo < LOG_EPS) or bool(hi > LOG_1M_EPS)
+
+
 def fused_loss_fn(name: str) -> LossFn:
     """Keras' CE on probabilities, from the logits of a softmax head (see the module docstring).
     The clip only changes rows whose target probability lies outside [1e-7, 1 - 1e-7]; a cheap check
-    without autograd picks PyTorch's fused ``cross_entropy`` when no row does."""
-
-    def clipped(lp: torch.Tensor, t: torch.Tensor) -> bool:
-        picked = lp.gather(1, t.unsqueeze(1)) if t.dim() == 1 else lp[t > 0]
-        if picked.numel() == 0:
-            return False
-        lo, hi = torch.aminmax(picked)
-        return bool(lo < LOG_EPS) or bool(hi > LOG_1M_EPS)
+    without autograd (:func:`clipped`) picks PyTorch's fused ``cross_entropy`` when no row does."""
 
     def categorical(z: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
         with torch.no_grad():
@@ -194,6 +196,45 @@ def where(device: torch.device) -> str:
     return f"cuda:{index} ({torch.cuda.get_device_name(index)})"
 
 
+CHUNK_BYTES = 4 << 20  # rows gathered at once: fits in cache, few gathers per epoch
+
+
+def batches(x: torch.Tensor, y: torch.Tensor, order: torch.Tensor, bs: int) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+    """One epoch's batches of every run in ``order`` (``(S, n)`` row ids: each run's data order), each
+    step's rows run-major ``(S * rows, ...)``. Rows are gathered a chunk of steps at a time, step-major,
+    so a step's batch is a contiguous view: one ``index_select`` per chunk instead of one per step,
+    into buffers reused across chunks (a fresh allocation per chunk would page-fault every time).
+    A yielded batch is valid until the next one is asked for."""
+    S, n = order.shape
+    step_bytes = S * bs * max(x[0].numel() * x.element_size(), 1)
+    per_chunk = max(1, CHUNK_BYTES // step_bytes)
+    full = n // bs
+    rows = min(per_chunk, max(full, 1)) * S * bs
+    xbuf, ybuf = _rows_like(x, rows), _rows_like(y, rows)
+    for c0 in range(0, full, per_chunk):
+        steps = min(full, c0 + per_chunk) - c0
+        idx = order[:, c0 * bs : (c0 + steps) * bs].reshape(S, steps, bs).transpose(0, 1).reshape(-1)
+        xs = torch.index_select(x, 0, idx, out=xbuf[: len(idx)])
+        ys = torch.index_select(y, 0, idx, out=ybuf[: len(idx)])
+        for t in range(steps):
+            yield xs[t * S * bs : (t + 1) * S * bs], ys[t * S * bs : (t + 1) * S * bs]
+    if n > full * bs:
+        idx = order[:, full * bs :].reshape(-1)
+        yield (torch.index_select(x, 0, idx, out=_rows_like(x, len(idx))),
+               torch.index_select(y, 0, idx, out=_rows_like(y, len(idx))))
+
+
+def _rows_like(x: torch.Tensor, rows: int) -> torch.Tensor:
+    """An empty tensor of ``rows`` rows with ``x``'s strides, as ``x[idx]`` has them (a channels-last input
+    gives channels-last convolutions, whose dropout masks fill in that order). ``x`` comes from
+    :func:`_tensors`: rows outermost in memory."""
+    size = (rows, *x.shape[1:])
+    inner = max((x.stride(d) * x.shape[d] for d in range(1, x.dim())), default=1)
+    if x.dim() and x.stride(0) == inner:
+        return torch.empty_strided(size, x.stride(), dtype=x.dtype, device=x.device)
+    return x.new_empty(size)
+
+
 def split(data: Data, cfg: TrainConfig, outputs: int, to_internal: Callable, device: torch.device) -> tuple:
     """Training and validation tensors as ``fit`` uses them: ``validation_split`` takes the last rows."""
     x, y = _tensors(data.x_train, data.y_train, cfg, outputs, to_internal, device)
@@ -237,23 +278,21 @@ def fit(model: torch.nn.Module, data: Data, cfg: TrainConfig, seed: int, outputs
     epochs = []
     for epoch in range(cfg.epochs):
         model.train()
-        order = torch.randperm(n, generator=gen).to(device) if cfg.shuffle else None
-        loss_sum, ok_sum = 0.0, 0.0
-        for i in range(0, n, bs):
-            if order is None:
-                xb, yb = x[i : i + bs], y[i : i + bs]
-            else:
-                idx = order[i : i + bs]
-                xb, yb = x[idx], y[idx]
+        order = torch.randperm(n, generator=gen) if cfg.shuffle else torch.arange(n)
+        losses, oks, sizes = [], [], []
+        for xb, yb in batches(x, y, order.to(device).unsqueeze(0), bs):
             out = forward(xb)
             loss = lf(out, yb)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
-            loss_sum += loss.item() * len(yb)
+            losses.append(loss.detach())
+            sizes.append(len(yb))
             if track_acc:
                 with torch.no_grad():
-                    ok_sum += float(correct(out, yb))
+                    oks.append(correct(out, yb))
+        loss_sum = sum(v * k for v, k in zip(torch.stack(losses).double().tolist(), sizes)) if losses else 0.0
+        ok_sum = float(sum(torch.stack(oks).double().tolist())) if oks else 0.0
         logs = {"loss": loss_sum / n}
         if track_acc:
             logs["accuracy"] = ok_sum / n
