@@ -6,7 +6,7 @@ each from an empty cache, plus Ray's start-up. Prints medians.
 
     .venv/bin/python benchmarks/bench_class_verify.py [--rows 5000] [--repeats 7] [--files 50] [--models 10]
                                                       [--class-repeats 3] [--skip-ray] [--threads 1]
-                                                      [--only seeds|class|all]
+                                                      [--only seeds|class|all] [--device cpu|cuda|auto]
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ def load(rows: int) -> tuple[np.ndarray, np.ndarray, str]:
         return rng.random((rows, 784), dtype=np.float32), rng.integers(0, 10, rows), "random data"
 
 
-def hand_written(label: str, x: np.ndarray, y: np.ndarray, seed: int) -> None:
+def hand_written(label: str, x: np.ndarray, y: np.ndarray, seed: int, device: str = "cpu") -> None:
     """The loop a PyTorch user writes for the same model and epoch (logits + ``cross_entropy``, ``x[idx]``
     per step): the yardstick that shows nnexam's one run is not a slow baseline."""
     import torch
@@ -62,8 +62,9 @@ def hand_written(label: str, x: np.ndarray, y: np.ndarray, seed: int) -> None:
         net = nn.Sequential(nn.Conv2d(1, 8, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(8 * 13 * 13, 10))
         xt = torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32)).reshape(len(x), 1, 28, 28)
     yt = torch.from_numpy(np.asarray(y)).long()
+    net, xt, yt = net.to(device), xt.to(device), yt.to(device)
     opt = torch.optim.SGD(net.parameters(), lr=CONFIG.lr)
-    order = torch.randperm(len(xt), generator=torch.Generator().manual_seed(seed))
+    order = torch.randperm(len(xt), generator=torch.Generator().manual_seed(seed)).to(device)
     total = 0.0
     for i in range(0, len(xt), CONFIG.batch_size):
         idx = order[i : i + CONFIG.batch_size]
@@ -74,26 +75,29 @@ def hand_written(label: str, x: np.ndarray, y: np.ndarray, seed: int) -> None:
         total += loss.item()
 
 
-def seed_batching(rows: int, repeats: int) -> None:
+def seed_batching(rows: int, repeats: int, device: str) -> None:
+    from nnexam.grader.backends.torch_backend import resolve_device
+
     be = registry.get("torch")
+    device = str(resolve_device(device))
     x, y, name = load(rows)
-    print(f"seed batching: {rows} rows of {name} x 1 epoch, batch 32, SGD; median of {repeats} "
+    print(f"seed batching: {rows} rows of {name} x 1 epoch, batch 32, SGD, on {device}; median of {repeats} "
           "(wall s / CPU s of this process)")
     for label, code in MODELS.items():
-        one_model(be, label, analyse(code), x, y, repeats)
+        one_model(be, label, analyse(code), x, y, repeats, device)
 
 
-def one_model(be: Any, label: str, spec: ModelSpec, x: np.ndarray, y: np.ndarray, repeats: int) -> None:
+def one_model(be: Any, label: str, spec: ModelSpec, x: np.ndarray, y: np.ndarray, repeats: int, device: str) -> None:
     """One model's line: the hand-written loop, one run, 3 seeds one after another and 3 seeds batched."""
     data = Data(x.reshape((len(x), *spec.input_shape)), y)
-    be.train(spec, data, CONFIG, 99)  # warm-up
-    be.train_seeds(spec, data, CONFIG, [97, 98])
-    hand_written(label, x, y, 99)
+    be.train(spec, data, CONFIG, 99, device=device)  # warm-up
+    be.train_seeds(spec, data, CONFIG, [97, 98], device=device)
+    hand_written(label, x, y, 99, device)
     runs: dict[str, Callable[[list[int]], object]] = {
-        "hand-written loop, 1 seed": lambda seeds: hand_written(label, x, y, seeds[0]),
-        "1 run": lambda seeds: be.train(spec, data, CONFIG, seeds[0]),
-        "3 seeds sequential": lambda seeds: [be.train(spec, data, CONFIG, s) for s in seeds],
-        "3 seeds batched": lambda seeds: be.train_seeds(spec, data, CONFIG, seeds),
+        "hand-written loop, 1 seed": lambda seeds: hand_written(label, x, y, seeds[0], device),
+        "1 run": lambda seeds: be.train(spec, data, CONFIG, seeds[0], device=device),
+        "3 seeds sequential": lambda seeds: [be.train(spec, data, CONFIG, s, device=device) for s in seeds],
+        "3 seeds batched": lambda seeds: be.train_seeds(spec, data, CONFIG, seeds, device=device),
     }
     wall: dict[str, list[float]] = {k: [] for k in runs}
     cpu: dict[str, list[float]] = {k: [] for k in runs}
@@ -177,12 +181,13 @@ def main() -> None:
     ap.add_argument("--skip-ray", action="store_true")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--only", choices=("seeds", "class", "all"), default="all")
+    ap.add_argument("--device", default="cpu", help="cpu, cuda or auto: where the seed-batching runs train")
     args = ap.parse_args()
     import torch
 
     torch.set_num_threads(args.threads)
     if args.only in ("seeds", "all"):
-        seed_batching(args.rows, args.repeats)
+        seed_batching(args.rows, args.repeats, args.device)
     if args.only in ("class", "all"):
         a_class(args.files, args.models, args.class_repeats, args.skip_ray)
 

@@ -88,7 +88,7 @@ def verify_class(inputs: Sequence[str | Path], *, backend: str | None = None, se
                 jobs.extend(new)
                 owner.extend([i] * len(new))
         if log is not None:
-            _note_unbatched(be, [jobs[k] for k in range(0, len(jobs), seeds)], log)
+            _note_unbatched(be, [jobs[k] for k in range(0, len(jobs), seeds)], log, device)
     summary = train_cache.Summary()
     if jobs:
         _, summary = train_cache.ensure(jobs, show_progress=show_progress, workers=workers, executor=executor,
@@ -148,7 +148,7 @@ def _located(path: str, err: NnexamError) -> str:
     return text if text.startswith(path) else f"{path}: {text}"
 
 
-def _note_unbatched(backend: Any, jobs: Sequence[train_cache.Job], log: Any) -> None:
+def _note_unbatched(backend: Any, jobs: Sequence[train_cache.Job], log: Any, device: str | None = None) -> None:
     """Say which models' seeds train one after another (``--verbose``)."""
     blocker = getattr(backend, "batch_blocker", None)
     if blocker is None:
@@ -156,7 +156,7 @@ def _note_unbatched(backend: Any, jobs: Sequence[train_cache.Job], log: Any) -> 
         return
     seen: set[str] = set()
     for job in jobs:
-        why = blocker(job.spec)
+        why = blocker(job.spec) if device is None else blocker(job.spec, device)
         if why and why not in seen:
             seen.add(why)
             log(f"seeds of {job.spec.name or 'a model'} train one after another: {why}")

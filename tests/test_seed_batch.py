@@ -138,6 +138,19 @@ def test_layers_that_cannot_be_batched_fall_back_and_say_why(torch_backend):
     _same([torch_backend.train(spec, data, cfg, s) for s in (0, 1)], torch_backend.train_seeds(spec, data, cfg, [0, 1]))
 
 
+def test_dropout_on_a_gpu_trains_seeds_one_after_another():
+    """On a GPU a sequential run's dropout masks come from the CUDA generator, which the batched model
+    does not replay: such models train seed by seed there (results equal by construction), and say so."""
+    import torch
+    from nnexam.grader.backends import torch_batched
+
+    cuda, cpu = torch.device("cuda"), torch.device("cpu")
+    why = torch_batched.blocker(analyse(MLP), cuda)
+    assert why is not None and "Dropout" in why and "CUDA generator" in why
+    assert torch_batched.blocker(analyse(MLP), cpu) is None and torch_batched.blocker(analyse(MLP)) is None
+    assert torch_batched.blocker(analyse(BINARY), cuda) is None  # no dropout: batched on a GPU too
+
+
 def test_device_choice_and_a_clear_message_without_a_gpu(torch_backend, monkeypatch):
     import torch
     from nnexam.grader.backends.torch_backend import resolve_device

@@ -102,11 +102,15 @@ class TorchBackend:
         dev = resolve_device(device)  # before building: a clear error, not a half-trained run
         return self.fit(self.build(spec, seed), data, config, seed, progress, str(dev))
 
-    def batch_blocker(self, spec: ModelSpec) -> str | None:
-        """Why this model's seeds cannot train as one seed-batched model (None: they can)."""
+    def batch_blocker(self, spec: ModelSpec, device: str | None = None) -> str | None:
+        """Why this model's seeds cannot train as one seed-batched model on ``device`` (None: they can)."""
         from nnexam.grader.backends.torch_batched import blocker
 
-        return blocker(spec)
+        try:
+            dev = resolve_device(device)
+        except NnexamError:  # training says what is wrong with the device
+            return None
+        return blocker(spec, dev)
 
     def train_seeds(self, spec: ModelSpec, data: Data, config: TrainConfig, seeds: list[int],
                     progress: Any = None, device: str | None = None) -> list[History]:
@@ -115,7 +119,7 @@ class TorchBackend:
         from nnexam.grader.backends import torch_batched
 
         dev = resolve_device(device)
-        if torch_batched.blocker(spec) is None and len(seeds) > 1:
+        if torch_batched.blocker(spec, dev) is None and len(seeds) > 1:
             return torch_batched.fit_seeds(spec, data, config, seeds, dev, progress)
         return [self.train(spec, data, config, s, None if progress is None else
                            (lambda epoch, _n, logs, k=k: progress(k, epoch, logs)), str(dev))

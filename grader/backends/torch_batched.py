@@ -75,14 +75,18 @@ TORCH_KINDS = {
 Tensor = torch.Tensor
 
 
-def blocker(spec: ModelSpec) -> str | None:
-    """Why ``spec``'s seeds cannot be batched (a layer outside the supported kinds), or None."""
+def blocker(spec: ModelSpec, device: torch.device | None = None) -> str | None:
+    """Why ``spec``'s seeds cannot be batched on ``device`` (a layer outside the supported kinds, or
+    dropout on a GPU), or None."""
     known = TORCH_KINDS if spec.source == "torch" else KERAS_KINDS
     for layer in spec.layers:
         if layer.kind not in known:
             return f"layer {layer.name} ({layer.kind}) is not seed-batched"
         if layer.kind.startswith("Conv") and str(layer.config.get("padding_mode", "zeros")) != "zeros":
             return f"layer {layer.name} ({layer.kind}) pads with {layer.config['padding_mode']!r}, not zeros"
+        if layer.kind == "Dropout" and device is not None and device.type == "cuda":
+            return (f"layer {layer.name} (Dropout) on a GPU: a sequential run draws its masks from the CUDA "
+                    "generator, which the batched model does not replay")
     return None
 
 
