@@ -137,6 +137,12 @@ Progress = Callable[[int, int, Mapping[str, float]], None]
 
 @runtime_checkable
 class Backend(Protocol):
+    """What every backend has. Optional, found with ``getattr``: ``train_seeds(spec, data, config, seeds,
+    progress)`` (several seeds of one configuration at once, each History equal to ``train``'s),
+    ``batch_blocker(spec)`` (why ``train_seeds`` would fall back to one seed after another, for
+    ``--verbose``), and ``devices`` (the ``--device`` values it takes; such a backend accepts
+    ``device=`` in ``train``, ``fit``, ``train_seeds`` and ``batch_blocker``)."""
+
     name: str
 
     def available(self) -> bool: ...
