@@ -82,6 +82,26 @@ def test_seed_batched_runs_equal_the_sequential_runs(torch_backend, code, cfg):
     assert sequential[0].epochs[-1]["loss"] != sequential[1].epochs[-1]["loss"]
 
 
+@pytest.mark.parametrize("code,cfg", [CASES[1], CASES[4], CASES[5]], ids=["cnn-bn-dropout-adam", "dense-on-feature-maps",
+                                                                           "torch-cnn-dropout"])
+def test_the_gpus_grouped_convolution_equals_the_sequential_runs(torch_backend, monkeypatch, code, cfg):
+    """On a GPU all seeds' convolutions run as one grouped convolution (channels side by side); CI has no
+    GPU, so the same path is forced on the CPU here."""
+    from nnexam.grader.backends import torch_batched
+
+    monkeypatch.setattr(torch_batched, "GROUPED_CONV_ON_CPU", True)
+    calls = []
+    conv2d = torch_batched.F.conv2d
+    monkeypatch.setattr(torch_batched.F, "conv2d", lambda *a, **k: calls.append(a[-1]) or conv2d(*a, **k))
+    spec = analyse(code, [1, 8, 8]) if code == TORCH_CNN else analyse(code)
+    data = _digits(spec)
+    seeds = [0, 1, 5]
+    sequential = [torch_backend.train(spec, data, cfg, s) for s in seeds]
+    calls.clear()
+    _same(sequential, torch_backend.train_seeds(spec, data, cfg, seeds))
+    assert 3 in calls  # groups = 1 x 3 seeds: the grouped path ran
+
+
 ROWWISE = ("model = keras.Sequential([keras.Input((64,)), layers.Dense(16, activation='tanh'), "
            "layers.Dense(12, activation='softmax'), layers.Dense(10), layers.Activation('softmax')])")
 
