@@ -22,6 +22,9 @@ RANK3 = ("model = keras.Sequential([keras.Input((8, 8, 1)), layers.Conv2D(3, 3, 
          "activation='tanh'), layers.Dense(5, activation='relu'), layers.AveragePooling2D(2, padding='same'), "
          "layers.GlobalAveragePooling2D(), layers.Dense(10, activation='softmax')])")
 TORCH_CNN = "net = nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Dropout(0.5), nn.Linear(64, 10))"
+TORCH_LINEAR_ON_MAPS = ("net = nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.ReLU(), nn.Linear(8, 5), nn.Flatten(), "
+                        "nn.Linear(160, 10))")  # a Linear on the last axis of feature maps
+IMAGE_INPUT = {TORCH_CNN: [1, 8, 8], TORCH_LINEAR_ON_MAPS: [1, 8, 8]}
 BINARY = ("model = keras.Sequential([keras.Input((64,)), layers.Dense(16, activation='relu'), layers.BatchNormalization(), "
           "layers.Dense(1, activation='sigmoid')])")
 TORCH_BN = "net = nn.Sequential(nn.Linear(64, 16), nn.BatchNorm1d(16), nn.ReLU(), nn.Linear(16, 10))"
@@ -32,6 +35,7 @@ CASES = [
     (TORCH_MLP, TrainConfig(optimizer="rmsprop", epochs=2, validation_split=0.25, from_logits=True)),
     (RANK3, TrainConfig(optimizer="adam", epochs=2, validation_split=0.2)),
     (TORCH_CNN, TrainConfig(optimizer="sgd", momentum=0.5, epochs=1, validation_split=0.2, from_logits=True)),
+    (TORCH_LINEAR_ON_MAPS, TrainConfig(optimizer="adam", epochs=1, validation_split=0.2, from_logits=True)),
     (BINARY, TrainConfig(optimizer="adam", epochs=2, validation_split=0.2, loss="binary_crossentropy")),
 ]
 
@@ -66,12 +70,12 @@ def _same(seq, batched) -> None:
 
 @pytest.mark.parametrize("code,cfg", CASES, ids=["mlp-dropout-sgd-momentum", "cnn-bn-dropout-adam",
                                                  "cnn-bn-dropout-nesterov", "torch-mlp-dropout-rmsprop",
-                                                 "dense-on-feature-maps-avgpool-same", "torch-cnn-dropout",
+                                                 "dense-on-feature-maps-avgpool-same", "torch-cnn-dropout", "torch-linear-on-feature-maps",
                                                  "bn-binary-crossentropy"])
 def test_seed_batched_runs_equal_the_sequential_runs(torch_backend, code, cfg):
     from nnexam.grader.backends import torch_batched
 
-    spec = analyse(code, [1, 8, 8]) if code == TORCH_CNN else analyse(code)
+    spec = analyse(code, IMAGE_INPUT[code]) if code in IMAGE_INPUT else analyse(code)
     assert torch_batched.blocker(spec) is None
     data = _digits(spec, binary=cfg.loss == "binary_crossentropy")
     seeds = [0, 1, 5]
@@ -93,7 +97,7 @@ def test_the_gpus_grouped_convolution_equals_the_sequential_runs(torch_backend, 
     calls = []
     conv2d = torch_batched.F.conv2d
     monkeypatch.setattr(torch_batched.F, "conv2d", lambda *a, **k: calls.append(a[-1]) or conv2d(*a, **k))
-    spec = analyse(code, [1, 8, 8]) if code == TORCH_CNN else analyse(code)
+    spec = analyse(code, IMAGE_INPUT[code]) if code in IMAGE_INPUT else analyse(code)
     data = _digits(spec)
     seeds = [0, 1, 5]
     sequential = [torch_backend.train(spec, data, cfg, s) for s in seeds]

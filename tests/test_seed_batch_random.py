@@ -2,7 +2,7 @@
 History from ``train_seeds`` (one seed-batched model) equals its own sequential ``train`` run.
 Models are drawn from the layer kinds the batched model supports (Keras and PyTorch Sequential), with
 random widths, activations (element-wise and row-wise), Dropout, BatchNormalization, pooling and
-Dense on feature maps; settings from the optimizers, losses, batch sizes (including one larger than
+Dense/Linear on feature maps; settings from the optimizers, losses, batch sizes (including one larger than
 the data), validation splits and shuffling that claims files use. Odd cases run convolutions as the
 GPU does (one grouped convolution for all seeds), forced on the CPU.
 
@@ -93,10 +93,27 @@ def _torch_mlp(rng: random.Random) -> str:
     return f"net = nn.Sequential({', '.join(mods)})"
 
 
+def _torch_cnn(rng: random.Random) -> str:
+    """On 1 x 8 x 8 images; a Linear may act on the feature maps' last axis, as PyTorch applies it."""
+    channels, width = rng.randint(2, 5), 8
+    mods = [f"nn.Conv2d(1, {channels}, 3, padding=1)", rng.choice(["nn.ReLU()", "nn.Tanh()"])]
+    if rng.random() < 0.5:
+        width = rng.randint(3, 6)
+        mods.append(f"nn.Linear(8, {width})")
+    height = 8
+    if rng.random() < 0.5:
+        mods.append("nn.MaxPool2d(2)")
+        height, width = height // 2, width // 2
+    if rng.random() < 0.3:
+        mods.append("nn.Dropout(0.3)")
+    mods += ["nn.Flatten()", f"nn.Linear({channels * height * width}, 10)"]
+    return f"net = nn.Sequential({', '.join(mods)})"
+
+
 def _case(i: int) -> tuple[str, TrainConfig]:
     rng = random.Random(1000 + i)
-    kind = rng.choice(["keras_mlp", "keras_mlp", "keras_cnn", "torch_mlp", "binary"])
-    code = {"keras_mlp": _keras_mlp, "keras_cnn": _keras_cnn, "torch_mlp": _torch_mlp,
+    kind = rng.choice(["keras_mlp", "keras_mlp", "keras_cnn", "torch_mlp", "torch_cnn", "binary"])
+    code = {"keras_mlp": _keras_mlp, "keras_cnn": _keras_cnn, "torch_mlp": _torch_mlp, "torch_cnn": _torch_cnn,
             "binary": lambda r: _keras_mlp(r, "binary")}[kind](rng)
     loss = ("binary_crossentropy" if kind == "binary" else
             rng.choice(["sparse_categorical_crossentropy", "categorical_crossentropy", "sparse_categorical_crossentropy",
@@ -111,7 +128,7 @@ def _case(i: int) -> tuple[str, TrainConfig]:
         loss=loss,
         validation_split=rng.choice([0.0, 0.2]),
         shuffle=rng.random() < 0.85,
-        from_logits=kind == "torch_mlp" and loss != "mse",
+        from_logits=kind.startswith("torch") and loss != "mse",
     )
     return code, cfg
 
@@ -140,7 +157,7 @@ def test_random_models_batched_equal_sequential(i, monkeypatch):
 
     monkeypatch.setattr(torch_batched, "GROUPED_CONV_ON_CPU", i % 2 == 1)  # half the convnets take the GPU's path
     code, cfg = _case(i)
-    spec = analyse(code)
+    spec = analyse(code, [1, 8, 8]) if "Conv2d" in code else analyse(code)
     assert torch_batched.blocker(spec) is None, code
     be = registry.get("torch")
     data = _digits(spec, 120, binary=cfg.loss == "binary_crossentropy")

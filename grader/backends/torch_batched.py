@@ -213,17 +213,20 @@ class SeedBatch:
 
     def _dense(self, m: nn.Module, p: Mapping[str, Tensor]) -> Op:
         S = self.S
-        w, b = (p["kernel"], p.get("bias")) if isinstance(m, Dense) else (p["weight"], p.get("bias"))
-        act = m.act if isinstance(m, Dense) else (lambda x: x)
+        keras = isinstance(m, Dense)
+        w, b = (p["kernel"], p.get("bias")) if keras else (p["weight"], p.get("bias"))
+        act = m.act if keras else (lambda x: x)
         rowwise = act in ROW_ACTIVATIONS
 
         def dense(x: Tensor, stacked: bool, masks: Iterator[Tensor], logits: bool, shared: bool) -> tuple[Tensor, bool]:
-            if isinstance(m, Dense) and not stacked and x.dim() > 2:  # Keras Dense on feature maps: the last axis
-                xl = to_last(x.repeat(S, *([1] * (x.dim() - 1))) if shared else x)
+            if not stacked and x.dim() > 2:  # on feature maps or sequences: Keras' channel axis, torch's last one
+                x = x.repeat(S, *([1] * (x.dim() - 1))) if shared else x
+                xl = to_last(x) if keras else x
                 xs = xl.reshape(S, -1, xl.shape[-1])
                 y = torch.baddbmm(b, xs, w) if b is not None else torch.bmm(xs, w)
                 y = y.reshape(*xl.shape[:-1], w.shape[2])
-                return to_first(y if logits else act(y)), False
+                y = y if logits else act(y)
+                return (to_first(y) if keras else y), False
             if shared:  # one GEMM against every seed's weights side by side
                 wide = w.transpose(0, 1).reshape(w.shape[1], -1)
                 y = x @ wide if b is None else torch.addmm(b.reshape(-1), x, wide)
