@@ -383,14 +383,6 @@ class _Hits:
         return self.sums.cpu().tolist()
 
 
-def _weighted_sums(values: list[Tensor], weights: list[int], S: int) -> list[float]:
-    """Per seed, sum_i values[i][k] * weights[i] in float64, in step order, as the sequential loop sums."""
-    if not values:
-        return [0.0] * S
-    rows = torch.stack(values).double().cpu().tolist()
-    return [sum(r[k] * w for r, w in zip(rows, weights)) for k in range(S)]
-
-
 def fit_seeds(spec: ModelSpec, data: Data, cfg: TrainConfig, seeds: Sequence[int], device: torch.device,
               progress: Callable[[int, int, Mapping[str, float]], None] | None = None) -> list[History]:
     """Each seed's History as ``TorchBackend.train(spec, data, cfg, seed)`` gives it (see the module docstring)."""
@@ -460,7 +452,7 @@ def fit_seeds(spec: ModelSpec, data: Data, cfg: TrainConfig, seeds: Sequence[int
             sizes.append(rows)
             if track_acc:
                 hits.add(out)
-        loss_sum = _weighted_sums(per_step, sizes, S)
+        loss_sum = torch_train.weighted_sums(per_step, sizes, S)
         ok_sum = hits.total()
         val = evaluate(xv, yv) if len(xv) else None
         for k in range(S):

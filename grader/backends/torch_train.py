@@ -196,6 +196,16 @@ def where(device: torch.device) -> str:
     return f"cuda:{index} ({torch.cuda.get_device_name(index)})"
 
 
+def weighted_sums(values: list[torch.Tensor], weights: list[int], runs: int) -> list[float]:
+    """Per run, the sum over steps of ``values[step][run] * weights[step]`` in float64, in step order (as
+    Keras' ``Mean`` tracker sums); ``values`` are each step's detached tensors (``(runs,)`` or a scalar),
+    read back once per epoch rather than once per step."""
+    if not values:
+        return [0.0] * runs
+    steps = torch.stack(values).double().reshape(len(values), runs).cpu().tolist()
+    return [sum(row[k] * w for row, w in zip(steps, weights)) for k in range(runs)]
+
+
 CHUNK_BYTES = 4 << 20  # rows gathered at once: fits in cache, few gathers per epoch
 
 
@@ -291,8 +301,8 @@ def fit(model: torch.nn.Module, data: Data, cfg: TrainConfig, seed: int, outputs
             if track_acc:
                 with torch.no_grad():
                     oks.append(correct(out, yb))
-        loss_sum = sum(v * k for v, k in zip(torch.stack(losses).double().tolist(), sizes)) if losses else 0.0
-        ok_sum = float(sum(torch.stack(oks).double().tolist())) if oks else 0.0
+        loss_sum = weighted_sums(losses, sizes, 1)[0]
+        ok_sum = weighted_sums(oks, [1] * len(oks), 1)[0]
         logs = {"loss": loss_sum / n}
         if track_acc:
             logs["accuracy"] = ok_sum / n
