@@ -156,7 +156,7 @@ def _note_unbatched(backend: Any, jobs: Sequence[train_cache.Job], log: Any, dev
         return
     seen: set[str] = set()
     for job in jobs:
-        why = blocker(job.spec) if device is None else blocker(job.spec, device)
+        why = blocker(job.spec, device)
         if why and why not in seen:
             seen.add(why)
             log(f"seeds of {job.spec.name or 'a model'} train one after another: {why}")

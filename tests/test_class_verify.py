@@ -142,7 +142,7 @@ def test_verbose_says_which_seeds_are_not_batched(fake, tmp_path, monkeypatch):
     class_verify.verify_class(paths, seeds=2, log=notes.append)
     assert notes == ["the fake backend trains seeds one after another (no seed batching)"]
     notes.clear()
-    monkeypatch.setattr(fake, "batch_blocker", lambda spec: "layer h (Embedding) is not seed-batched"
+    monkeypatch.setattr(fake, "batch_blocker", lambda spec, device=None: "layer h (Embedding) is not seed-batched"
                         if spec.layers[0].config.get("units") == 5 else None, raising=False)
     class_verify.verify_class(paths, seeds=2, log=notes.append)
     assert len(notes) == 1 and notes[0].startswith("seeds of ")

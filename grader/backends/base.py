@@ -139,9 +139,9 @@ Progress = Callable[[int, int, Mapping[str, float]], None]
 class Backend(Protocol):
     """What every backend has. Optional, found with ``getattr``: ``train_seeds(spec, data, config, seeds,
     progress)`` (several seeds of one configuration at once, each History equal to ``train``'s),
-    ``batch_blocker(spec)`` (why ``train_seeds`` would fall back to one seed after another, for
-    ``--verbose``), and ``devices`` (the ``--device`` values it takes; such a backend accepts
-    ``device=`` in ``train``, ``fit``, ``train_seeds`` and ``batch_blocker``)."""
+    ``batch_blocker(spec, device)`` (why ``train_seeds`` would fall back to one seed after another
+    there, for ``--verbose``; ``device`` is ``--device`` or None), and ``devices`` (the ``--device``
+    values it takes; such a backend accepts ``device=`` in ``train``, ``fit`` and ``train_seeds``)."""
 
     name: str
 
